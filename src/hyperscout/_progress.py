@@ -1,0 +1,41 @@
+"""The progress bar of ``optimize`` (tqdm), with the best value so far."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+from .trial import FrozenTrial, TrialState
+
+if TYPE_CHECKING:
+    from .study import Study
+
+
+class Progress:
+    """A tqdm bar when enabled, nothing otherwise."""
+
+    def __init__(self, enabled: bool | None, total: int | None, timeout: float | None) -> None:
+        if enabled is None:
+            enabled = sys.stderr.isatty()
+        self._bar: Any = None
+        if enabled:
+            from tqdm.auto import tqdm
+
+            desc = None if total is not None or timeout is None else f"trials (≤{timeout:g} s)"
+            self._bar = tqdm(total=total, desc=desc, unit="trial", dynamic_ncols=True)
+        self._best: float | None = None
+
+    def update(self, study: Study, trial: FrozenTrial) -> None:
+        if self._bar is None:
+            return
+        if trial.state is TrialState.COMPLETE and trial.values and len(trial.values) == 1:
+            v = trial.values[0]
+            better = self._best is None or (v < self._best if study.direction == "minimize" else v > self._best)
+            if better:
+                self._best = v
+                self._bar.set_postfix_str(f"best={v:.6g} (trial {trial.number})", refresh=False)
+        self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()

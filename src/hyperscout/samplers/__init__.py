@@ -1,0 +1,38 @@
+"""Samplers: each proposes parameter values for new trials from the history of a study.
+
+Example:
+    >>> import hyperscout as hs
+    >>> study = hs.create_study(sampler=hs.samplers.QMCSampler(seed=0))
+"""
+
+from __future__ import annotations
+
+from ._base import BaseSampler, SamplerContext, SearchSpaceExhausted, intersection_search_space
+from .grid import GridSampler
+from .qmc import QMCSampler
+from .random import RandomSampler
+
+__all__ = [
+    "BaseSampler",
+    "SamplerContext",
+    "SearchSpaceExhausted",
+    "intersection_search_space",
+    "GridSampler",
+    "QMCSampler",
+    "RandomSampler",
+    "get_sampler",
+]
+
+_BY_NAME = {"random": RandomSampler, "qmc": QMCSampler, "sobol": QMCSampler}
+
+
+def get_sampler(sampler: BaseSampler | str | None, *, seed: int | None = None) -> BaseSampler:
+    """A sampler instance from an instance, ``None``/``"auto"`` or a name (``"random"``, ``"qmc"``)."""
+    if isinstance(sampler, BaseSampler):
+        return sampler
+    if sampler is None or sampler == "auto":
+        # Until the model-based samplers land, the automatic choice is random search.
+        return RandomSampler(seed=seed)
+    if isinstance(sampler, str) and sampler.lower() in _BY_NAME:
+        return _BY_NAME[sampler.lower()](seed=seed)
+    raise ValueError(f"unknown sampler {sampler!r}; pass a sampler object or one of {sorted([*_BY_NAME, 'auto'])}")

@@ -1,0 +1,42 @@
+"""Storage backends and ``get_storage``, which turns what users pass as ``storage=`` into one.
+
+Example:
+    >>> import hyperscout as hs
+    >>> hs.storages.get_storage(None)  # doctest: +ELLIPSIS
+    <hyperscout.storages._memory.InMemoryStorage object at ...>
+"""
+
+from __future__ import annotations
+
+from ._base import BaseStorage, ClaimTaken, DuplicatedStudyError, Event, StudyInfo
+from ._memory import InMemoryStorage
+from ._sql import SQLStorage, StorageError
+
+__all__ = [
+    "BaseStorage",
+    "InMemoryStorage",
+    "SQLStorage",
+    "StorageError",
+    "DuplicatedStudyError",
+    "get_storage",
+    "Event",
+    "StudyInfo",
+    "ClaimTaken",
+    "DEFAULT_SQLITE_URL",
+]
+
+#: Where the command line keeps studies unless told otherwise.
+DEFAULT_SQLITE_URL = "sqlite:///hyperscout.db"
+
+
+def get_storage(storage: BaseStorage | str | None) -> BaseStorage:
+    """``None`` or ``"memory"`` → in memory; a URL string → ``SQLStorage``; a storage → itself."""
+    if storage is None or storage in ("memory", ":memory:"):
+        return InMemoryStorage()
+    if isinstance(storage, BaseStorage):
+        return storage
+    if isinstance(storage, str):
+        if "://" not in storage:
+            raise StorageError(f"storage {storage!r} is not a URL; write e.g. 'sqlite:///{storage}' for a SQLite file")
+        return SQLStorage(storage)
+    raise TypeError(f"storage must be None, a URL string or a BaseStorage, got {type(storage).__name__}")

@@ -1,0 +1,108 @@
+"""The storage interface: an append-only log of events per study, plus heartbeats.
+
+Every process appends events and replays the log into an in-memory view (``_view.StudyView``).
+Reads are incremental ("events after position N"), and the log order decides every race:
+
+* each event may carry a *claim*, a string unique within its study; an append whose claim is
+  already taken fails as a whole with ``ClaimTaken``. Trial numbers (``trial/<n>``), starting a
+  waiting trial (``start/<n>``), finishing a trial (``finish/<n>``) and grid points are all claims,
+  so two workers can never create the same trial number, run the same enqueued trial, or record
+  two outcomes for one trial, on any backend.
+
+Heartbeats of running trials are not events: they are overwritten in place.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["BaseStorage", "Event", "StudyInfo", "ClaimTaken", "DuplicatedStudyError", "SCHEMA_VERSION"]
+
+#: Version of the on-disk layout; a database written by a newer version is refused.
+SCHEMA_VERSION = 1
+
+
+class ClaimTaken(Exception):
+    """An append was refused because one of its claims is already in the log."""
+
+
+class DuplicatedStudyError(ValueError):
+    """A study of that name already exists (pass ``load_if_exists=True`` to continue it)."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of a study's log.
+
+    ``kind`` is one of ``create``, ``start``, ``params``, ``report``, ``attr``, ``finish``,
+    ``study_attr``; ``trial`` is the trial number it concerns (``None`` for study events);
+    ``data`` is a JSON-ready dict; ``claim`` an optional unique key (see the module docstring).
+    """
+
+    kind: str
+    trial: int | None
+    data: dict[str, Any]
+    claim: str | None = None
+
+    def data_json(self) -> str:
+        try:
+            return json.dumps(self.data, separators=(",", ":"))
+        except TypeError as e:
+            raise TypeError(f"hyperscout stores only JSON values: {e}") from None
+
+
+@dataclass(frozen=True)
+class StudyInfo:
+    """What a storage knows of a study without replaying its log."""
+
+    id: int
+    name: str
+    directions: tuple[str, ...]
+    seed: int
+    created_at: float
+
+
+class BaseStorage(ABC):
+    """The few operations every backend implements; see the module docstring for the contract."""
+
+    #: A URL another process can open (``None`` for storages that live in one process).
+    url: str | None = None
+
+    @abstractmethod
+    def create_study(self, name: str, directions: Sequence[str], seed: int) -> StudyInfo:
+        """Create a study; raise ``DuplicatedStudyError`` if the name is taken."""
+
+    @abstractmethod
+    def find_study(self, name: str) -> StudyInfo | None:
+        """The study called ``name``, or ``None``."""
+
+    @abstractmethod
+    def list_studies(self) -> list[StudyInfo]:
+        """Every study, oldest first."""
+
+    @abstractmethod
+    def delete_study(self, name: str) -> None:
+        """Remove a study and its log; ``KeyError`` if there is none."""
+
+    @abstractmethod
+    def append(self, study_id: int, events: Sequence[Event]) -> None:
+        """Append ``events`` atomically and durably, or raise ``ClaimTaken`` and append none."""
+
+    @abstractmethod
+    def read(self, study_id: int, after: int) -> list[tuple[int, Event]]:
+        """Events with position > ``after``, in log order, as ``(position, event)``."""
+
+    @abstractmethod
+    def beat(self, study_id: int, trial: int, at: float) -> None:
+        """Record that running trial ``trial`` was alive at time ``at``."""
+
+    @abstractmethod
+    def beats(self, study_id: int) -> dict[int, float]:
+        """The last heartbeat of every trial that sent one."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
+        """Release connections."""

@@ -1,0 +1,582 @@
+"""Studies: a named optimisation task, its trials, and the ways to run them.
+
+Example:
+    >>> import hyperscout as hs
+    >>> study = hs.create_study(direction="minimize", seed=0)
+    >>> study.optimize(lambda t: (t.suggest_float("x", -5, 5) - 1) ** 2, n_trials=20, show_progress_bar=False)
+    >>> round(study.best_params["x"], 1) == round(study.best_trial.params["x"], 1)
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import _execution
+from ._progress import Progress
+from .pruners import BasePruner
+from .samplers import BaseSampler, SamplerContext, get_sampler
+from .space import Distribution, parse_space
+from .storages import BaseStorage, ClaimTaken, DuplicatedStudyError, Event, get_storage
+from .storages._view import StudyView
+from .trial import FrozenTrial, Trial, TrialState, check_values
+
+__all__ = ["Study", "create_study", "load_study", "delete_study", "get_all_study_names"]
+
+_DIRECTIONS = ("minimize", "maximize")
+_ALIASES = {"min": "minimize", "minimise": "minimize", "max": "maximize", "maximise": "maximize"}
+
+
+def _direction(d: Any) -> str:
+    key = str(d).lower()
+    key = _ALIASES.get(key, key)
+    if key not in _DIRECTIONS:
+        raise ValueError(f"direction must be 'minimize' or 'maximize', got {d!r}")
+    return key
+
+
+def _jsonable(name: str, value: Any) -> Any:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name}: {value!r} ({type(value).__name__}) cannot be stored as JSON; store a number, string, "
+            "bool, None, or a list/dict of those"
+        ) from None
+    return value
+
+
+@dataclass
+class _Live:
+    """What this process knows of a trial it is running that the log does not hold yet."""
+
+    fixed: dict[str, Any] = field(default_factory=dict)  # relative or enqueued values, not yet asked for
+    recorded: dict[str, Distribution] = field(default_factory=dict)  # relative values already in the log
+    pending: dict[str, tuple[Any, Distribution]] = field(default_factory=dict)  # asked, not yet written
+    reported: set[int] = field(default_factory=set)
+
+
+class Study:
+    """A named optimisation task whose trials live in a storage.
+
+    Create one with ``hs.create_study``; several processes or machines may work on the same study
+    through a shared storage URL.
+    """
+
+    def __init__(
+        self,
+        view: StudyView,
+        sampler: BaseSampler,
+        pruner: BasePruner | None,
+        seed: int,
+    ) -> None:
+        self._view = view
+        self._storage: BaseStorage = view.storage
+        self.sampler = sampler
+        self.pruner = pruner
+        self._seed = seed
+        self._worker = _execution.worker_id()
+        self._live: dict[int, _Live] = {}
+        self._stop_flag = False
+
+    def __repr__(self) -> str:
+        return f"Study(name={self.study_name!r}, directions={list(self.directions)!r}, trials={len(self._view)})"
+
+    # -- identity ---------------------------------------------------------------------------------
+
+    @property
+    def study_name(self) -> str:
+        return self._view.info.name
+
+    @property
+    def directions(self) -> tuple[str, ...]:
+        return self._view.info.directions
+
+    @property
+    def direction(self) -> str:
+        if len(self.directions) != 1:
+            raise RuntimeError(f"this study has {len(self.directions)} objectives; use .directions")
+        return self.directions[0]
+
+    @property
+    def seed(self) -> int:
+        """The seed every sampler draw derives from (with the trial number)."""
+        return self.sampler.seed if self.sampler.seed is not None else self._seed
+
+    @property
+    def storage_url(self) -> str | None:
+        return self._storage.url
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def _sync(self) -> None:
+        self._view.sync()
+
+    def get_trials(self, states: Iterable[TrialState] | None = None) -> list[FrozenTrial]:
+        """All trials, or those in ``states``, ordered by number."""
+        self._sync()
+        trials = self._view.trials()
+        if states is None:
+            return trials
+        wanted = set(states)
+        return [t for t in trials if t.state in wanted]
+
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        return self.get_trials()
+
+    def _best(self) -> FrozenTrial | None:
+        if len(self.directions) != 1:
+            raise RuntimeError("best_trial is for single-objective studies; use best_trials for the Pareto front")
+        complete = self.get_trials([TrialState.COMPLETE])
+        if not complete:
+            return None
+        pick = min if self.direction == "minimize" else max
+        return pick(complete, key=lambda t: t.values[0] if t.values else math.nan)
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        """The complete trial with the best value (the earliest one on ties)."""
+        best = self._best()
+        if best is None:
+            states = {s.value: 0 for s in TrialState}
+            for t in self._view.trials():
+                states[t.state.value] += 1
+            raise ValueError(f"study {self.study_name!r} has no complete trial yet (trials by state: {states})")
+        return best
+
+    @property
+    def best_value(self) -> float:
+        value = self.best_trial.value
+        assert value is not None
+        return value
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        return dict(self.best_trial.params)
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        """The Pareto-optimal complete trials (every complete trial that no other one dominates)."""
+        signs = [1.0 if d == "minimize" else -1.0 for d in self.directions]
+        pts = [
+            (t, [s * v for s, v in zip(signs, t.values or (), strict=False)])
+            for t in self.get_trials([TrialState.COMPLETE])
+        ]
+
+        def dominated(a: list[float]) -> bool:
+            return any(
+                all(x <= y for x, y in zip(b, a, strict=False)) and any(x < y for x, y in zip(b, a, strict=False))
+                for _, b in pts
+            )
+
+        return [t for t, v in pts if not dominated(v)]
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        self._sync()
+        return dict(self._view.user_attrs)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON-serialisable value to the study."""
+        data = {"key": key, "value": _jsonable(f"study attribute {key!r}", value), "system": False}
+        self._storage.append(self._view.info.id, [Event("study_attr", None, data)])
+
+    def trials_dataframe(self) -> Any:
+        """A pandas DataFrame with one row per trial (``pip install pandas``)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("trials_dataframe() needs pandas: pip install pandas") from None
+        rows = []
+        for t in self.trials:
+            row: dict[str, Any] = {"number": t.number, "state": t.state.value}
+            if t.values is None:
+                row.update(
+                    {"value" if len(self.directions) == 1 else f"values_{i}": None for i in range(len(self.directions))}
+                )
+            elif len(t.values) == 1:
+                row["value"] = t.values[0]
+            else:
+                row.update({f"values_{i}": v for i, v in enumerate(t.values)})
+            row.update(
+                {"datetime_start": t.datetime_start, "datetime_complete": t.datetime_complete, "duration": t.duration}
+            )
+            row.update({f"params_{k}": v for k, v in t.params.items()})
+            row.update({f"user_attrs_{k}": v for k, v in t.user_attrs.items()})
+            row["error"] = t.error
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    # -- running ----------------------------------------------------------------------------------
+
+    def optimize(
+        self,
+        objective: Callable[[Trial], Any],
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        n_jobs: int = 1,
+        catch: Iterable[type[BaseException]] | type[BaseException] = (Exception,),
+        callbacks: Iterable[Callable[[Study, FrozenTrial], None]] = (),
+        show_progress_bar: bool | None = None,
+    ) -> None:
+        """Run ``objective`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed, or the
+        sampler has nothing left (an exhausted grid).
+
+        An objective that raises one of ``catch``, or returns NaN/inf, makes that trial FAIL with
+        the error text and the study goes on; but if the first trials of the run all raise, the
+        objective's own exception is raised rather than spending the whole budget. Every finished
+        trial is committed to storage before the next one starts; Ctrl-C marks the running trial
+        FAIL and re-raises.
+        """
+        if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0):
+            raise ValueError(f"n_trials must be a non-negative int or None, got {n_trials!r}")
+        if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+            raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+        if not callable(objective):
+            raise TypeError(f"objective must be callable, got {objective!r}")
+        if n_jobs != 1:
+            raise NotImplementedError(
+                "n_jobs > 1 is not available yet; run several processes on one storage URL instead"
+            )
+        catch_t = (catch,) if isinstance(catch, type) else tuple(catch)
+        progress = Progress(show_progress_bar, n_trials, timeout)
+        try:
+            _execution.optimize_serial(
+                self, objective, n_trials=n_trials, timeout=timeout, catch=catch_t,
+                callbacks=tuple(callbacks), progress=progress,
+            )  # fmt: skip
+        finally:
+            progress.close()
+
+    def stop(self) -> None:
+        """Ask ``optimize`` to stop after the running trial (call it from a callback)."""
+        self._stop_flag = True
+
+    def ask(self, space: Mapping[str, Any] | None = None, *, n: int | None = None) -> Any:
+        """Start a trial (or a list of ``n`` trials) to evaluate yourself; finish with ``tell``.
+
+        With ``space`` (anything ``parse_space`` accepts), every parameter is suggested at once.
+
+        Example:
+            >>> import hyperscout as hs
+            >>> study = hs.create_study()
+            >>> trial = study.ask({"x": hs.Float(0, 1)})
+            >>> study.tell(trial, trial.params["x"] ** 2).state.value
+            'complete'
+        """
+        if n is not None:
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ValueError(f"n must be a positive int, got {n!r}")
+            return [self.ask(space) for _ in range(n)]
+        parsed = parse_space(space) if space is not None else None
+        trial = self._start_trial(heartbeat=None)
+        if parsed:
+            for name, dist in parsed.items():
+                trial.suggest(name, dist)
+        return trial
+
+    def tell(
+        self,
+        trial: Trial | int,
+        values: float | Sequence[float] | None = None,
+        state: TrialState | str | None = None,
+        *,
+        error: str | None = None,
+    ) -> FrozenTrial:
+        """Record the outcome of a trial from ``ask``: its value(s), or a state (``"pruned"``, ``"fail"``)."""
+        number = trial.number if isinstance(trial, Trial) else int(trial)
+        self._sync()
+        if not 0 <= number < len(self._view):
+            raise ValueError(f"study {self.study_name!r} has no trial {number}")
+        if self._view.record(number).state.is_finished:
+            raise ValueError(f"trial {number} is already finished ({self._view.record(number).state.value})")
+        st = TrialState(state) if state is not None else TrialState.COMPLETE
+        if st in (TrialState.RUNNING, TrialState.WAITING):
+            raise ValueError(f"tell() records a finished state, not {st.value!r}")
+        out: tuple[float, ...] | None = None
+        if st is TrialState.COMPLETE:
+            if values is None:
+                raise ValueError("tell() needs the objective value(s) of a complete trial")
+            out, problem = self._check_values(values)
+            if problem:
+                warnings.warn(f"trial {number} recorded as FAIL: {problem}", stacklevel=2)
+                st, error = TrialState.FAIL, problem
+        self._live.setdefault(number, _Live())
+        return self._finish(number, st, out, error)
+
+    def enqueue(self, params: Mapping[str, Any], user_attrs: Mapping[str, Any] | None = None) -> int:
+        """Queue a trial with fixed parameter values; the next worker runs it first. Returns its number.
+
+        Example:
+            >>> import hyperscout as hs
+            >>> study = hs.create_study()
+            >>> study.enqueue({"x": 0.5})
+            0
+        """
+        fixed = {str(k): _jsonable(f"enqueued parameter {k!r}", v) for k, v in dict(params).items()}
+        attrs = {str(k): _jsonable(f"user attribute {k!r}", v) for k, v in dict(user_attrs or {}).items()}
+        for _ in range(1000):
+            self._sync()
+            n = len(self._view)
+            data = {"number": n, "state": "waiting", "t": time.time(), "user_attrs": attrs,
+                    "system_attrs": {"fixed_params": fixed}}  # fmt: skip
+            try:
+                self._storage.append(self._view.info.id, [Event("create", n, data, claim=f"trial/{n}")])
+                return n
+            except ClaimTaken:
+                continue
+        raise RuntimeError("could not enqueue: the trial counter kept moving (1000 attempts)")
+
+    # -- the life of a trial (used by Trial and _execution) ----------------------------------------
+
+    def _context(self, number: int) -> SamplerContext:
+        return SamplerContext(number, self.seed, self.directions, self._view.trials)
+
+    def _start_trial(self, heartbeat: float | None) -> Trial:
+        """Claim a waiting trial or create a new one, with the sampler's joint values recorded."""
+        sid = self._view.info.id
+        for _ in range(10_000):
+            self._sync()
+            now = time.time()
+            waiting = next(
+                (i for i in range(len(self._view)) if self._view.record(i).state is TrialState.WAITING), None
+            )
+            if waiting is not None:
+                events = [Event("start", waiting, {"t": now, "worker": self._worker}, claim=f"start/{waiting}")]
+                if heartbeat:
+                    events.append(Event("attr", waiting, {"key": "hb", "value": heartbeat, "system": True}))
+                try:
+                    self._storage.append(sid, events)
+                except ClaimTaken:
+                    continue
+                self._sync()
+                fixed = dict(self._view.record(waiting).system.get("fixed_params", {}))
+                self._live[waiting] = _Live(fixed=fixed)
+                return Trial(self, waiting)
+            n = len(self._view)
+            ctx = self._context(n)
+            space = self.sampler.infer_relative_search_space(ctx)
+            params = {k: space[k].cast(v) for k, v in self.sampler.sample_relative(ctx, space).items()} if space else {}
+            data: dict[str, Any] = {"number": n, "state": "running", "t": now, "worker": self._worker}
+            if heartbeat:
+                data["system_attrs"] = {"hb": heartbeat}
+            if params:
+                data["params"] = params
+                data["dists"] = {k: space[k].to_json() for k in params}
+            events = [Event("create", n, data, claim=f"trial/{n}")]
+            claim = self.sampler.claim(params) if params else None
+            if claim:
+                events.append(Event("attr", n, {"key": "grid", "value": claim, "system": True}, claim=claim))
+            try:
+                self._storage.append(sid, events)
+            except ClaimTaken:
+                continue
+            self._sync()
+            self._live[n] = _Live(fixed=dict(params), recorded={k: space[k] for k in params})
+            return Trial(self, n)
+        raise RuntimeError("could not start a trial: other workers kept taking every slot (10,000 attempts)")
+
+    def _suggest(self, trial: Trial, name: str, distribution: Distribution) -> Any:
+        live = self._live[trial.number]
+        if name in live.fixed:
+            value = live.fixed.pop(name)
+            if distribution.contains(value):
+                value = distribution.cast(value)
+                if live.recorded.get(name) != distribution:
+                    live.pending[name] = (value, distribution)
+                return value
+            warnings.warn(
+                f"trial {trial.number}: the fixed value {value!r} of {name!r} is outside {distribution!r}; "
+                "sampling a new value instead",
+                stacklevel=3,
+            )
+        if distribution.is_single:
+            value = distribution.grid()[0]
+        else:
+            value = self.sampler.sample_independent(self._context(trial.number), name, distribution)
+            if not distribution.contains(value):
+                raise RuntimeError(f"{self.sampler!r} returned {value!r} for {name!r}, outside {distribution!r}")
+        value = distribution.cast(value)
+        live.pending[name] = (value, distribution)
+        return value
+
+    def _pending_events(self, number: int) -> list[Event]:
+        live = self._live.get(number)
+        if live is None or not live.pending:
+            return []
+        data = {
+            "params": {k: v for k, (v, _) in live.pending.items()},
+            "dists": {k: d.to_json() for k, (_, d) in live.pending.items()},
+        }
+        live.pending = {}
+        return [Event("params", number, data)]
+
+    def _report(self, trial: Trial, value: float, step: int) -> None:
+        live = self._live[trial.number]
+        if step in live.reported or step in self._view.record(trial.number).steps:
+            warnings.warn(f"trial {trial.number} already reported step {step}; ignoring the new value", stacklevel=3)
+            return
+        live.reported.add(step)
+        events = [*self._pending_events(trial.number), Event("report", trial.number, {"step": step, "value": value})]
+        self._storage.append(self._view.info.id, events)
+
+    def _should_prune(self, trial: Trial) -> bool:
+        if self.pruner is None:
+            return False
+        self._sync()
+        me = self._view.frozen(trial.number)
+        others = [t for t in self._view.trials() if t.number != trial.number]
+        return bool(self.pruner.prune(me, others, self.direction))
+
+    def _set_trial_attr(self, trial: Trial, key: str, value: Any) -> None:
+        data = {"key": key, "value": _jsonable(f"user attribute {key!r}", value), "system": False}
+        self._storage.append(
+            self._view.info.id, [*self._pending_events(trial.number), Event("attr", trial.number, data)]
+        )
+
+    def _frozen(self, number: int) -> FrozenTrial:
+        self._sync()
+        return self._view.frozen(number)
+
+    def _check_values(self, values: Any) -> tuple[tuple[float, ...] | None, str | None]:
+        return check_values(values, len(self.directions))
+
+    def _finish(
+        self, number: int, state: TrialState, values: tuple[float, ...] | None, error: str | None
+    ) -> FrozenTrial:
+        data = {
+            "state": state.value,
+            "values": list(values) if values is not None else None,
+            "error": error,
+            "t": time.time(),
+        }
+        events = [*self._pending_events(number), Event("finish", number, data, claim=f"finish/{number}")]
+        try:
+            self._storage.append(self._view.info.id, events)
+        except ClaimTaken:
+            warnings.warn(
+                f"trial {number} had already been finished by another worker (it was taken for dead); "
+                "this result was not recorded",
+                stacklevel=2,
+            )
+        self._live.pop(number, None)
+        self._sync()
+        return self._view.frozen(number)
+
+    def _reap(self) -> list[int]:
+        """Mark FAIL the RUNNING trials whose worker is dead; returns their numbers."""
+        self._sync()
+        reaped = []
+        for number, reason in _execution.dead_trials(self, time.time()):
+            data = {"state": TrialState.FAIL.value, "values": None, "error": f"reaped: {reason}", "t": time.time()}
+            try:
+                self._storage.append(self._view.info.id, [Event("finish", number, data, claim=f"finish/{number}")])
+                reaped.append(number)
+            except ClaimTaken:
+                pass
+        self._sync()
+        return reaped
+
+
+def _open(storage: BaseStorage | str | None) -> BaseStorage:
+    return get_storage(storage)
+
+
+def create_study(
+    study_name: str | None = None,
+    storage: BaseStorage | str | None = None,
+    *,
+    direction: str | None = None,
+    directions: Sequence[str] | None = None,
+    sampler: BaseSampler | str | None = "auto",
+    pruner: BasePruner | None = None,
+    load_if_exists: bool = True,
+    seed: int | None = None,
+) -> Study:
+    """Create a study, or continue the one of that name in ``storage``.
+
+    ``storage`` is ``None`` (in memory), a URL (``"sqlite:///hyperscout.db"``,
+    ``"postgresql://user@host/db"``, ``"mysql://user@host/db"``) or a storage object. With
+    ``load_if_exists=True`` (the default) re-running the same command resumes the study: finished
+    trials are kept and trials left RUNNING by a dead process are marked FAIL.
+
+    Example:
+        >>> import hyperscout as hs
+        >>> study = hs.create_study(direction="maximize", seed=42)
+        >>> study.direction
+        'maximize'
+    """
+    if direction is not None and directions is not None:
+        raise ValueError("give direction= or directions=, not both")
+    dirs = tuple(_direction(d) for d in (directions if directions is not None else [direction or "minimize"]))
+    if not dirs:
+        raise ValueError("directions must name at least one objective")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
+    if pruner is not None and not isinstance(pruner, BasePruner):
+        raise TypeError(f"pruner must be a hs.pruners pruner or None, got {pruner!r}")
+    store = _open(storage)
+    name = study_name if study_name is not None else f"study-{uuid.uuid4().hex[:12]}"
+    if not isinstance(name, str) or not name or len(name) > 255:
+        raise ValueError(f"study_name must be a non-empty string of at most 255 characters, got {study_name!r}")
+    info = store.find_study(name)
+    if info is not None and not load_if_exists:
+        raise DuplicatedStudyError(f"a study named {name!r} already exists; pass load_if_exists=True to continue it")
+    if info is None:
+        try:
+            info = store.create_study(name, dirs, seed if seed is not None else secrets.randbits(63))
+        except DuplicatedStudyError:
+            if not load_if_exists:
+                raise
+            info = store.find_study(name)
+            assert info is not None
+    if info.directions != dirs and (directions is not None or direction is not None):
+        raise ValueError(
+            f"study {name!r} exists with directions {list(info.directions)}, not {list(dirs)}; "
+            "use another study_name or the same directions"
+        )
+    study = Study(
+        StudyView(store, info), get_sampler(sampler, seed=seed), pruner, seed if seed is not None else info.seed
+    )
+    study._reap()
+    return study
+
+
+def load_study(
+    study_name: str,
+    storage: BaseStorage | str,
+    *,
+    sampler: BaseSampler | str | None = "auto",
+    pruner: BasePruner | None = None,
+    seed: int | None = None,
+) -> Study:
+    """Open an existing study; ``KeyError`` naming the studies that exist if there is none."""
+    store = _open(storage)
+    info = store.find_study(study_name)
+    if info is None:
+        names = [s.name for s in store.list_studies()]
+        raise KeyError(f"no study named {study_name!r} in this storage; it has {names}")
+    study = Study(
+        StudyView(store, info), get_sampler(sampler, seed=seed), pruner, seed if seed is not None else info.seed
+    )
+    study._sync()
+    return study
+
+
+def delete_study(study_name: str, storage: BaseStorage | str) -> None:
+    """Remove a study and all its trials."""
+    _open(storage).delete_study(study_name)
+
+
+def get_all_study_names(storage: BaseStorage | str) -> list[str]:
+    """The names of every study in ``storage``, oldest first."""
+    return [s.name for s in _open(storage).list_studies()]

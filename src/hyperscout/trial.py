@@ -1,0 +1,220 @@
+"""Trials: the live, define-by-run ``Trial`` an objective receives, and the immutable ``FrozenTrial`` record.
+
+Example:
+    >>> import hyperscout as hs
+    >>> study = hs.create_study(seed=0)
+    >>> def objective(trial):
+    ...     x = trial.suggest_float("x", -10, 10)
+    ...     return (x - 2) ** 2
+    >>> study.optimize(objective, n_trials=5, show_progress_bar=False)
+    >>> study.trials[0].state
+    <TrialState.COMPLETE: 'complete'>
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .space import Categorical, Distribution, Float, Int
+
+__all__ = ["TrialState", "FrozenTrial", "Trial", "TrialPruned"]
+
+
+class TrialPruned(Exception):
+    """Raise from an objective to stop a trial early; it is recorded as PRUNED, not FAIL.
+
+    Example:
+        >>> import hyperscout as hs
+        >>> def objective(trial):
+        ...     raise hs.TrialPruned()
+    """
+
+
+class TrialState(str, enum.Enum):
+    """Where a trial is in its life."""
+
+    RUNNING = "running"
+    COMPLETE = "complete"
+    PRUNED = "pruned"
+    FAIL = "fail"
+    WAITING = "waiting"
+
+    @property
+    def is_finished(self) -> bool:
+        return self in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+
+
+def _to_datetime(t: float | None) -> _dt.datetime | None:
+    return None if t is None else _dt.datetime.fromtimestamp(t)
+
+
+@dataclass(frozen=True)
+class FrozenTrial:
+    """An immutable record of one trial, as samplers, pruners and users see it."""
+
+    number: int
+    state: TrialState
+    params: Mapping[str, Any]
+    distributions: Mapping[str, Distribution]
+    values: tuple[float, ...] | None = None
+    intermediate_values: Mapping[int, float] = field(default_factory=dict)
+    user_attrs: Mapping[str, Any] = field(default_factory=dict)
+    system_attrs: Mapping[str, Any] = field(default_factory=dict)
+    started_at: float | None = None
+    finished_at: float | None = None
+    error: str | None = None
+
+    @property
+    def value(self) -> float | None:
+        """The objective value of a single-objective trial (``None`` until it completes)."""
+        if self.values is None:
+            return None
+        if len(self.values) != 1:
+            raise RuntimeError(f"trial {self.number} has {len(self.values)} objective values; use .values")
+        return self.values[0]
+
+    @property
+    def datetime_start(self) -> _dt.datetime | None:
+        return _to_datetime(self.started_at)
+
+    @property
+    def datetime_complete(self) -> _dt.datetime | None:
+        return _to_datetime(self.finished_at)
+
+    @property
+    def duration(self) -> _dt.timedelta | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return _dt.timedelta(seconds=self.finished_at - self.started_at)
+
+    @property
+    def last_step(self) -> int | None:
+        return max(self.intermediate_values) if self.intermediate_values else None
+
+
+class _TrialOwner(Protocol):
+    """What a live ``Trial`` needs from its study (kept as a protocol so trial.py never imports study.py)."""
+
+    def _suggest(self, trial: Trial, name: str, distribution: Distribution) -> Any: ...
+    def _report(self, trial: Trial, value: float, step: int) -> None: ...
+    def _should_prune(self, trial: Trial) -> bool: ...
+    def _set_trial_attr(self, trial: Trial, key: str, value: Any) -> None: ...
+    def _frozen(self, number: int) -> FrozenTrial: ...
+
+
+class Trial:
+    """A running trial: the objective asks it for parameter values, define-by-run.
+
+    Asking the same name twice returns the same value. Conditional spaces are natural: a parameter
+    asked for only in one branch exists only in the trials that took that branch.
+
+    Example:
+        >>> def objective(trial):
+        ...     kind = trial.suggest_categorical("kind", ["svm", "tree"])
+        ...     if kind == "svm":
+        ...         c = trial.suggest_float("C", 1e-3, 1e3, log=True)
+        ...         return c
+        ...     return trial.suggest_int("depth", 1, 10)
+    """
+
+    def __init__(self, owner: _TrialOwner, number: int) -> None:
+        self._owner = owner
+        self.number = number
+        self._params: dict[str, Any] = {}
+        self._distributions: dict[str, Distribution] = {}
+
+    def __repr__(self) -> str:
+        return f"Trial(number={self.number}, params={self._params!r})"
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The values suggested so far."""
+        return dict(self._params)
+
+    @property
+    def distributions(self) -> dict[str, Distribution]:
+        return dict(self._distributions)
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return dict(self._owner._frozen(self.number).user_attrs)
+
+    def suggest(self, name: str, distribution: Distribution) -> Any:
+        """Suggest a value for ``name`` from any ``Distribution``."""
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"parameter names must be non-empty strings, got {name!r}")
+        if not isinstance(distribution, Distribution):
+            raise TypeError(f"parameter {name!r}: expected a Distribution, got {distribution!r}")
+        if name in self._params:
+            if self._distributions[name] != distribution:
+                raise ValueError(
+                    f"parameter {name!r} was already suggested in this trial from "
+                    f"{self._distributions[name]!r}; it cannot change to {distribution!r}"
+                )
+            return self._params[name]
+        value = self._owner._suggest(self, name, distribution)
+        self._params[name] = value
+        self._distributions[name] = distribution
+        return value
+
+    def _checked(self, name: str, make: Any) -> Any:
+        try:
+            return make()
+        except ValueError as e:
+            raise ValueError(f"parameter {name!r}: {e}") from None
+
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float:
+        """Suggest a float in ``[low, high]`` (``log=True`` samples evenly in log space)."""
+        return self.suggest(name, self._checked(name, lambda: Float(low, high, log=log, step=step)))
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
+        """Suggest an integer in ``[low, high]`` on the grid ``low, low + step, ...``."""
+        return self.suggest(name, self._checked(name, lambda: Int(low, high, log=log, step=step)))
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
+        """Suggest one of ``choices`` (the value itself, never its index)."""
+        return self.suggest(name, self._checked(name, lambda: Categorical(tuple(choices))))
+
+    def report(self, value: float, step: int) -> None:
+        """Record an intermediate value (e.g. validation loss after epoch ``step``)."""
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise ValueError(f"report step must be a non-negative int, got {step!r}")
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"report value must be a number, got {value!r}") from None
+        self._owner._report(self, value, step)
+
+    def should_prune(self) -> bool:
+        """Whether the study's pruner says to stop this trial now (then ``raise hs.TrialPruned()``)."""
+        return self._owner._should_prune(self)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON-serialisable value to this trial."""
+        if not isinstance(key, str):
+            raise ValueError(f"attribute keys must be strings, got {key!r}")
+        self._owner._set_trial_attr(self, key, value)
+
+
+def check_values(values: Any, n_objectives: int) -> tuple[tuple[float, ...] | None, str | None]:
+    """Validate what an objective returned: ``(values, None)`` or ``(None, reason it is invalid)``."""
+    seq = values if isinstance(values, (list, tuple)) else (values,)
+    if len(seq) != n_objectives:
+        return None, f"the objective returned {len(seq)} value(s) but the study has {n_objectives} objective(s)"
+    out = []
+    for v in seq:
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            return None, f"the objective returned {v!r}, which is not a number"
+        if math.isnan(f) or math.isinf(f):
+            return None, f"the objective returned {f}; NaN and infinite values are recorded as failures"
+        out.append(f)
+    return tuple(out), None
