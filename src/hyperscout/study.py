@@ -59,7 +59,6 @@ class _Live:
     """What this process knows of a trial it is running that the log does not hold yet."""
 
     fixed: dict[str, Any] = field(default_factory=dict)  # relative or enqueued values, not yet asked for
-    recorded: dict[str, Distribution] = field(default_factory=dict)  # relative values already in the log
     pending: dict[str, tuple[Any, Distribution]] = field(default_factory=dict)  # asked, not yet written
     reported: set[int] = field(default_factory=set)
 
@@ -367,11 +366,16 @@ class Study:
             space = self.sampler.infer_relative_search_space(ctx)
             params = {k: space[k].cast(v) for k, v in self.sampler.sample_relative(ctx, space).items()} if space else {}
             data: dict[str, Any] = {"number": n, "state": "running", "t": now, "worker": self._worker}
+            system: dict[str, Any] = {}
             if heartbeat:
-                data["system_attrs"] = {"hb": heartbeat}
+                system["hb"] = heartbeat
             if params:
-                data["params"] = params
-                data["dists"] = {k: space[k].to_json() for k in params}
+                # Proposed values become params only when the objective asks for them, so a
+                # conditional parameter never appears in a trial that did not use it; other
+                # workers still see the proposal (to avoid proposing the same point).
+                system["proposed"] = params
+            if system:
+                data["system_attrs"] = system
             events = [Event("create", n, data, claim=f"trial/{n}")]
             claim = self.sampler.claim(params) if params else None
             if claim:
@@ -381,7 +385,7 @@ class Study:
             except ClaimTaken:
                 continue
             self._sync()
-            self._live[n] = _Live(fixed=dict(params), recorded={k: space[k] for k in params})
+            self._live[n] = _Live(fixed=dict(params))
             return Trial(self, n)
         raise RuntimeError("could not start a trial: other workers kept taking every slot (10,000 attempts)")
 
@@ -391,8 +395,7 @@ class Study:
             value = live.fixed.pop(name)
             if distribution.contains(value):
                 value = distribution.cast(value)
-                if live.recorded.get(name) != distribution:
-                    live.pending[name] = (value, distribution)
+                live.pending[name] = (value, distribution)
                 return value
             warnings.warn(
                 f"trial {trial.number}: the fixed value {value!r} of {name!r} is outside {distribution!r}; "

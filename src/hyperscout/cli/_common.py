@@ -1,0 +1,52 @@
+"""What every command shares: the user-error exception and opening storages and studies."""
+
+from __future__ import annotations
+
+import os
+
+import sqlalchemy as sa
+
+import hyperscout as hs
+from hyperscout.storages import BaseStorage, get_storage
+
+
+class CLIError(Exception):
+    """A mistake of the user's (bad option, unknown study, ...): reported as one line, exit code 2."""
+
+
+def default_storage() -> str:
+    """``$HYPERSCOUT_STORAGE`` if set, else a ``hyperscout.db`` SQLite file in the current directory."""
+    return os.environ.get("HYPERSCOUT_STORAGE") or hs.storages.DEFAULT_SQLITE_URL
+
+
+def missing_sqlite_file(url: str) -> str | None:
+    """The path of the SQLite file ``url`` names when that file does not exist, else ``None``.
+
+    Read-only commands check this first because opening a SQLite URL creates the file, and
+    ``hyperscout studies`` in the wrong folder should not leave an empty database behind.
+    """
+    try:
+        u = sa.engine.make_url(url)
+    except Exception:
+        return None  # get_storage reports unparsable URLs with its own message
+    if u.get_backend_name() != "sqlite" or u.database in (None, "", ":memory:"):
+        return None
+    return None if os.path.exists(u.database) else u.database
+
+
+def open_storage(url: str) -> BaseStorage:
+    """Open ``url`` (``StorageError`` with hyperscout's message if it cannot be opened)."""
+    return get_storage(url)
+
+
+def open_study(url: str, name: str) -> hs.Study:
+    """Load an existing study, or raise ``CLIError`` naming the studies that do exist."""
+    missing = missing_sqlite_file(url)
+    if missing is not None:
+        raise CLIError(f"no study named {name!r}: the storage {url} does not exist (no file {missing!r})")
+    storage = open_storage(url)
+    names = hs.get_all_study_names(storage)
+    if name not in names:
+        available = ", ".join(repr(n) for n in names) if names else "none"
+        raise CLIError(f"no study named {name!r} in {url}; available studies: {available}")
+    return hs.load_study(name, storage)
