@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from . import pruners, samplers, storages
 from ._version import __version__
+from .bayesopt import BayesianOptimization
 from .samplers import SearchSpaceExhausted
 from .space import Categorical, Distribution, Float, Int, OrNone, parse_space
 from .storages import DuplicatedStudyError, StorageError
@@ -21,6 +22,7 @@ from .trial import FrozenTrial, Trial, TrialPruned, TrialState
 __all__ = [
     "__version__",
     "create_study",
+    "BayesianOptimization",
     "load_study",
     "delete_study",
     "get_all_study_names",

@@ -30,13 +30,19 @@ GRACE_INTERVALS = 6
 FAIL_FAST = 3
 
 
-def _process_start(pid: int) -> str | None:
-    """The kernel's start time of ``pid`` (guards against pid reuse), or None where unknown."""
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name, or None where unknown."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[19]
+            return f.read().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
+
+
+def _process_start(pid: int) -> str | None:
+    """The kernel's start time of ``pid`` (guards against pid reuse), or None where unknown."""
+    fields = _proc_stat(pid)
+    return fields[19] if fields and len(fields) > 19 else None
 
 
 def worker_id() -> str:
@@ -59,8 +65,12 @@ def worker_alive(worker: str) -> bool | None:
         return False
     except PermissionError:
         pass
-    now_start = _process_start(pid)
-    return start == "-" or now_start is None or now_start == start
+    fields = _proc_stat(pid)
+    if fields is None:
+        return True  # no /proc here: the pid exists, take it as alive (heartbeats still apply elsewhere)
+    if fields[0] in ("Z", "X"):
+        return False  # killed, not yet waited for by its parent
+    return start == "-" or fields[19] == start
 
 
 def dead_trials(study: Study, now: float) -> list[tuple[int, str]]:
@@ -111,6 +121,8 @@ class Heartbeat:
             if n is not None:
                 try:
                     storage.beat(sid, n, time.time())
+                    # A long trial's parameters become durable here, so a crash still shows them.
+                    self._study._flush_params(n)
                 except Exception:  # a missed beat is retried next interval; never kill the run
                     pass
 
@@ -160,6 +172,7 @@ def optimize_serial(
 ) -> None:
     from .samplers import SearchSpaceExhausted
 
+    study._stop_flag = False
     study._reap()
     deadline = math.inf if timeout is None else time.monotonic() + timeout
     done = 0

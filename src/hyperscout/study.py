@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import secrets
+import threading
 import time
 import uuid
 import warnings
@@ -84,6 +85,7 @@ class Study:
         self._seed = seed
         self._worker = _execution.worker_id()
         self._live: dict[int, _Live] = {}
+        self._pending_lock = threading.Lock()
         self._stop_flag = False
 
     def __repr__(self) -> str:
@@ -187,7 +189,7 @@ class Study:
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-serialisable value to the study."""
         data = {"key": key, "value": _jsonable(f"study attribute {key!r}", value), "system": False}
-        self._storage.append(self._view.info.id, [Event("study_attr", None, data)])
+        self._view.append([Event("study_attr", None, data)])
 
     def trials_dataframe(self) -> Any:
         """A pandas DataFrame with one row per trial (``pip install pandas``)."""
@@ -298,6 +300,8 @@ class Study:
             raise ValueError(f"study {self.study_name!r} has no trial {number}")
         if self._view.record(number).state.is_finished:
             raise ValueError(f"trial {number} is already finished ({self._view.record(number).state.value})")
+        if self._view.record(number).state is TrialState.WAITING:
+            raise ValueError(f"trial {number} is enqueued and has not started; ask() starts it")
         st = TrialState(state) if state is not None else TrialState.COMPLETE
         if st in (TrialState.RUNNING, TrialState.WAITING):
             raise ValueError(f"tell() records a finished state, not {st.value!r}")
@@ -329,7 +333,7 @@ class Study:
             data = {"number": n, "state": "waiting", "t": time.time(), "user_attrs": attrs,
                     "system_attrs": {"fixed_params": fixed}}  # fmt: skip
             try:
-                self._storage.append(self._view.info.id, [Event("create", n, data, claim=f"trial/{n}")])
+                self._view.append([Event("create", n, data, claim=f"trial/{n}")])
                 return n
             except ClaimTaken:
                 continue
@@ -342,22 +346,18 @@ class Study:
 
     def _start_trial(self, heartbeat: float | None) -> Trial:
         """Claim a waiting trial or create a new one, with the sampler's joint values recorded."""
-        sid = self._view.info.id
         for _ in range(10_000):
             self._sync()
             now = time.time()
-            waiting = next(
-                (i for i in range(len(self._view)) if self._view.record(i).state is TrialState.WAITING), None
-            )
+            waiting = min(self._view.waiting) if self._view.waiting else None
             if waiting is not None:
                 events = [Event("start", waiting, {"t": now, "worker": self._worker}, claim=f"start/{waiting}")]
                 if heartbeat:
                     events.append(Event("attr", waiting, {"key": "hb", "value": heartbeat, "system": True}))
                 try:
-                    self._storage.append(sid, events)
+                    self._view.append(events)
                 except ClaimTaken:
                     continue
-                self._sync()
                 fixed = dict(self._view.record(waiting).system.get("fixed_params", {}))
                 self._live[waiting] = _Live(fixed=fixed)
                 return Trial(self, waiting)
@@ -381,16 +381,22 @@ class Study:
             if claim:
                 events.append(Event("attr", n, {"key": "grid", "value": claim, "system": True}, claim=claim))
             try:
-                self._storage.append(sid, events)
+                self._view.append(events)
             except ClaimTaken:
                 continue
-            self._sync()
             self._live[n] = _Live(fixed=dict(params))
             return Trial(self, n)
         raise RuntimeError("could not start a trial: other workers kept taking every slot (10,000 attempts)")
 
+    def _live_or_raise(self, number: int) -> _Live:
+        live = self._live.get(number)
+        if live is None:
+            state = self._view.record(number).state.value if number < len(self._view) else "unknown"
+            raise RuntimeError(f"trial {number} is already finished ({state}); start a new one with study.ask()")
+        return live
+
     def _suggest(self, trial: Trial, name: str, distribution: Distribution) -> Any:
-        live = self._live[trial.number]
+        live = self._live_or_raise(trial.number)
         if name in live.fixed:
             value = live.fixed.pop(name)
             if distribution.contains(value):
@@ -413,24 +419,35 @@ class Study:
         return value
 
     def _pending_events(self, number: int) -> list[Event]:
-        live = self._live.get(number)
-        if live is None or not live.pending:
-            return []
-        data = {
-            "params": {k: v for k, (v, _) in live.pending.items()},
-            "dists": {k: d.to_json() for k, (_, d) in live.pending.items()},
-        }
-        live.pending = {}
-        return [Event("params", number, data)]
+        with self._pending_lock:
+            live = self._live.get(number)
+            if live is None or not live.pending:
+                return []
+            data = {
+                "params": {k: v for k, (v, _) in live.pending.items()},
+                "dists": {k: d.to_json() for k, (_, d) in live.pending.items()},
+            }
+            live.pending = {}
+            return [Event("params", number, data)]
+
+    def _flush_params(self, number: int) -> None:
+        """Write the values suggested so far (the heartbeat thread calls this for long trials).
+
+        It appends to storage without touching the view, which is the main thread's; the view
+        reads these events on its next sync.
+        """
+        events = self._pending_events(number)
+        if events:
+            self._storage.append(self._view.info.id, events)
 
     def _report(self, trial: Trial, value: float, step: int) -> None:
-        live = self._live[trial.number]
+        live = self._live_or_raise(trial.number)
         if step in live.reported or step in self._view.record(trial.number).steps:
             warnings.warn(f"trial {trial.number} already reported step {step}; ignoring the new value", stacklevel=3)
             return
         live.reported.add(step)
         events = [*self._pending_events(trial.number), Event("report", trial.number, {"step": step, "value": value})]
-        self._storage.append(self._view.info.id, events)
+        self._view.append(events)
 
     def _should_prune(self, trial: Trial) -> bool:
         if self.pruner is None:
@@ -441,10 +458,9 @@ class Study:
         return bool(self.pruner.prune(me, others, self.direction))
 
     def _set_trial_attr(self, trial: Trial, key: str, value: Any) -> None:
+        self._live_or_raise(trial.number)
         data = {"key": key, "value": _jsonable(f"user attribute {key!r}", value), "system": False}
-        self._storage.append(
-            self._view.info.id, [*self._pending_events(trial.number), Event("attr", trial.number, data)]
-        )
+        self._view.append([*self._pending_events(trial.number), Event("attr", trial.number, data)])
 
     def _frozen(self, number: int) -> FrozenTrial:
         self._sync()
@@ -464,15 +480,15 @@ class Study:
         }
         events = [*self._pending_events(number), Event("finish", number, data, claim=f"finish/{number}")]
         try:
-            self._storage.append(self._view.info.id, events)
+            self._view.append(events)
         except ClaimTaken:
             warnings.warn(
                 f"trial {number} had already been finished by another worker (it was taken for dead); "
                 "this result was not recorded",
                 stacklevel=2,
             )
+            self._sync()
         self._live.pop(number, None)
-        self._sync()
         return self._view.frozen(number)
 
     def _reap(self) -> list[int]:
@@ -482,11 +498,10 @@ class Study:
         for number, reason in _execution.dead_trials(self, time.time()):
             data = {"state": TrialState.FAIL.value, "values": None, "error": f"reaped: {reason}", "t": time.time()}
             try:
-                self._storage.append(self._view.info.id, [Event("finish", number, data, claim=f"finish/{number}")])
+                self._view.append([Event("finish", number, data, claim=f"finish/{number}")])
                 reaped.append(number)
             except ClaimTaken:
-                pass
-        self._sync()
+                self._sync()
         return reaped
 
 

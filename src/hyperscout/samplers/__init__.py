@@ -8,6 +8,7 @@ Example:
 from __future__ import annotations
 
 from ._base import BaseSampler, SamplerContext, SearchSpaceExhausted, intersection_search_space
+from .gp import GPSampler
 from .grid import GridSampler
 from .qmc import QMCSampler
 from .random import RandomSampler
@@ -17,13 +18,14 @@ __all__ = [
     "SamplerContext",
     "SearchSpaceExhausted",
     "intersection_search_space",
+    "GPSampler",
     "GridSampler",
     "QMCSampler",
     "RandomSampler",
     "get_sampler",
 ]
 
-_BY_NAME = {"random": RandomSampler, "qmc": QMCSampler, "sobol": QMCSampler}
+_BY_NAME = {"random": RandomSampler, "qmc": QMCSampler, "sobol": QMCSampler, "gp": GPSampler}
 
 
 def get_sampler(sampler: BaseSampler | str | None, *, seed: int | None = None) -> BaseSampler:

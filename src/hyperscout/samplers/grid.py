@@ -54,6 +54,8 @@ class GridSampler(BaseSampler):
                     seen.append(v)
         #: One distribution per name covering every value the grid gives it.
         self.distributions: dict[str, Distribution] = {k: Categorical(tuple(v)) for k, v in choices.items()}
+        # Values as the study will record them (1.0 and 1 are one choice), so claims always match.
+        self.points = [{k: self.distributions[k].cast(v) for k, v in p.items()} for p in self.points]
         self._claims = [self._claim_of(p) for p in self.points]
 
     def __repr__(self) -> str:

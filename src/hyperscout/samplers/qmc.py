@@ -48,7 +48,8 @@ class QMCSampler(BaseSampler):
         engine.reset()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # single draws are fine: balance holds over the sequence
-            engine.fast_forward(context.number)
+            if context.number:  # scipy rejects fast_forward(0)
+                engine.fast_forward(context.number)
             point = engine.random(1)[0]
         return {name: dist.from_unit(u) for (name, dist), u in zip(search_space.items(), point, strict=False)}
 

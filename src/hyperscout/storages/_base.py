@@ -89,8 +89,11 @@ class BaseStorage(ABC):
         """Remove a study and its log; ``KeyError`` if there is none."""
 
     @abstractmethod
-    def append(self, study_id: int, events: Sequence[Event]) -> None:
-        """Append ``events`` atomically and durably, or raise ``ClaimTaken`` and append none."""
+    def append(self, study_id: int, events: Sequence[Event]) -> int:
+        """Append ``events`` atomically and durably, or raise ``ClaimTaken`` and append none.
+
+        Returns the position given to the first event (the others follow it contiguously).
+        """
 
     @abstractmethod
     def read(self, study_id: int, after: int) -> list[tuple[int, Event]]:

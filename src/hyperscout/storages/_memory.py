@@ -51,7 +51,7 @@ class InMemoryStorage(BaseStorage):
             for d in (self._logs, self._claims, self._beats):
                 d.pop(info.id, None)
 
-    def append(self, study_id: int, events: Sequence[Event]) -> None:
+    def append(self, study_id: int, events: Sequence[Event]) -> int:
         with self._lock:
             claims = self._claims[study_id]
             new = [e.claim for e in events if e.claim is not None]
@@ -60,7 +60,9 @@ class InMemoryStorage(BaseStorage):
             for e in events:
                 e.data_json()  # the same JSON-only rule as on disk, so memory and SQL behave alike
             claims.update(new)
-            self._logs[study_id].extend(events)
+            log = self._logs[study_id]
+            log.extend(events)
+            return len(log) - len(events) + 1
 
     def read(self, study_id: int, after: int) -> list[tuple[int, Event]]:
         log = self._logs[study_id]

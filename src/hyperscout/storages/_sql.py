@@ -77,13 +77,13 @@ def _normalise_url(url: str) -> sa.engine.URL:
         u = sa.engine.make_url(url)
     except Exception:
         raise StorageError(
-            f"cannot parse storage URL {url!r}; expected e.g. 'sqlite:///hyperscout.db', "
+            f"cannot parse storage URL {_safe(url)}; expected e.g. 'sqlite:///hyperscout.db', "
             "'postgresql://user@host/db' or 'mysql://user@host/db'"
         ) from None
     backend = u.get_backend_name()
     if backend not in ("sqlite", "postgresql", "mysql", "mariadb"):
         raise StorageError(
-            f"storage URL {url!r} names the unsupported database {backend!r}; use sqlite, postgresql or mysql"
+            f"storage URL {_safe(url)} names the unsupported database {backend!r}; use sqlite, postgresql or mysql"
         )
     if backend == "mariadb":
         u = u.set(drivername="mysql" + ("+" + u.get_driver_name() if "+" in u.drivername else ""))
@@ -94,7 +94,7 @@ def _normalise_url(url: str) -> sa.engine.URL:
             __import__(module)
         except ImportError:
             raise StorageError(
-                f"storage URL {url!r} needs the {module} driver: pip install 'hyperscout[{extra}]'"
+                f"storage URL {_safe(url)} needs the {module} driver: pip install 'hyperscout[{extra}]'"
             ) from None
         u = u.set(drivername=full)
     return u
@@ -118,7 +118,7 @@ class SQLStorage(BaseStorage):
             if db and db != ":memory:":
                 parent = os.path.dirname(os.path.abspath(db))
                 if not os.path.isdir(parent):
-                    raise StorageError(f"storage URL {url!r}: the folder {parent!r} does not exist")
+                    raise StorageError(f"storage URL {_safe(url)}: the folder {parent!r} does not exist")
             kwargs["connect_args"] = {"timeout": 60.0, "check_same_thread": False}
             if not db or db == ":memory:":
                 kwargs["poolclass"] = sa.pool.StaticPool
@@ -199,7 +199,7 @@ class SQLStorage(BaseStorage):
                 conn.execute(_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
         except (StorageError, IntegrityError, sa.exc.ProgrammingError):
             raise
-        except OperationalError as e:
+        except sa.exc.DatabaseError as e:  # unreachable server, not a database file, no permission, ...
             raise StorageError(f"cannot open storage {_safe(self.url)}: {e.orig}") from None
 
     # -- studies ---------------------------------------------------------------------------------

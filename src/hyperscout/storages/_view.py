@@ -62,12 +62,28 @@ class StudyView:
         self._dist_cache: dict[str, Distribution] = {}
         self.user_attrs: dict[str, Any] = {}
         self.system_attrs: dict[str, Any] = {}
+        #: Numbers of the trials that are enqueued and not yet started.
+        self.waiting: set[int] = set()
 
     def sync(self) -> None:
         """Apply every event appended since the last sync."""
         for pos, event in self.storage.read(self.info.id, self.position):
             self._apply(event)
             self.position = pos
+
+    def append(self, events: list[Event]) -> None:
+        """Append to the log and bring the view up to date with what was appended.
+
+        When nobody else wrote since our last read, our own events are the next ones in the log
+        and are applied without reading them back; otherwise a sync reads everything in order.
+        """
+        first = self.storage.append(self.info.id, events)
+        if first != self.position + 1:
+            self.sync()
+            return
+        for i, event in enumerate(events):
+            self._apply(event)
+            self.position = first + i
 
     def __len__(self) -> int:
         return len(self._records)
@@ -112,10 +128,14 @@ class StudyView:
             rec.system.update(d.get("system_attrs", {}))
             self._records.append(rec)
             self._frozen.append(None)
+            if rec.state is TrialState.WAITING:
+                self.waiting.add(n)
             return
         assert e.trial is not None
         rec = self._records[e.trial]
         self._frozen[e.trial] = None
+        if e.kind in ("start", "finish"):
+            self.waiting.discard(e.trial)
         if e.kind == "start":
             rec.state = TrialState.RUNNING
             rec.started = d["t"]
