@@ -82,18 +82,19 @@ class Distribution(ABC):
         """A JSON-ready dict with a stable ``"type"`` tag."""
 
     @property
+    @abstractmethod
+    def size(self) -> int | None:
+        """The number of values, or ``None`` for a continuous distribution (never enumerates)."""
+
+    @property
     def is_finite(self) -> bool:
         """Whether ``grid()`` can enumerate the values."""
-        try:
-            self.grid()
-        except ValueError:
-            return False
-        return True
+        return self.size is not None
 
     @property
     def is_single(self) -> bool:
         """Whether the distribution has exactly one value (nothing to search)."""
-        return self.is_finite and len(self.grid()) == 1
+        return self.size == 1
 
     def cast(self, value: Any) -> Any:
         """Return ``value`` as the Python type this distribution hands to users."""
@@ -105,8 +106,8 @@ class Float(Distribution):
     """A real number in ``[low, high]``, optionally on a log scale or a step grid.
 
     Example:
-        >>> Float(1e-5, 1e-1, log=True).from_unit(0.5)  # doctest: +ELLIPSIS
-        0.00031622...
+        >>> round(Float(1e-5, 1e-1, log=True).from_unit(0.5), 9)  # the middle of the range in log space
+        0.001
     """
 
     low: float
@@ -130,9 +131,9 @@ class Float(Distribution):
                 raise ValueError(f"Float step must be a positive number, got step={self.step!r}")
             n = (self.high - self.low) / self.step
             if abs(n - round(n)) > 1e-8 * max(1.0, abs(n)):
+                fit = round(self.low + math.floor(n + 1e-8) * self.step, 12)
                 raise ValueError(
-                    f"Float range {self.high - self.low!r} is not a multiple of step={self.step!r}; "
-                    f"use high={self.low + math.floor(n + 1e-8) * self.step!r}"
+                    f"Float range {self.high - self.low!r} is not a multiple of step={self.step!r}; use high={fit!r}"
                 )
             object.__setattr__(self, "step", float(self.step))
         object.__setattr__(self, "low", float(self.low))
@@ -146,14 +147,20 @@ class Float(Distribution):
             return self.low - self.step / 2, self.high + self.step / 2
         return self.low, self.high
 
+    @property
+    def size(self) -> int | None:
+        return None if self.step is None else int(round((self.high - self.low) / self.step)) + 1
+
     def to_unit(self, value: Any) -> float:
         a, b = self._span()
         x = math.log(value) if self.log else float(value)
-        return 0.5 if b == a else min(1.0, max(0.0, (x - a) / (b - a)))
+        # Halves keep b - a finite for ranges as wide as [-1e308, 1e308].
+        return 0.5 if b == a else min(1.0, max(0.0, (x / 2 - a / 2) / (b / 2 - a / 2)))
 
     def from_unit(self, u: float) -> float:
         a, b = self._span()
-        x = a + min(1.0, max(0.0, float(u))) * (b - a)
+        u = min(1.0, max(0.0, float(u)))
+        x = a * (1 - u) + b * u
         if self.log:
             x = math.exp(x)
         elif self.step is not None:
@@ -224,6 +231,10 @@ class Int(Distribution):
             return math.log(self.low - 0.5), math.log(self.high + 0.5)
         return self.low - self.step / 2, self.high + self.step / 2
 
+    @property
+    def size(self) -> int:
+        return (self.high - self.low) // self.step + 1
+
     def to_unit(self, value: Any) -> float:
         a, b = self._span()
         x = math.log(value) if self.log else float(value)
@@ -252,7 +263,7 @@ class Int(Distribution):
         return int(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Categorical(Distribution):
     """One of a fixed list of JSON scalars (``None``, bool, int, float, str).
 
@@ -276,6 +287,8 @@ class Categorical(Distribution):
                     f"as JSON, got {c!r} of type {type(c).__name__}; store a name and build the object "
                     "in your objective"
                 )
+            if _is_number(c) and not math.isfinite(c):
+                raise ValueError(f"Categorical choices must be finite numbers; {c!r} cannot be stored as JSON")
         normalised = tuple(_plain(c) for c in choices)
         seen: list[Any] = []
         for c in normalised:
@@ -283,6 +296,20 @@ class Categorical(Distribution):
                 raise ValueError(f"Categorical choices must be distinct, {c!r} appears twice")
             seen.append(c)
         object.__setattr__(self, "choices", normalised)
+
+    def _key(self) -> tuple[tuple[str, Any], ...]:
+        # True == 1 in Python, but [True, False] and [1, 0] are different choices.
+        return tuple((type(c).__name__ if isinstance(c, (bool, str)) or c is None else "num", c) for c in self.choices)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Categorical) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    @property
+    def size(self) -> int:
+        return len(self.choices)
 
     def index(self, value: Any) -> int:
         """The position of ``value`` among the choices; ``ValueError`` if absent."""
@@ -329,11 +356,15 @@ class OrNone(Distribution):
             raise ValueError("OrNone cannot wrap a Categorical that already contains None")
 
     @property
+    def size(self) -> int | None:
+        n = self.inner.size
+        return None if n is None else n + 1
+
+    @property
     def none_share(self) -> float:
         """The share ``w`` of the unit interval that encodes ``None``."""
-        if self.inner.is_finite:
-            return 1.0 / (len(self.inner.grid()) + 1)
-        return 0.5
+        n = self.inner.size
+        return 0.5 if n is None else 1.0 / (n + 1)
 
     def to_unit(self, value: Any) -> float:
         w = self.none_share
@@ -456,7 +487,7 @@ def _from_tuple(name: str, bounds: tuple[Any, Any]) -> Distribution:
         return Int(low, high)
     # A range spanning several orders of magnitude of positive numbers is almost always searched in
     # log space by people who tune by hand (C, gamma, learning rates).
-    log = low > 0 and high / low >= 1e3
+    log = low > 0 and math.log10(high) - math.log10(low) >= 3 - 1e-9
     return Float(low, high, log=log)
 
 

@@ -377,7 +377,7 @@ class Study:
             if system:
                 data["system_attrs"] = system
             events = [Event("create", n, data, claim=f"trial/{n}")]
-            claim = self.sampler.claim(params) if params else None
+            claim = self.sampler.claim(ctx, params) if params else None
             if claim:
                 events.append(Event("attr", n, {"key": "grid", "value": claim, "system": True}, claim=claim))
             try:
@@ -505,8 +505,8 @@ class Study:
         return reaped
 
 
-def _open(storage: BaseStorage | str | None) -> BaseStorage:
-    return get_storage(storage)
+def _open(storage: BaseStorage | str | None, create: bool = True) -> BaseStorage:
+    return get_storage(storage, create=create)
 
 
 def create_study(
@@ -578,7 +578,7 @@ def load_study(
     seed: int | None = None,
 ) -> Study:
     """Open an existing study; ``KeyError`` naming the studies that exist if there is none."""
-    store = _open(storage)
+    store = _open(storage, create=False)
     info = store.find_study(study_name)
     if info is None:
         names = [s.name for s in store.list_studies()]
@@ -592,9 +592,9 @@ def load_study(
 
 def delete_study(study_name: str, storage: BaseStorage | str) -> None:
     """Remove a study and all its trials."""
-    _open(storage).delete_study(study_name)
+    _open(storage, create=False).delete_study(study_name)
 
 
 def get_all_study_names(storage: BaseStorage | str) -> list[str]:
     """The names of every study in ``storage``, oldest first."""
-    return [s.name for s in _open(storage).list_studies()]
+    return [s.name for s in _open(storage, create=False).list_studies()]

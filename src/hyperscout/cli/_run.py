@@ -107,9 +107,10 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--sampler",
-        choices=["auto", "random", "qmc", "grid"],
         default="auto",
-        help="auto (default), random, qmc (Sobol) or grid (every combination; needs finite values)",
+        metavar="NAME",
+        help="auto (default), random, qmc (Sobol), grid (every combination; needs finite values), "
+        "or any other sampler name hyperscout knows (e.g. gp)",
     )
     p.add_argument("--seed", type=_seed, metavar="N", help="seed for reproducible sampling")
     p.add_argument(
@@ -133,7 +134,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CLIError("tuning a command needs --space to say which parameters to search")
     if args.function and args.trial_timeout is not None:
         raise CLIError("--trial-timeout stops a command; a --function runs inside this process and cannot be killed")
-    if args.n_trials is None and args.timeout is None and args.sampler != "grid":
+    if args.n_trials is None and args.timeout is None and args.sampler.lower() != "grid":
         raise CLIError("say how long to search: --n-trials N and/or --timeout SECONDS")
     sampler = _sampler(args.sampler, space, args.seed)
 
@@ -209,17 +210,21 @@ def _first(n: int) -> str:
 
 
 def _sampler(name: str, space: Mapping[str, hs.Distribution] | None, seed: int | None) -> Any:
-    if name == "grid":
+    if name.lower() == "grid":
         if space is None:
             raise CLIError("--sampler grid needs --space: the grid is every combination of its values")
         try:
             return hs.samplers.GridSampler(dict(space), seed=seed)
         except ValueError as e:
             raise CLIError(f"--sampler grid: {e}") from None
-    if name == "qmc" and space is not None:
+    if name.lower() in ("qmc", "sobol") and space is not None:
         # Knowing the space up front lets Sobol cover it jointly from the first trial.
         return hs.samplers.QMCSampler(search_space=dict(space), seed=seed)
-    return name
+    try:
+        # Whatever names the library knows (new samplers appear here without a CLI change).
+        return hs.samplers.get_sampler(name, seed=seed)
+    except ValueError as e:
+        raise CLIError(f"--sampler: {e}") from None
 
 
 def _warn_placeholders(command: list[str], space: Mapping[str, hs.Distribution]) -> None:

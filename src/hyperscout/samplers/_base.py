@@ -9,6 +9,7 @@ order parallel workers finish in.
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -70,6 +71,14 @@ class SamplerContext:
         """A generator determined by (seed, trial number, keys) alone."""
         return np.random.default_rng([self.seed, self.number, *map(_key, keys)])
 
+    def uniform(self, *keys: str | int) -> float:
+        """One number in [0, 1) determined by (seed, trial number, keys) alone.
+
+        A keyed hash: ~20x cheaper than building a generator when one draw is all that is needed.
+        """
+        msg = repr((self.seed, self.number, *keys)).encode()
+        return (int.from_bytes(hashlib.blake2b(msg, digest_size=8).digest(), "little") >> 11) * 2.0**-53
+
 
 class BaseSampler(ABC):
     """Subclass this to write a sampler; only ``sample_independent`` is required.
@@ -97,7 +106,7 @@ class BaseSampler(ABC):
     def sample_independent(self, context: SamplerContext, name: str, distribution: Distribution) -> Any:
         """A value of ``distribution`` for parameter ``name`` of trial ``context.number``."""
 
-    def claim(self, params: dict[str, Any]) -> str | None:
+    def claim(self, context: SamplerContext, params: dict[str, Any]) -> str | None:
         return None
 
 

@@ -11,9 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from .._gp import acquisition as acq
-from .._gp import optim
-from .._gp.gp import Posterior, fit_theta
 from .._gp.kernel import CATEGORICAL, NUMERIC
 from ..space import Categorical, Distribution, Float
 from ..trial import FrozenTrial, TrialState
@@ -88,6 +85,11 @@ class GPSampler(BaseSampler):
         complete = [t for t in context.trials if t.state is TrialState.COMPLETE and t.values is not None]
         if len(complete) < self.n_startup_trials:
             return self._init.sample_relative(context, search_space)
+        # scipy.optimize and scipy.stats are imported on first use: `import hyperscout` stays fast.
+        from .._gp import acquisition as acq
+        from .._gp import optim
+        from .._gp.gp import Posterior, fit_theta
+
         names = list(search_space)
         dists = [search_space[k] for k in names]
         kinds = np.array([CATEGORICAL if isinstance(d, Categorical) else NUMERIC for d in dists])

@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..space import Categorical, Distribution, parse_space
+from ..trial import TrialState
 from ._base import BaseSampler, SamplerContext, SearchSpaceExhausted
+
+_MAX_POINTS = 10_000_000
 
 
 def _expand(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -17,6 +21,9 @@ def _expand(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
     for name, d in space.items():
         if not d.is_finite:
             raise ValueError(f"parameter {name!r}: a grid needs finite values; {d!r} is continuous (add step=)")
+    total = math.prod(d.size or 0 for d in space.values())
+    if total > _MAX_POINTS:
+        raise ValueError(f"the grid has {total:,} points, more than {_MAX_POINTS:,}; use a sampler that searches")
     # scikit-learn's ParameterGrid order: keys sorted, the last key varying fastest.
     keys = sorted(space)
     return [dict(zip(keys, values, strict=False)) for values in itertools.product(*(space[k].grid() for k in keys))]
@@ -28,7 +35,8 @@ class GridSampler(BaseSampler):
     ``search_space`` is a dict of name to a list of values (or any finite distribution), or a list
     of such dicts as scikit-learn's ``param_grid`` allows. Each point is claimed in the study's log
     before it runs, so workers sharing a database never evaluate the same point twice; the study
-    stops when every point is taken.
+    stops when every point is taken. A point whose trial failed (an error, Ctrl-C, a dead worker)
+    is run again up to ``retry_failed`` more times, so resuming an interrupted search completes it.
 
     Example:
         >>> import hyperscout as hs
@@ -38,9 +46,16 @@ class GridSampler(BaseSampler):
     """
 
     def __init__(
-        self, search_space: Mapping[str, Any] | Sequence[Mapping[str, Any]], *, seed: int | None = None
+        self,
+        search_space: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        *,
+        retry_failed: int = 1,
+        seed: int | None = None,
     ) -> None:
         super().__init__(seed=seed)
+        if isinstance(retry_failed, bool) or not isinstance(retry_failed, int) or retry_failed < 0:
+            raise ValueError(f"retry_failed must be a non-negative int, got {retry_failed!r}")
+        self.retry_failed = retry_failed
         grids = [search_space] if isinstance(search_space, Mapping) else list(search_space)
         if not grids or not all(isinstance(g, Mapping) for g in grids):
             raise ValueError("GridSampler needs a dict of name -> values, or a list of such dicts")
@@ -69,9 +84,32 @@ class GridSampler(BaseSampler):
     def infer_relative_search_space(self, context: SamplerContext) -> dict[str, Distribution]:
         return self.distributions
 
-    def _free(self, context: SamplerContext) -> list[int]:
-        taken = {t.system_attrs.get("grid") for t in context.trials}
-        return [i for i, c in enumerate(self._claims) if c not in taken]
+    def _attempts(self, context: SamplerContext) -> dict[str, tuple[int, bool]]:
+        """Per grid claim: how many of its trials failed, and whether one is done or in progress."""
+        seen: dict[str, tuple[int, bool]] = {}
+        for t in context.trials:
+            key = t.system_attrs.get("grid")
+            if key is None:
+                continue
+            base = key.split("#")[0]
+            fails, busy = seen.get(base, (0, False))
+            if t.state is TrialState.FAIL:
+                fails += 1
+            else:
+                busy = True
+            seen[base] = (fails, busy)
+        return seen
+
+    def _free(self, context: SamplerContext) -> list[tuple[int, int]]:
+        """``(point index, attempt)`` of every point that may run now."""
+        seen = self._attempts(context)
+        free = []
+        for i, c in enumerate(self._claims):
+            fails, busy = seen.get(c, (0, False))
+            if not busy and fails <= self.retry_failed:
+                free.append((i, fails))
+        # Fresh points first: a retry waits until the rest of the grid has had its turn.
+        return sorted(free, key=lambda p: (p[1], p[0]))
 
     def is_exhausted(self, context: SamplerContext) -> bool:
         return not self._free(context)
@@ -80,12 +118,20 @@ class GridSampler(BaseSampler):
         free = self._free(context)
         if not free:
             raise SearchSpaceExhausted(f"all {len(self.points)} grid points have been evaluated or claimed")
-        return dict(self.points[free[0]])
+        return dict(self.points[free[0][0]])
 
-    def claim(self, params: dict[str, Any]) -> str | None:
-        return self._claim_of(params)
+    def claim(self, context: SamplerContext, params: dict[str, Any]) -> str | None:
+        base = self._claim_of(params)
+        fails, _ = self._attempts(context).get(base, (0, False))
+        # A retry of a failed point needs a claim of its own: the first one stays in the log.
+        return base if fails == 0 else f"{base}#{fails}"
 
     def sample_independent(self, context: SamplerContext, name: str, distribution: Distribution) -> Any:
+        if name in self.distributions:
+            raise ValueError(
+                f"parameter {name!r}: the grid's values {list(self.distributions[name].choices)!r} do not fit "
+                f"the objective's {distribution!r}; make the grid and the objective agree"
+            )
         raise ValueError(
             f"parameter {name!r} is not in the grid; add it to GridSampler's search space "
             f"(the grid has {sorted(self.distributions)})"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
-
-from scipy.stats import qmc
+from typing import TYPE_CHECKING, Any
 
 from ..space import Distribution
 from ._base import BaseSampler, SamplerContext, intersection_search_space
+
+if TYPE_CHECKING:
+    from scipy.stats import qmc
 
 
 class QMCSampler(BaseSampler):
@@ -44,6 +45,8 @@ class QMCSampler(BaseSampler):
         key = (context.seed, d)
         engine = self._engines.get(key)
         if engine is None:
+            from scipy.stats import qmc  # imported on first use: it is slow to import
+
             engine = self._engines[key] = qmc.Sobol(d, scramble=True, seed=context.seed)
         engine.reset()
         with warnings.catch_warnings():

@@ -20,4 +20,4 @@ class RandomSampler(BaseSampler):
     """
 
     def sample_independent(self, context: SamplerContext, name: str, distribution: Distribution) -> Any:
-        return distribution.from_unit(context.rng(name).random())
+        return distribution.from_unit(context.uniform(name))

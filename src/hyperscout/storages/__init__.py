@@ -29,8 +29,11 @@ __all__ = [
 DEFAULT_SQLITE_URL = "sqlite:///hyperscout.db"
 
 
-def get_storage(storage: BaseStorage | str | None) -> BaseStorage:
-    """``None`` or ``"memory"`` → in memory; a URL string → ``SQLStorage``; a storage → itself."""
+def get_storage(storage: BaseStorage | str | None, *, create: bool = True) -> BaseStorage:
+    """``None`` or ``"memory"`` → in memory; a URL string → ``SQLStorage``; a storage → itself.
+
+    With ``create=False`` a SQLite URL must name an existing file (reading never creates one).
+    """
     if storage is None or storage in ("memory", ":memory:"):
         return InMemoryStorage()
     if isinstance(storage, BaseStorage):
@@ -38,5 +41,5 @@ def get_storage(storage: BaseStorage | str | None) -> BaseStorage:
     if isinstance(storage, str):
         if "://" not in storage:
             raise StorageError(f"storage {storage!r} is not a URL; write e.g. 'sqlite:///{storage}' for a SQLite file")
-        return SQLStorage(storage)
+        return SQLStorage(storage, create=create)
     raise TypeError(f"storage must be None, a URL string or a BaseStorage, got {type(storage).__name__}")

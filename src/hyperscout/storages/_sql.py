@@ -108,7 +108,7 @@ class SQLStorage(BaseStorage):
         >>> storage = hs.storages.SQLStorage("sqlite:///hyperscout.db")  # doctest: +SKIP
     """
 
-    def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
+    def __init__(self, url: str, *, synchronous: str = "FULL", create: bool = True) -> None:
         self.url = url
         u = _normalise_url(url)
         self._sqlite = u.get_backend_name() == "sqlite"
@@ -119,6 +119,11 @@ class SQLStorage(BaseStorage):
                 parent = os.path.dirname(os.path.abspath(db))
                 if not os.path.isdir(parent):
                     raise StorageError(f"storage URL {_safe(url)}: the folder {parent!r} does not exist")
+                if not create and not os.path.exists(db):
+                    raise StorageError(
+                        f"storage URL {_safe(url)}: there is no file {os.path.abspath(db)!r}; check the path "
+                        "(only create_study and `hyperscout run` create a new file)"
+                    )
             kwargs["connect_args"] = {"timeout": 60.0, "check_same_thread": False}
             if not db or db == ":memory:":
                 kwargs["poolclass"] = sa.pool.StaticPool
