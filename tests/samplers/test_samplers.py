@@ -1,0 +1,691 @@
+"""Samplers: a conformance suite every sampler runs (add yours to ``SAMPLERS``), then sampler-specific tests."""
+
+from __future__ import annotations
+
+import math
+import threading
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+import scipy.stats
+from scipy.stats import qmc
+
+import hyperscout as hs
+from hyperscout import TrialState
+from hyperscout.samplers import (
+    BaseSampler,
+    GridSampler,
+    QMCSampler,
+    RandomSampler,
+    SamplerContext,
+    SearchSpaceExhausted,
+)
+from hyperscout.space import Categorical, Distribution, Float, Int, OrNone
+
+# ---------------------------------------------------------------------------------------------------
+# problems: an objective, the parameters it may ask for, and a grid that covers them
+
+
+@dataclass(frozen=True)
+class Problem:
+    objective: Callable[[hs.Trial], float]
+    space: dict[str, Distribution]  # every parameter the objective may ask for
+    grid: list[dict[str, list[Any]]]  # a grid of values the objective accepts (for samplers that need one)
+    expected_keys: Callable[[dict[str, Any]], set[str]]  # the parameters a trial with these values must have
+
+
+ALL_TYPES: dict[str, Distribution] = {
+    "float": Float(-2.0, 3.0),
+    "float_log": Float(1e-4, 10.0, log=True),
+    "float_step": Float(0.1, 0.9, step=0.2),
+    "int": Int(-5, 5),
+    "int_log": Int(1, 1000, log=True),
+    "int_step": Int(0, 20, step=4),
+    "categorical": Categorical((None, True, 1, 2.5, "a")),
+    "or_none_int": OrNone(Int(1, 30)),
+    "or_none_float": OrNone(Float(0.0, 0.5)),
+}
+
+
+def _suggest(trial: hs.Trial, name: str, d: Distribution) -> Any:
+    """Ask through the public ``suggest_*`` method for the distribution's kind."""
+    if isinstance(d, Float):
+        return trial.suggest_float(name, d.low, d.high, log=d.log, step=d.step)
+    if isinstance(d, Int):
+        return trial.suggest_int(name, d.low, d.high, log=d.log, step=d.step)
+    if isinstance(d, Categorical):
+        return trial.suggest_categorical(name, list(d.choices))
+    return trial.suggest(name, d)
+
+
+def _all_types_objective(trial: hs.Trial) -> float:
+    values = {name: _suggest(trial, name, d) for name, d in ALL_TYPES.items()}
+    return sum(float(v) for v in values.values() if isinstance(v, (int, float)))
+
+
+def _two_values(d: Distribution) -> list[Any]:
+    out: list[Any] = []
+    for u in (0.0, 0.7):
+        v = d.from_unit(u)
+        if not any(type(v) is type(w) and v == w for w in out):
+            out.append(v)
+    return out
+
+
+ALL_TYPES_PROBLEM = Problem(
+    objective=_all_types_objective,
+    space=ALL_TYPES,
+    grid=[{name: _two_values(d) for name, d in ALL_TYPES.items()}],
+    expected_keys=lambda params: set(ALL_TYPES),
+)
+
+
+def _conditional_objective(trial: hs.Trial) -> float:
+    kind = trial.suggest_categorical("kind", ["a", "b", "c"])
+    if kind == "a":
+        return trial.suggest_float("x", 0.0, 1.0)
+    if kind == "b":
+        n = trial.suggest_int("n", 1, 100, log=True)
+        if n > 10:
+            return n + trial.suggest_float("m", -1.0, 1.0)
+        return float(n)
+    return 0.0
+
+
+def _conditional_keys(params: dict[str, Any]) -> set[str]:
+    kind = params["kind"]
+    if kind == "a":
+        return {"kind", "x"}
+    if kind == "b":
+        return {"kind", "n", "m"} if params["n"] > 10 else {"kind", "n"}
+    return {"kind"}
+
+
+CONDITIONAL = Problem(
+    objective=_conditional_objective,
+    space={
+        "kind": Categorical(("a", "b", "c")),
+        "x": Float(0.0, 1.0),
+        "n": Int(1, 100, log=True),
+        "m": Float(-1.0, 1.0),
+    },
+    grid=[
+        {"kind": ["a"], "x": [0.0, 0.5, 1.0]},
+        {"kind": ["b"], "n": [1, 5]},
+        {"kind": ["b"], "n": [20, 100], "m": [-1.0, 1.0]},
+        {"kind": ["c"]},
+    ],
+    expected_keys=_conditional_keys,
+)
+
+# ---------------------------------------------------------------------------------------------------
+# the samplers under test: a new sampler joins this list
+
+
+@dataclass(frozen=True)
+class SamplerCase:
+    id: str
+    make: Callable[[int | None, Problem], BaseSampler]
+    seeded: bool = True  # different seeds give different trials
+    exhaustible: bool = False  # proposes each point of a finite set once, then stops the study
+    # spreads trials over the whole space whatever the objective returns (random-like), so every
+    # branch and many distinct values show up; a model-based optimiser may rightly concentrate
+    space_filling: bool = True
+
+
+# A model-based sampler joins as e.g. SamplerCase("gp", lambda seed, p: GPSampler(seed=seed), space_filling=False).
+SAMPLERS = [
+    SamplerCase("random", lambda seed, p: RandomSampler(seed=seed)),
+    SamplerCase("qmc", lambda seed, p: QMCSampler(seed=seed)),
+    SamplerCase("qmc-space", lambda seed, p: QMCSampler(search_space=p.space, seed=seed)),
+    SamplerCase("grid", lambda seed, p: GridSampler(p.grid, seed=seed), seeded=False, exhaustible=True),
+]
+SEEDED = [c for c in SAMPLERS if c.seeded]
+
+
+def _cases(cases: list[SamplerCase]) -> Any:
+    return pytest.mark.parametrize("case", cases, ids=[c.id for c in cases])
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def storage(request: pytest.FixtureRequest, tmp_path) -> Any:
+    """One storage that several studies of a test share: an in-memory object or a SQLite file URL."""
+    if request.param == "memory":
+        return hs.storages.InMemoryStorage()
+    return f"sqlite:///{tmp_path / 'x.db'}"
+
+
+def _run(
+    case: SamplerCase,
+    problem: Problem,
+    *,
+    seed: int | None = 0,
+    n_trials: int | None = 20,
+    storage: Any = None,
+    name: str | None = None,
+    objective: Callable[[hs.Trial], Any] | None = None,
+) -> hs.Study:
+    study = hs.create_study(name, storage, sampler=case.make(seed, problem), seed=seed)
+    study.optimize(objective or problem.objective, n_trials=n_trials, show_progress_bar=False)
+    return study
+
+
+def _n_points(problem: Problem) -> int:
+    return len(GridSampler(problem.grid).points)
+
+
+def _expected_count(case: SamplerCase, problem: Problem, n_trials: int) -> int:
+    return min(n_trials, _n_points(problem)) if case.exhaustible else n_trials
+
+
+def _typed(params: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Params with their types, so that True and 1 (or 1 and 1.0) compare different."""
+    return sorted((k, type(v).__name__, repr(v)) for k, v in params.items())
+
+
+def _key(params: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A hashable form of one point."""
+    return tuple(sorted((k, repr(v)) for k, v in params.items()))
+
+
+def _fingerprint(study: hs.Study) -> list[tuple[Any, ...]]:
+    return [(t.number, t.state, t.values, _typed(t.params)) for t in study.trials]
+
+
+def _type_ok(d: Distribution, v: Any) -> bool:
+    if isinstance(d, OrNone):
+        return v is None or _type_ok(d.inner, v)
+    if isinstance(d, Float):
+        return type(v) is float
+    if isinstance(d, Int):
+        return type(v) is int
+    return any(type(v) is type(c) and v == c for c in d.choices)
+
+
+# ---------------------------------------------------------------------------------------------------
+# conformance
+
+
+@_cases(SAMPLERS)
+def test_suggested_values_are_valid_for_every_distribution(case, storage):
+    seen: list[dict[str, Any]] = []
+
+    def objective(trial):
+        seen.append({name: _suggest(trial, name, d) for name, d in ALL_TYPES.items()})
+        return float(trial.number)
+
+    study = _run(case, ALL_TYPES_PROBLEM, n_trials=16, storage=storage, name="s", objective=objective)
+
+    assert len(seen) == 16
+    for params in seen:
+        for name, d in ALL_TYPES.items():
+            assert d.contains(params[name]), (name, params[name])
+            assert _type_ok(d, params[name]), (name, params[name])
+    # what the storage kept is what the objective saw, types included, with the right distributions
+    reloaded = hs.load_study("s", storage)
+    assert [t.state for t in reloaded.trials] == [TrialState.COMPLETE] * 16
+    assert [_typed(t.params) for t in reloaded.trials] == [_typed(p) for p in seen]
+    assert all(dict(t.distributions) == ALL_TYPES for t in reloaded.trials)
+    assert _fingerprint(reloaded) == _fingerprint(study)
+    if case.space_filling and case.seeded:  # proposing one point over and over is not searching
+        assert len({p["float"] for p in seen}) == len({p["float_log"] for p in seen}) == 16
+        assert len({p["int_log"] for p in seen}) >= 6
+        assert len({p["or_none_float"] for p in seen}) >= 4
+
+
+@_cases(SAMPLERS)
+def test_conditional_define_by_run_spaces(case, storage):
+    study = _run(case, CONDITIONAL, n_trials=30, storage=storage)
+
+    trials = study.trials
+    assert len(trials) == _expected_count(case, CONDITIONAL, 30)
+    assert all(t.state is TrialState.COMPLETE for t in trials)
+    for t in trials:
+        # a parameter exists only in the trials that took its branch
+        assert set(t.params) == CONDITIONAL.expected_keys(t.params), t.params
+        assert set(t.distributions) == set(t.params)
+        for name, value in t.params.items():
+            assert CONDITIONAL.space[name].contains(value), (name, value)
+            assert t.distributions[name] == CONDITIONAL.space[name]
+    if case.space_filling:
+        branches = {(t.params["kind"], t.params.get("n", 0) > 10) for t in trials}
+        assert branches == {("a", False), ("b", False), ("b", True), ("c", False)}
+
+
+@_cases(SAMPLERS)
+def test_same_seed_gives_identical_trials(case, storage):
+    for problem, n in ((CONDITIONAL, 25), (ALL_TYPES_PROBLEM, 10)):
+        first = _run(case, problem, seed=42, n_trials=n, storage=storage)
+        second = _run(case, problem, seed=42, n_trials=n, storage=storage)
+        assert first.study_name != second.study_name
+        assert len(first.trials) == _expected_count(case, problem, n)
+        assert _fingerprint(first) == _fingerprint(second)
+
+
+@_cases(SEEDED)
+def test_different_seeds_give_different_trials(case):
+    for problem in (CONDITIONAL, ALL_TYPES_PROBLEM):
+        a = _run(case, problem, seed=1, n_trials=10)
+        b = _run(case, problem, seed=2, n_trials=10)
+        assert [_typed(t.params) for t in a.trials] != [_typed(t.params) for t in b.trials]
+        # not only the first trial: the sequences differ along the way
+        differing = sum(_typed(x.params) != _typed(y.params) for x, y in zip(a.trials, b.trials, strict=True))
+        assert differing >= 5
+
+
+@_cases(SAMPLERS)
+def test_nan_objective_does_not_crash(case, storage):
+    def always_nan(trial):
+        CONDITIONAL.objective(trial)  # ask for the parameters as usual
+        return math.nan
+
+    study = _run(case, CONDITIONAL, n_trials=12, storage=storage, objective=always_nan)
+    trials = study.trials
+    if case.exhaustible:  # may stop early, or retry failed points, but only after trying every point
+        fresh = min(12, _n_points(CONDITIONAL))
+        assert fresh <= len(trials) <= 12
+        assert len({_key(t.params) for t in trials[:fresh]}) == fresh
+    else:
+        assert len(trials) == 12
+    assert all(t.state is TrialState.FAIL for t in trials)
+    assert all("nan" in (t.error or "").lower() for t in trials)
+    assert all(set(t.params) == CONDITIONAL.expected_keys(t.params) for t in trials)
+    with pytest.raises(ValueError, match="no complete trial"):
+        _ = study.best_trial
+
+    # some NaN, some numbers: the finite ones still count
+    def sometimes_nan(trial):
+        value = CONDITIONAL.objective(trial)
+        return math.nan if trial.number % 3 == 0 else value
+
+    mixed = _run(case, CONDITIONAL, seed=5, n_trials=12, storage=storage, objective=sometimes_nan)
+    states = [t.state for t in mixed.trials]
+    assert states == [TrialState.FAIL if i % 3 == 0 else TrialState.COMPLETE for i in range(len(states))]
+    assert mixed.best_trial.number % 3 != 0
+
+
+@_cases(SAMPLERS)
+def test_ask_and_tell_use_the_sampler(case, storage):
+    study = hs.create_study("s", storage, sampler=case.make(3, CONDITIONAL), seed=3)
+    told = []
+    for _ in range(6):
+        trial = study.ask()
+        told.append(study.tell(trial, CONDITIONAL.objective(trial)))
+    assert [t.state for t in told] == [TrialState.COMPLETE] * 6
+    assert [_typed(t.params) for t in told] == [_typed(t.params) for t in hs.load_study("s", storage).trials]
+    # ask/tell and optimize propose the same trials for the same seed
+    via_optimize = _run(case, CONDITIONAL, seed=3, n_trials=6, storage=storage)
+    assert [_typed(t.params) for t in told] == [_typed(t.params) for t in via_optimize.trials]
+
+
+# ---------------------------------------------------------------------------------------------------
+# RandomSampler
+
+
+def test_random_value_depends_only_on_seed_trial_number_and_name():
+    def run(objective):
+        study = hs.create_study(sampler=RandomSampler(seed=11))
+        study.optimize(objective, n_trials=12, show_progress_bar=False)
+        return study
+
+    def x_only(trial):
+        return trial.suggest_float("x", 0.0, 1.0)
+
+    def other_first(trial):
+        trial.suggest_int("a", 0, 100)
+        trial.suggest_categorical("b", ["p", "q"])
+        return trial.suggest_float("x", 0.0, 1.0)
+
+    def x_then_other(trial):
+        x = trial.suggest_float("x", 0.0, 1.0)
+        trial.suggest_float("y", 0.0, 1.0)
+        return x
+
+    def x_from_trial_5(trial):
+        if trial.number < 5:
+            return 0.0 if trial.number % 2 else math.nan
+        return trial.suggest_float("x", 0.0, 1.0)
+
+    base = [t.params["x"] for t in run(x_only).trials]
+    assert len(set(base)) == 12
+    assert [t.params["x"] for t in run(other_first).trials] == base
+    both = run(x_then_other).trials
+    assert [t.params["x"] for t in both] == base
+    assert [t.params["y"] for t in both] != base  # another name, another draw
+    assert [t.params.get("x") for t in run(x_from_trial_5).trials][5:] == base[5:]
+
+
+def test_random_sampler_ignores_the_history():
+    study = hs.create_study(sampler=RandomSampler(seed=0))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=5, show_progress_bar=False)
+    sampler = RandomSampler(seed=0)
+    d = Float(1e-3, 1.0, log=True)
+    with_history = SamplerContext(7, 123, ("minimize",), study.trials)
+    without = SamplerContext(7, 123, ("maximize",), [])
+    assert sampler.sample_independent(with_history, "lr", d) == sampler.sample_independent(without, "lr", d)
+    other_number = SamplerContext(8, 123, ("minimize",), [])
+    other_seed = SamplerContext(7, 124, ("minimize",), [])
+    value = sampler.sample_independent(without, "lr", d)
+    assert sampler.sample_independent(other_number, "lr", d) != value
+    assert sampler.sample_independent(other_seed, "lr", d) != value
+    assert sampler.sample_independent(without, "lr2", d) != value
+
+
+def test_random_study_seed_is_used_when_the_sampler_has_none():
+    def run():
+        study = hs.create_study(sampler=RandomSampler(), seed=9)
+        study.optimize(lambda t: t.suggest_float("x", -1, 1), n_trials=5, show_progress_bar=False)
+        return [t.params["x"] for t in study.trials]
+
+    assert run() == run()
+
+
+def test_random_sampling_is_uniform_in_the_unit_encoding():
+    sampler = RandomSampler(seed=0)
+
+    def draws(name, d, n=600):
+        return [sampler.sample_independent(SamplerContext(i, 5, ("minimize",), []), name, d) for i in range(n)]
+
+    logs = np.log10(draws("lr", Float(1e-3, 1e3, log=True)))
+    assert scipy.stats.kstest(logs, scipy.stats.uniform(-3, 6).cdf).pvalue > 1e-3
+    plain = draws("x", Float(-5.0, 5.0))
+    assert scipy.stats.kstest(plain, scipy.stats.uniform(-5, 10).cdf).pvalue > 1e-3
+    counts = Counter(draws("k", Int(1, 4), n=2000))
+    assert sorted(counts) == [1, 2, 3, 4]
+    assert scipy.stats.chisquare(list(counts.values())).pvalue > 1e-3
+    with_none = Counter(v is None for v in draws("d", OrNone(Int(1, 3)), n=2000))
+    assert with_none[True] / 2000 == pytest.approx(0.25, abs=0.04)
+
+
+# ---------------------------------------------------------------------------------------------------
+# QMCSampler
+
+UNIT_SQUARE = {"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)}
+
+
+def _points(sampler: BaseSampler, n: int = 64, storage: Any = None, name: str | None = None) -> np.ndarray:
+    study = hs.create_study(name, storage, sampler=sampler)
+    study.optimize(
+        lambda t: t.suggest_float("x", 0.0, 1.0) + t.suggest_float("y", 0.0, 1.0),
+        n_trials=n,
+        show_progress_bar=False,
+    )
+    return np.array([[t.params["x"], t.params["y"]] for t in study.trials])
+
+
+@pytest.mark.parametrize("explicit_space", [True, False], ids=["search_space", "inferred"])
+def test_qmc_covers_the_space_better_than_random(explicit_space):
+    ratios = []
+    for seed in range(5):
+        space = UNIT_SQUARE if explicit_space else None
+        q = qmc.discrepancy(_points(QMCSampler(search_space=space, seed=seed)))
+        r = qmc.discrepancy(_points(RandomSampler(seed=seed)))
+        assert q < r, seed
+        ratios.append(q / r)
+    assert np.mean(ratios) < 0.5
+
+
+def test_qmc_points_are_stratified():
+    # The first 2^m scrambled Sobol points put exactly one point in each 1/2^m slice of each axis.
+    pts = _points(QMCSampler(search_space=UNIT_SQUARE, seed=3))
+    for axis in range(2):
+        assert sorted(np.floor(pts[:, axis] * 64).astype(int)) == list(range(64))
+    # and a categorical / integer gets each value equally often
+    space = {"c": Categorical(("a", "b", "c", "d")), "k": Int(1, 8)}
+    study = hs.create_study(sampler=QMCSampler(search_space=space, seed=3))
+    study.optimize(
+        lambda t: len(t.suggest_categorical("c", ["a", "b", "c", "d"])) + t.suggest_int("k", 1, 8),
+        n_trials=64,
+        show_progress_bar=False,
+    )
+    assert Counter(t.params["c"] for t in study.trials) == {"a": 16, "b": 16, "c": 16, "d": 16}
+    assert Counter(t.params["k"] for t in study.trials) == {k: 8 for k in range(1, 9)}
+
+
+def test_qmc_resumed_study_continues_the_sequence(tmp_path):
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    whole = _points(QMCSampler(search_space=UNIT_SQUARE, seed=4), n=40)
+    _points(QMCSampler(search_space=UNIT_SQUARE, seed=4), n=25, storage=url, name="q")
+    resumed = _points(QMCSampler(search_space=UNIT_SQUARE, seed=4), n=15, storage=url, name="q")
+    assert resumed.shape == (40, 2)
+    np.testing.assert_array_equal(resumed, whole)
+
+
+# ---------------------------------------------------------------------------------------------------
+# GridSampler
+
+GRID = {"a": [1, 2, 3], "b": ["x", "y"], "c": (1, 2)}
+
+
+def _grid_objective(trial: hs.Trial) -> float:
+    a = trial.suggest_categorical("a", GRID["a"])
+    b = trial.suggest_categorical("b", GRID["b"])
+    c = trial.suggest_int("c", 1, 2)
+    return a * 10 + c + (0.5 if b == "y" else 0.0)
+
+
+def test_grid_evaluates_every_point_once_and_stops_by_itself(storage):
+    sampler = GridSampler(GRID)
+    assert len(sampler.points) == 12
+    study = hs.create_study("g", storage, sampler=sampler)
+    study.optimize(_grid_objective, show_progress_bar=False)  # n_trials=None: the grid ends the run
+
+    trials = study.trials
+    assert [t.params for t in trials] == sampler.points  # every point, once, in ParameterGrid order
+    assert all(t.state is TrialState.COMPLETE for t in trials)
+    assert study.best_params == {"a": 1, "b": "x", "c": 1}
+
+    study.optimize(_grid_objective, show_progress_bar=False)
+    study.optimize(_grid_objective, n_trials=5, show_progress_bar=False)
+    assert len(study.trials) == 12
+    with pytest.raises(SearchSpaceExhausted):
+        study.ask()
+    assert len(study.trials) == 12
+    # another process opening the same study sees the grid as done too
+    again = hs.load_study("g", storage, sampler=GridSampler(GRID))
+    with pytest.raises(SearchSpaceExhausted):
+        again.ask()
+    assert len(again.trials) == 12
+
+
+def test_grid_budget_split_over_runs():
+    study = hs.create_study(sampler=GridSampler(GRID))
+    study.optimize(_grid_objective, n_trials=5, show_progress_bar=False)
+    assert len(study.trials) == 5
+    study.optimize(_grid_objective, n_trials=100, show_progress_bar=False)
+    assert sorted(_key(t.params) for t in study.trials) == sorted(_key(p) for p in GridSampler(GRID).points)
+
+
+def _failing_grid_objective(trial: hs.Trial) -> float:
+    value = _grid_objective(trial)
+    if trial.params["a"] == 2:
+        raise RuntimeError("boom")
+    return math.nan if trial.params["b"] == "y" else value
+
+
+def test_grid_failed_points_are_retried_after_the_rest_then_given_up():
+    sampler = GridSampler(GRID, retry_failed=1)
+    study = hs.create_study(sampler=sampler)
+    study.optimize(_failing_grid_objective, show_progress_bar=False)
+
+    trials = study.trials
+    failed_points = [p for p in sampler.points if p["a"] == 2 or p["b"] == "y"]
+    assert len(failed_points) == 8
+    # every point once, in order; then each failed point once more, in order; then the study stops
+    assert [t.params for t in trials] == sampler.points + failed_points
+    assert Counter(t.state for t in trials) == {TrialState.FAIL: 16, TrialState.COMPLETE: 4}
+    with pytest.raises(SearchSpaceExhausted):
+        study.ask()
+
+
+def test_grid_without_retries_runs_each_point_once_even_if_it_fails():
+    sampler = GridSampler(GRID, retry_failed=0)
+    study = hs.create_study(sampler=sampler)
+    study.optimize(_failing_grid_objective, show_progress_bar=False)
+    trials = study.trials
+    assert [t.params for t in trials] == sampler.points
+    assert Counter(t.state for t in trials) == {TrialState.FAIL: 8, TrialState.COMPLETE: 4}
+    for bad in (-1, 1.5, True, None):
+        with pytest.raises(ValueError, match="retry_failed"):
+            GridSampler(GRID, retry_failed=bad)
+
+
+def test_grid_complete_points_never_run_twice():
+    def sometimes_nan(trial):
+        value = _grid_objective(trial)
+        return math.nan if trial.number % 2 else value
+
+    study = hs.create_study(sampler=GridSampler(GRID))
+    study.optimize(sometimes_nan, show_progress_bar=False)
+    complete = [_key(t.params) for t in study.trials if t.state is TrialState.COMPLETE]
+    assert len(complete) == len(set(complete))
+    assert {_key(t.params) for t in study.trials} == {_key(p) for p in GridSampler(GRID).points}
+
+
+def test_grid_list_of_dicts():
+    grid = [
+        {"kernel": ["linear"], "C": [0.1, 1.0, 10.0]},
+        {"kernel": ["rbf"], "C": [1.0, 10.0], "gamma": [0.01, 0.1]},
+    ]
+
+    def objective(trial):
+        kernel = trial.suggest_categorical("kernel", ["linear", "rbf"])
+        c = trial.suggest_float("C", 0.01, 100.0, log=True)
+        if kernel == "rbf":
+            return c * trial.suggest_float("gamma", 1e-3, 1.0, log=True)
+        return c
+
+    sampler = GridSampler(grid)
+    assert len(sampler.points) == 3 + 4
+    study = hs.create_study(sampler=sampler)
+    study.optimize(objective, show_progress_bar=False)
+    params = [t.params for t in study.trials]
+    assert params == sampler.points
+    assert sorted(_key(p) for p in params) == sorted(
+        [_key({"kernel": "linear", "C": c}) for c in (0.1, 1.0, 10.0)]
+        + [_key({"kernel": "rbf", "C": c, "gamma": g}) for c in (1.0, 10.0) for g in (0.01, 0.1)]
+    )
+    # grid values keep their meaning through the user's distributions
+    assert all(isinstance(t.distributions["C"], Float) for t in study.trials)
+
+
+def test_grid_same_name_with_int_and_float_values_in_two_subgrids():
+    # 1 and 1.0 are the same value to a Categorical; the grid must still hand each point out once
+    grid = [{"kernel": ["linear"], "C": [1, 10]}, {"kernel": ["rbf"], "C": [1.0, 10.0]}]
+
+    def objective(trial):
+        trial.suggest_categorical("kernel", ["linear", "rbf"])
+        return trial.suggest_float("C", 0.1, 100.0)
+
+    study = hs.create_study(sampler=GridSampler(grid))
+    study.optimize(objective, n_trials=10, show_progress_bar=False)
+    assert sorted((t.params["kernel"], t.params["C"]) for t in study.trials) == [
+        ("linear", 1),
+        ("linear", 10),
+        ("rbf", 1),
+        ("rbf", 10),
+    ]
+
+
+def test_grid_rejects_what_it_cannot_enumerate():
+    with pytest.raises(ValueError, match=r"parameter 'lr'.*continuous"):
+        GridSampler({"lr": (1e-4, 1e-1)})
+    with pytest.raises(ValueError, match=r"parameter 'lr'.*continuous"):
+        GridSampler([{"a": [1]}, {"lr": Float(0.0, 1.0)}])
+    with pytest.raises(ValueError, match=r"parameter 'a'"):
+        GridSampler({"a": []})
+    with pytest.raises(ValueError, match="dict of name"):
+        GridSampler([])
+    with pytest.raises(ValueError, match="dict of name"):
+        GridSampler(["a", "b"])
+    assert [p["x"] for p in GridSampler({"x": Float(0.0, 1.0, step=0.25)}).points] == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert [p["n"] for p in GridSampler({"n": (1, 4)}).points] == [1, 2, 3, 4]
+    assert [p["d"] for p in GridSampler({"d": (None, 2)}).points] == [None, 1, 2]
+
+
+def test_grid_parameter_outside_the_grid_is_an_error_naming_it():
+    study = hs.create_study(sampler=GridSampler({"a": [1, 2]}))
+    trial = study.ask()
+    assert trial.suggest_categorical("a", [1, 2]) == 1
+    with pytest.raises(ValueError, match=r"'z' is not in the grid"):
+        trial.suggest_float("z", 0.0, 1.0)
+
+
+def test_grid_value_outside_the_objectives_range_is_not_silently_replaced():
+    study = hs.create_study(sampler=GridSampler({"x": [5.0]}))
+    trial = study.ask()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match="'x'"):
+            trial.suggest_float("x", 0.0, 1.0)
+
+
+def test_two_studies_sharing_a_sqlite_file_never_repeat_a_point(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    one = hs.create_study("g", url, sampler=GridSampler(GRID))
+    two = hs.create_study("g", url, sampler=GridSampler(GRID))  # load_if_exists: the same study
+    assert one.study_name == two.study_name
+
+    # both hold a running trial at once: the second is handed a different point
+    t1, t2 = one.ask(), two.ask()
+    p1 = {"a": t1.suggest_categorical("a", GRID["a"]), "b": t1.suggest_categorical("b", GRID["b"])}
+    p2 = {"a": t2.suggest_categorical("a", GRID["a"]), "b": t2.suggest_categorical("b", GRID["b"])}
+    p1["c"], p2["c"] = t1.suggest_int("c", 1, 2), t2.suggest_int("c", 1, 2)
+    assert p1 != p2
+    one.tell(t1, 0.0)
+    two.tell(t2, 0.0)
+
+    # then they alternate until both find the grid exhausted
+    done = {id(one): False, id(two): False}
+    by_study = Counter()
+    while not all(done.values()):
+        for study in (one, two):
+            if done[id(study)]:
+                continue
+            try:
+                trial = study.ask()
+            except SearchSpaceExhausted:
+                done[id(study)] = True
+                continue
+            study.tell(trial, _grid_objective(trial))
+            by_study[id(study)] += 1
+    trials = hs.load_study("g", url).trials
+    assert len(trials) == 12
+    assert sorted(_key(t.params) for t in trials) == sorted(_key(p) for p in GridSampler(GRID).points)
+    assert by_study[id(one)] >= 4 and by_study[id(two)] >= 4
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_threads_sharing_a_study_never_repeat_a_point(backend, tmp_path):
+    grid = {"a": list(range(10)), "b": list(range(6))}
+    storage = hs.storages.InMemoryStorage() if backend == "memory" else f"sqlite:///{tmp_path / 't.db'}"
+    hs.create_study("g", storage)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def work():
+        try:
+            study = hs.load_study("g", storage, sampler=GridSampler(grid))
+            barrier.wait()
+            study.optimize(
+                lambda t: t.suggest_categorical("a", grid["a"]) + t.suggest_categorical("b", grid["b"]),
+                show_progress_bar=False,
+            )
+        except BaseException as e:  # reported below; a thread's exception would vanish otherwise
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    trials = hs.load_study("g", storage).trials
+    assert len(trials) == 60
+    assert all(t.state is TrialState.COMPLETE for t in trials)
+    assert len({(t.params["a"], t.params["b"]) for t in trials}) == 60

@@ -1,0 +1,135 @@
+"""Resuming a study after its process was killed, and what ``import hyperscout`` pulls in."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+import hyperscout as hs
+from hyperscout import TrialState
+
+_WORKER = textwrap.dedent(
+    """
+    import sys, time
+    import hyperscout as hs
+
+    def objective(trial):
+        x = trial.suggest_float("x", -1, 1)
+        time.sleep(0.05)
+        return x * x
+
+    study = hs.create_study("resume", sys.argv[1], seed=0)
+    study.optimize(objective, n_trials=100_000, show_progress_bar=False)
+    """
+)
+
+
+def _objective(trial: hs.Trial) -> float:
+    x = trial.suggest_float("x", -1, 1)
+    return x * x
+
+
+def _start_worker(url: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", _WORKER, url], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _kill_mid_trial(proc: subprocess.Popen, url: str, min_complete: int) -> dict[int, float]:
+    """SIGKILL the worker while it sleeps in a trial, once ``min_complete`` trials are complete.
+
+    Returns ``{number: value}`` of every trial seen COMPLETE just before the kill.
+    """
+    deadline = time.monotonic() + 60
+    study = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the worker exited early ({proc.returncode}): {proc.stderr.read().decode()}")
+        if study is None:
+            try:
+                study = hs.load_study("resume", url)
+            except (KeyError, hs.StorageError):  # not created yet
+                time.sleep(0.02)
+                continue
+        trials = study.trials
+        complete = {t.number: t.value for t in trials if t.state is TrialState.COMPLETE}
+        last = trials[-1] if trials else None
+        # Kill early in a trial's 50 ms sleep, so the kill lands while the trial is surely RUNNING.
+        if (
+            len(complete) >= min_complete
+            and last is not None
+            and last.state is TrialState.RUNNING
+            and time.time() - last.started_at < 0.02
+        ):
+            os.kill(proc.pid, signal.SIGKILL)
+            return complete
+        time.sleep(0.002)
+    proc.kill()
+    pytest.fail("the worker did not complete enough trials in 60 s")
+
+
+def _check_resume(url: str, before: dict[int, float]) -> None:
+    after_kill = hs.load_study("resume", url).trials
+    running = [t.number for t in after_kill if t.state is TrialState.RUNNING]
+    assert running == [len(after_kill) - 1], "the kill should have left the last trial RUNNING"
+
+    resumed = hs.create_study("resume", url, seed=0)
+    resumed.optimize(_objective, n_trials=3, show_progress_bar=False)
+
+    trials = hs.load_study("resume", url).trials
+    assert [t.number for t in trials] == list(range(len(after_kill) + 3))
+    for number, value in before.items():
+        assert trials[number].state is TrialState.COMPLETE
+        assert trials[number].value == value
+    dead = trials[running[0]]
+    assert dead.state is TrialState.FAIL
+    assert "reaped" in dead.error and "died" in dead.error
+    assert dead.finished_at is not None
+    assert [t.state for t in trials[len(after_kill) :]] == [TrialState.COMPLETE] * 3
+    assert all(t.state is not TrialState.RUNNING for t in trials)
+
+
+def test_resume_after_kill_9(tmp_path):
+    url = f"sqlite:///{tmp_path / 'killed.db'}"
+    proc = _start_worker(url)
+    try:
+        before = _kill_mid_trial(proc, url, min_complete=5)
+    finally:
+        proc.wait(timeout=30)
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    _check_resume(url, before)
+
+
+def test_resume_after_kill_9_before_the_parent_reaps_the_process(tmp_path):
+    """A killed worker whose parent has not waited for it yet (a zombie) is dead too."""
+    url = f"sqlite:///{tmp_path / 'zombie.db'}"
+    proc = _start_worker(url)
+    try:
+        before = _kill_mid_trial(proc, url, min_complete=2)
+        deadline = time.monotonic() + 10
+        while not _is_zombie(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        _check_resume(url, before)
+    finally:
+        proc.wait(timeout=30)
+        proc.stderr.close()
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return not sys.platform.startswith("linux")
+
+
+def test_import_is_light():
+    heavy = ("sklearn", "torch", "pandas", "dask", "plotly", "matplotlib")
+    code = f"import sys, hyperscout; print(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r})))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
