@@ -13,6 +13,8 @@ bayesian-optimization and torch for Optuna's GPSampler)::
     python benchmarks/runner.py --seeds 10 --budget 50 --problems branin,hartmann6 --optimizers hyperscout-gp,optuna-gp
     python benchmarks/runner.py --jobs 4 --out results.json --no-timing
     python benchmarks/runner.py --from results.json      # re-print the tables of a saved run
+    python benchmarks/runner.py --reuse results.json --fresh hyperscout-gp --out new.json  # re-run one optimiser only
+    python benchmarks/runner.py --reuse partial.json --out partial.json  # resume an interrupted run
     python benchmarks/runner.py --check                  # exit status 1 when a target below is missed
 
 Optimisers (``OPTIMIZERS``; each a small adapter function, add one with ``@optimizer("name")``):
@@ -44,10 +46,16 @@ budget of 200 on Hartmann-6 and shows the mean time of suggestions 41-50, 91-100
 
 Fairness and determinism: each worker limits BLAS/OpenMP/torch to one thread (``OMP_NUM_THREADS=1``, ...) so the
 ``--jobs`` workers do not compete for cores, and before its first run it does one short warm-up run of every
-requested optimiser, so lazy imports (torch, Optuna's GP modules, ...) are not charged to the first timed run. Timing
-runs share the pool with the other runs (one core each when ``--jobs`` is at most the number of cores). Every run
-depends only on its seed. Library logging and warnings (Optuna's logger, sklearn's ``ConvergenceWarning``,
-scikit-optimize's repeated-point warning, ...) are silenced in the workers.
+requested optimiser, so lazy imports (torch, Optuna's GP modules, ...) are not charged to the first timed run. The
+timing runs go after all the others, one at a time in a fresh worker with nothing else running: a run next to another
+one on a neighbouring core slows down by an amount that depends on what that one does (on this project's 2-core
+machine, Optuna's time per suggestion at 100 trials went from 0.08 s to 0.15 s). Every run depends only on its seed
+(and on hyperscout's source, see below). Library logging and warnings (Optuna's logger, sklearn's
+``ConvergenceWarning``, scikit-optimize's repeated-point warning, ...) are silenced in the workers.
+
+Each run keeps a digest of hyperscout's source files as its worker imported them (``hyperscout_source``) and the
+results keep the git commit (``+dirty`` with uncommitted changes): the report names them and warns when runs of one
+table used different versions.
 
 Regret of ``svc_digits``: its minimum is unknown, so its cells show the best 3-fold CV error itself.
 
@@ -63,6 +71,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import hashlib
+import importlib.util
 import io
 import json
 import logging
@@ -70,6 +80,7 @@ import math
 import multiprocessing
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -248,6 +259,7 @@ def run_one(problem_name: str, optimizer_name: str, seed: int, budget: int) -> d
         "suggest_times": [s - e for s, e in zip(rec.starts, [begin, *rec.ends], strict=False)],
         "error": error,
         "notes": notes,
+        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
 
 
@@ -277,8 +289,30 @@ def _silence() -> None:
     warnings.simplefilter("ignore", DeprecationWarning)
 
 
+def _source_digest() -> str | None:
+    """A digest of hyperscout's source files as they are now (the tree may be edited while a benchmark runs)."""
+    spec = importlib.util.find_spec("hyperscout")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    root = list(spec.submodule_search_locations)[0]
+    digest = hashlib.sha256()
+    for folder, dirs, files in sorted(os.walk(root)):
+        dirs.sort()
+        for name in sorted(f for f in files if f.endswith(".py")):
+            path = os.path.join(folder, name)
+            digest.update(os.path.relpath(path, root).encode() + b"\0")
+            with open(path, "rb") as f:
+                digest.update(f.read() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+#: The digest of hyperscout's source when this worker imported it; kept with every run.
+_SOURCE: str | None = None
+
+
 def _init_worker(optimizers: Iterable[str], warm_up: bool = True) -> None:
     """Per worker: one thread, quiet libraries, and a short untimed run of each optimiser to load its modules."""
+    global _SOURCE
     for key, value in _THREAD_ENV.items():
         os.environ.setdefault(key, value)
     with contextlib.suppress(ImportError):
@@ -290,6 +324,10 @@ def _init_worker(optimizers: Iterable[str], warm_up: bool = True) -> None:
 
         torch.set_num_threads(1)
     _silence()
+    with contextlib.suppress(ImportError):
+        import hyperscout  # noqa: F401
+
+        _SOURCE = _source_digest()
     if warm_up:
         for name in optimizers:
             run_one("branin", name, 0, 12)
@@ -297,7 +335,7 @@ def _init_worker(optimizers: Iterable[str], warm_up: bool = True) -> None:
 
 def _run_task(task: dict[str, Any]) -> dict[str, Any]:
     result = run_one(task["problem"], task["optimizer"], task["seed"], task["budget"])
-    return {**result, "kind": task["kind"]}
+    return {**result, "kind": task["kind"], "hyperscout_source": _SOURCE}
 
 
 # -- summarising -----------------------------------------------------------------------------------------------------
@@ -354,6 +392,13 @@ def summarise(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         f"Final regret after {meta['budget']} evaluations: median [25th-75th percentile] over "
         f"{meta['seeds']} seeds (best value found minus the known minimum; for svc_digits the best 3-fold CV error "
         "itself). Bold: the best median of the row.\n"
+    )
+    sources = sorted({r["hyperscout_source"] for r in data["runs"] if r.get("hyperscout_source")})
+    out.append(
+        f"Run {meta.get('created', '?')}; hyperscout {meta.get('versions', {}).get('hyperscout', '?')} at git "
+        f"{meta.get('hyperscout_git') or '?'}, source digest {', '.join(sources) or '?'}; {meta.get('platform', '')}"
+        + (f"; {meta['reused']['runs']} runs taken from {meta['reused']['from']}" if meta.get("reused") else "")
+        + ".\n"
     )
     cells: dict[tuple[str, str], str] = {}
     for p in problems:
@@ -419,8 +464,21 @@ def summarise(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     errors = [r for r in data["runs"] if r["error"]]
     notes = [r for r in data["runs"] if r.get("notes", {}).get("duplicate_points")]
     no_greenlet = RIVAL in optimizers and meta.get("versions", {}).get("greenlet") == "not installed"
-    if errors or notes or no_greenlet:
+    busy = max((r.get("load_average") or 0.0 for r in timing), default=0.0)
+    if errors or notes or no_greenlet or len(sources) > 1 or busy > 1.5:
         out.append("\nNotes:\n")
+    if busy > 1.5:
+        loads = ", ".join(f"{r['optimizer']} {r.get('load_average') or 0.0:.1f}" for r in timing)
+        out.append(
+            f"- the machine was busy during some timing runs (1-minute load average at the end of each: {loads}; "
+            "one run alone makes it about 1): other processes competed for the cores, and the times per suggestion "
+            "of the busy runs are inflated."
+        )
+    if len(sources) > 1:
+        out.append(
+            f"- the runs used {len(sources)} different versions of hyperscout's source ({', '.join(sources)}): it "
+            "was edited during the benchmark, or runs were taken from an older file with --reuse."
+        )
     if no_greenlet:
         out.append(
             f"- {RIVAL} ran without the optional `greenlet` package (in `optuna[optional]`; SQLAlchemy >= 2.1 no "
@@ -488,6 +546,22 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _git() -> str | None:
+    """The commit of the hyperscout checkout, "+dirty" when its source has uncommitted changes."""
+    spec = importlib.util.find_spec("hyperscout")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    root = list(spec.submodule_search_locations)[0]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "."], cwd=root, capture_output=True, text=True)
+    except OSError:
+        return None
+    if head.returncode != 0:
+        return None
+    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
 def _save(data: dict[str, Any], path: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
@@ -527,6 +601,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="bo_results.json", help="where to save raw results (default bo_results.json)")
     parser.add_argument("--from", dest="from_", metavar="JSON", help="print the tables of saved results; run nothing")
     parser.add_argument("--check", action="store_true", help="exit with status 1 when a target is missed")
+    parser.add_argument(
+        "--reuse",
+        metavar="JSON",
+        help="take the runs already in these saved results (same problem, optimiser, seed and budget) instead of "
+        "running them again: resumes an interrupted run, or with --fresh re-runs only some optimisers",
+    )
+    parser.add_argument(
+        "--fresh", help="with --reuse: comma-separated optimisers to run again all the same; 'timing': the timing runs"
+    )
     args = parser.parse_args(argv)
 
     if args.from_:
@@ -541,6 +624,23 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _execute(tasks: list[dict[str, Any]], jobs: int, done: Callable[[dict[str, Any]], None]) -> None:
+    """Run ``tasks`` on a pool of ``jobs`` fresh worker processes, calling ``done`` with each result."""
+    if not tasks:
+        return
+    for key, value in _THREAD_ENV.items():  # inherited by the workers before they import numpy or torch
+        os.environ.setdefault(key, value)
+    warm = (sorted({t["optimizer"] for t in tasks}),)
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=warm) as pool:
+        for future in as_completed([pool.submit(_run_task, t) for t in tasks]):
+            done(future.result())
+
+
+def _key(run: dict[str, Any]) -> tuple[str, str, str, int, int]:
+    return run.get("kind", "main"), run["problem"], run["optimizer"], run["seed"], run["budget"]
+
+
 def _run(args: argparse.Namespace) -> dict[str, Any]:
     seeds = args.seeds if args.seeds is not None else (2 if args.quick else 10)
     budget = args.budget if args.budget is not None else (15 if args.quick else 50)
@@ -550,19 +650,18 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     if seeds < 1 or budget < 1 or args.jobs < 1:
         raise SystemExit("--seeds, --budget and --jobs must be positive")
 
-    tasks = []
-    if timing:  # the longest runs first
-        tasks += [
-            {"kind": "timing", "problem": TIMING_PROBLEM, "optimizer": o, "seed": TIMING_SEED, "budget": 200}
-            for o in TIMING_OPTIMIZERS
-            if o in optimizers
-        ]
-    tasks += [
+    tasks = [
         {"kind": "main", "problem": p, "optimizer": o, "seed": s, "budget": budget}
         for p in problems
         for o in optimizers
         for s in range(seeds)
     ]
+    if timing:
+        tasks += [
+            {"kind": "timing", "problem": TIMING_PROBLEM, "optimizer": o, "seed": TIMING_SEED, "budget": 200}
+            for o in TIMING_OPTIMIZERS
+            if o in optimizers
+        ]
     data: dict[str, Any] = {
         "meta": {
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -581,11 +680,29 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
                 for p in problems
             },
             "versions": _versions(),
+            "hyperscout_git": _git(),
             "platform": f"{platform.platform()}, {os.cpu_count()} CPUs",
         },
         "runs": [],
     }
-    warm = sorted({t["optimizer"] for t in tasks})
+    order = {_key(t): i for i, t in enumerate(tasks)}
+    if args.fresh and not args.reuse:
+        raise SystemExit("--fresh needs --reuse")
+    if args.reuse:
+        fresh = {n.strip() for n in (args.fresh or "").split(",") if n.strip()}
+        if fresh - {"timing"}:
+            _names(",".join(sorted(fresh - {"timing"})), OPTIMIZERS, "optimizers")  # exits on an unknown name
+
+        def stale(r: dict[str, Any]) -> bool:
+            return r["error"] is not None or r["optimizer"] in fresh or ("timing" in fresh and r["kind"] == "timing")
+
+        with open(args.reuse) as f:
+            old = {_key(r): r for r in json.load(f)["runs"] if not stale(r)}
+        data["runs"] = [old[_key(t)] for t in tasks if _key(t) in old]
+        data["meta"]["reused"] = {"from": args.reuse, "runs": len(data["runs"])}
+        tasks = [t for t in tasks if _key(t) not in old]
+        _log(f"{len(data['runs'])} runs taken from {args.reuse}")
+    total = len(data["runs"]) + len(tasks)
     _log(f"{len(tasks)} runs on {args.jobs} workers; results -> {args.out}")
     begin = time.perf_counter()
 
@@ -594,25 +711,21 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
         _save(data, args.out)
         status = f"FAILED: {result['error'].strip().splitlines()[-1]}" if result["error"] else "ok"
         _log(
-            f"[{len(data['runs'])}/{len(tasks)} {time.perf_counter() - begin:6.0f}s] {result['kind']:6} "
+            f"[{len(data['runs'])}/{total} {time.perf_counter() - begin:6.0f}s] {result['kind']:6} "
             f"{result['problem']:11} {result['optimizer']:17} seed={result['seed']:<2} "
             f"regret={_fmt(result['regret']):>9} own={result['optimizer_time']:.2f}s {status}"
         )
 
     if args.jobs == 1:
-        _init_worker(warm)
+        _init_worker(sorted({t["optimizer"] for t in tasks}))
         for task in tasks:
             done(_run_task(task))
     else:
-        for key, value in _THREAD_ENV.items():  # inherited by the workers before they import numpy or torch
-            os.environ.setdefault(key, value)
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(args.jobs, mp_context=ctx, initializer=_init_worker, initargs=(warm,)) as pool:
-            futures = [pool.submit(_run_task, t) for t in tasks]
-            for future in as_completed(futures):
-                done(future.result())
-    order = {(t["kind"], t["problem"], t["optimizer"], t["seed"]): i for i, t in enumerate(tasks)}
-    data["runs"].sort(key=lambda r: order[(r["kind"], r["problem"], r["optimizer"], r["seed"])])
+        # The timing runs go last and one at a time: a run next to another one on a neighbouring core is slowed
+        # down by an amount that depends on what that one does (shared caches, memory bandwidth, SMT siblings).
+        _execute([t for t in tasks if t["kind"] != "timing"], args.jobs, done)
+        _execute([t for t in tasks if t["kind"] == "timing"], 1, done)
+    data["runs"].sort(key=lambda r: order[_key(r)])
     data["meta"]["wall_s"] = time.perf_counter() - begin
     _save(data, args.out)
     _log(f"done in {data['meta']['wall_s']:.0f}s; results saved to {args.out}")

@@ -120,3 +120,38 @@ def test_acquisition_gradients_match_finite_differences(kind: str, mean: float, 
     f_s = approx_fprime(np.array([std]), lambda s: value(np.array([mean]), s))
     assert dm == pytest.approx(f_m[0], rel=1e-4, abs=1e-6)
     assert ds == pytest.approx(f_s[0], rel=1e-4, abs=1e-6)
+
+
+def test_power_transform_is_monotone_and_standardised() -> None:
+    from hyperscout._gp.transforms import power
+
+    y = np.random.default_rng(0).lognormal(0, 2, 40)
+    t = power(y)
+    assert np.all(np.diff(t[np.argsort(y)]) >= 0)  # the order of the trials is kept
+    assert abs(t.mean()) < 1e-9 and abs(t.std() - 1) < 1e-9
+
+
+def test_power_transform_spreads_values_squashed_by_an_outlier() -> None:
+    from hyperscout._gp.transforms import power, standardize
+
+    # A heavy-tailed objective (larger is better), as Rosenbrock or a diverging loss gives.
+    y = -np.exp(np.random.default_rng(1).normal(0.0, 3.0, 40))
+    good = np.argsort(-y)[:20]
+    assert np.ptp(standardize(y)[good]) < 0.02  # standardising squashes the better half together
+    assert np.ptp(power(y)[good]) > 10 * np.ptp(standardize(y)[good])  # the power transform spreads them out
+
+
+@pytest.mark.parametrize("y", [np.zeros(5), np.array([1.0]), np.array([3.0, 3.0, 3.0])])
+def test_power_transform_degenerate_inputs(y: np.ndarray) -> None:
+    from hyperscout._gp.transforms import power
+
+    assert np.all(np.isfinite(power(y)))
+
+
+def test_cross_r2_fast_path_matches_the_general_one() -> None:
+    from hyperscout._gp.kernel import cross_r2
+
+    rng = np.random.default_rng(3)
+    A, B, inv_ls2 = rng.random((7, 4)), rng.random((5, 4)), rng.random(4) * 10
+    kinds = np.zeros(4, dtype=int)
+    np.testing.assert_allclose(cross_r2(A, B, kinds, inv_ls2), scaled_r2(sq_dists(A, B, kinds), inv_ls2), atol=1e-12)

@@ -62,3 +62,18 @@ def matern52_dr2(r2: np.ndarray, variance: float) -> np.ndarray:
 
 def scaled_r2(D: np.ndarray, inv_ls2: np.ndarray) -> np.ndarray:
     return np.tensordot(inv_ls2, D, axes=1)
+
+
+def cross_r2(Xa: np.ndarray, Xb: np.ndarray, kinds: np.ndarray, inv_ls2: np.ndarray) -> np.ndarray:
+    """``r2`` between every row of Xa and every row of Xb, shape (len(Xa), len(Xb)).
+
+    The common case (numeric dims, every parameter active) is one matrix product,
+    r² = |a·s|² + |b·s|² − 2 (a·s)(b·s)ᵀ with s = √inv_ls2, instead of a (d, na, nb) tensor;
+    the same value as ``scaled_r2(sq_dists(...))``.
+    """
+    if (kinds == NUMERIC).all() and not (np.isnan(Xa).any() or np.isnan(Xb).any()):
+        s = np.sqrt(inv_ls2)
+        A, B = Xa * s, Xb * s
+        r2 = np.sum(A * A, axis=1)[:, None] + np.sum(B * B, axis=1)[None, :] - 2.0 * (A @ B.T)
+        return np.maximum(r2, 0.0)
+    return scaled_r2(sq_dists(Xa, Xb, kinds), inv_ls2)
