@@ -86,7 +86,8 @@ def maximize(
     g_vals = acq(G)
     g_vals = np.where(np.isfinite(g_vals), g_vals, -np.inf)
     starts = [G[i] for i in _starts(G, g_vals, 3, 5, rng)]
-    best_x, best_v = G[int(np.argmax(g_vals))], float(np.max(g_vals))
+    best_x: np.ndarray = G[int(np.argmax(g_vals))]
+    best_v = float(np.max(g_vals))
     if len(centres):
         L = snap(_local(rng, n_candidates // 2, kinds, n_choices, centres, scale=0.05))
         l_vals = acq(L)
@@ -118,8 +119,8 @@ def maximize(
     for j in np.flatnonzero(~numeric):
         trial = np.repeat(best_x[None, :], int(n_choices[j]), axis=0)
         trial[:, j] = np.arange(n_choices[j])
-        v = acq(trial)
-        k = int(np.argmax(v))
-        if v[k] > best_v:
-            best_x, best_v = trial[k], float(v[k])
+        scores = acq(trial)
+        k = int(np.argmax(scores))
+        if scores[k] > best_v:
+            best_x, best_v = trial[k], float(scores[k])
     return best_x

@@ -68,7 +68,7 @@ class GridSampler(BaseSampler):
                 if not any(Categorical((v,)).contains(s) for s in seen):
                     seen.append(v)
         #: One distribution per name covering every value the grid gives it.
-        self.distributions: dict[str, Distribution] = {k: Categorical(tuple(v)) for k, v in choices.items()}
+        self.distributions: dict[str, Categorical] = {k: Categorical(tuple(v)) for k, v in choices.items()}
         # Values as the study will record them (1.0 and 1 are one choice), so claims always match.
         self.points = [{k: self.distributions[k].cast(v) for k, v in p.items()} for p in self.points]
         self._claims = [self._claim_of(p) for p in self.points]
@@ -82,7 +82,7 @@ class GridSampler(BaseSampler):
         return f"grid:{digest}"
 
     def infer_relative_search_space(self, context: SamplerContext) -> dict[str, Distribution]:
-        return self.distributions
+        return dict(self.distributions)
 
     def _attempts(self, context: SamplerContext) -> dict[str, tuple[int, bool]]:
         """Per grid claim: how many of its trials failed, and whether one is done or in progress."""

@@ -65,6 +65,17 @@ _beats = sa.Table(
     sa.Column("beat_at", sa.Float, nullable=False),
 )
 
+# The statements of the per-trial path, built once (building them is most of SQLAlchemy's cost).
+_LOCK = sa.select(_studies.c.next_seq).where(_studies.c.id == sa.bindparam("sid"))
+_LOCK_FOR_UPDATE = _LOCK.with_for_update()
+_INSERT = _events.insert()
+_BUMP = _studies.update().where(_studies.c.id == sa.bindparam("sid")).values(next_seq=sa.bindparam("next"))
+_READ = (
+    sa.select(_events.c.seq, _events.c.kind, _events.c.trial, _events.c.data, _events.c.claim)
+    .where(_events.c.study_id == sa.bindparam("sid"), _events.c.seq > sa.bindparam("after"))
+    .order_by(_events.c.seq)
+)
+
 _DRIVERS = {"postgresql": ("postgresql+psycopg", "psycopg", "postgres"), "mysql": ("mysql+pymysql", "pymysql", "mysql")}
 
 
@@ -221,7 +232,9 @@ class SQLStorage(BaseStorage):
                     name=name, directions=json.dumps(list(directions)), seed=seed, created_at=now, next_seq=1
                 )
             )
-            return StudyInfo(int(res.inserted_primary_key[0]), name, tuple(directions), seed, now)
+            key = res.inserted_primary_key
+            assert key is not None  # an INSERT into a table with a primary key always has one
+            return StudyInfo(int(key[0]), name, tuple(directions), seed, now)
 
         try:
             return self._retry(op, write=True)
@@ -254,40 +267,34 @@ class SQLStorage(BaseStorage):
 
     # -- the log ---------------------------------------------------------------------------------
 
-    def append(self, study_id: int, events: Sequence[Event]) -> None:
+    def append(self, study_id: int, events: Sequence[Event]) -> int:
         rows = [(e.kind, e.trial, e.data_json(), e.claim) for e in events]
+        lock = _LOCK if self._sqlite else _LOCK_FOR_UPDATE
 
-        def op(conn: sa.Connection) -> None:
-            lock = sa.select(_studies.c.next_seq).where(_studies.c.id == study_id)
-            if not self._sqlite:
-                lock = lock.with_for_update()
-            row = conn.execute(lock).first()
+        def op(conn: sa.Connection) -> int:
+            row = conn.execute(lock, {"sid": study_id}).first()
             if row is None:
                 raise KeyError(f"study id {study_id} does not exist (was it deleted?)")
-            seq = row.next_seq
+            seq = int(row[0])
             conn.execute(
-                _events.insert(),
+                _INSERT,
                 [
                     {"study_id": study_id, "seq": seq + i, "kind": k, "trial": t, "data": d, "claim": c}
                     for i, (k, t, d, c) in enumerate(rows)
                 ],
             )
-            conn.execute(_studies.update().where(_studies.c.id == study_id).values(next_seq=seq + len(rows)))
+            conn.execute(_BUMP, {"sid": study_id, "next": seq + len(rows)})
+            return seq
 
         try:
-            self._retry(op, write=True)
+            return self._retry(op, write=True)
         except IntegrityError:
             raise ClaimTaken(", ".join(r[3] for r in rows if r[3])) from None
 
     def read(self, study_id: int, after: int) -> list[tuple[int, Event]]:
-        q = (
-            sa.select(_events.c.seq, _events.c.kind, _events.c.trial, _events.c.data, _events.c.claim)
-            .where(_events.c.study_id == study_id, _events.c.seq > after)
-            .order_by(_events.c.seq)
-        )
-
         def op(conn: sa.Connection) -> list[tuple[int, Event]]:
-            return [(r[0], Event(r[1], r[2], json.loads(r[3]), r[4])) for r in conn.execute(q)]
+            rows = conn.execute(_READ, {"sid": study_id, "after": after})
+            return [(r[0], Event(r[1], r[2], json.loads(r[3]), r[4])) for r in rows]
 
         return self._retry(op, write=False)
 
