@@ -678,3 +678,16 @@ def test_resumed_seeded_study_continues_the_same_sequence(storage_url):
     _quiet(split, lambda t: t.suggest_float("x", 0, 1), n_trials=2)
     _quiet(hs.load_study("b", storage), lambda t: t.suggest_float("x", 0, 1), n_trials=2)
     assert [t.params for t in hs.load_study("b", storage).trials] == [t.params for t in straight.trials]
+
+
+def test_the_writer_sees_what_every_reader_sees(storage_url):
+    storage = _storage(storage_url)
+    study = hs.create_study("json", storage)
+    trial = study.ask()
+    value = {"pair": (1, 2), "by_id": {1: "a"}}
+    trial.set_user_attr("meta", value)
+    value["pair"] = (9, 9)  # mutating the caller's object afterwards must not rewrite the history
+    study.tell(trial, 1.0)
+    mine = study.trials[0].user_attrs["meta"]
+    theirs = hs.load_study("json", storage).trials[0].user_attrs["meta"]
+    assert mine == theirs == {"pair": [1, 2], "by_id": {"1": "a"}}

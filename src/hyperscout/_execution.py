@@ -142,7 +142,11 @@ def run_one(
     if beat:
         beat.current = trial.number
     try:
-        ret = objective(trial)
+        try:
+            ret = objective(trial)
+        finally:
+            if beat:
+                beat.current = None  # before the outcome is written: no heartbeat write after it
     except TrialPruned:
         return study._finish(trial.number, TrialState.PRUNED, None, None), None
     except catch as e:
@@ -151,9 +155,6 @@ def run_one(
         # Ctrl-C or an error the user asked not to catch: record the trial, then let it propagate.
         study._finish(trial.number, TrialState.FAIL, None, _error_text(e) or type(e).__name__)
         raise
-    finally:
-        if beat:
-            beat.current = None
     values, problem = study._check_values(ret)
     if problem:
         return study._finish(trial.number, TrialState.FAIL, None, problem), None

@@ -401,7 +401,8 @@ class Study:
             value = live.fixed.pop(name)
             if distribution.contains(value):
                 value = distribution.cast(value)
-                live.pending[name] = (value, distribution)
+                with self._pending_lock:
+                    live.pending[name] = (value, distribution)
                 return value
             warnings.warn(
                 f"trial {trial.number}: the fixed value {value!r} of {name!r} is outside {distribution!r}; "
@@ -415,30 +416,40 @@ class Study:
             if not distribution.contains(value):
                 raise RuntimeError(f"{self.sampler!r} returned {value!r} for {name!r}, outside {distribution!r}")
         value = distribution.cast(value)
-        live.pending[name] = (value, distribution)
+        with self._pending_lock:
+            live.pending[name] = (value, distribution)
         return value
 
-    def _pending_events(self, number: int) -> list[Event]:
+    def _write(self, number: int, events: list[Event], *, from_heartbeat: bool = False) -> None:
+        """Append trial ``number``'s not yet written parameter values, then ``events``, in one append.
+
+        The values count as written only once the append succeeded. The heartbeat thread appends
+        straight to storage (the view belongs to the main thread, which reads those events on its
+        next sync); the lock keeps it and the main thread from writing the same values twice or
+        losing one suggested in between.
+        """
         with self._pending_lock:
             live = self._live.get(number)
-            if live is None or not live.pending:
-                return []
-            data = {
-                "params": {k: v for k, (v, _) in live.pending.items()},
-                "dists": {k: d.to_json() for k, (_, d) in live.pending.items()},
-            }
-            live.pending = {}
-            return [Event("params", number, data)]
+            pending = dict(live.pending) if live is not None else {}
+            if pending:
+                data = {
+                    "params": {k: v for k, (v, _) in pending.items()},
+                    "dists": {k: d.to_json() for k, (_, d) in pending.items()},
+                }
+                events = [Event("params", number, data), *events]
+            if not events:
+                return
+            if from_heartbeat:
+                self._storage.append(self._view.info.id, events)
+            else:
+                self._view.append(events)
+            if live is not None:
+                for k in pending:
+                    live.pending.pop(k, None)
 
     def _flush_params(self, number: int) -> None:
-        """Write the values suggested so far (the heartbeat thread calls this for long trials).
-
-        It appends to storage without touching the view, which is the main thread's; the view
-        reads these events on its next sync.
-        """
-        events = self._pending_events(number)
-        if events:
-            self._storage.append(self._view.info.id, events)
+        """Make the values suggested so far durable (the heartbeat calls this for long trials)."""
+        self._write(number, [], from_heartbeat=True)
 
     def _report(self, trial: Trial, value: float, step: int) -> None:
         live = self._live_or_raise(trial.number)
@@ -446,8 +457,7 @@ class Study:
             warnings.warn(f"trial {trial.number} already reported step {step}; ignoring the new value", stacklevel=3)
             return
         live.reported.add(step)
-        events = [*self._pending_events(trial.number), Event("report", trial.number, {"step": step, "value": value})]
-        self._view.append(events)
+        self._write(trial.number, [Event("report", trial.number, {"step": step, "value": value})])
 
     def _should_prune(self, trial: Trial) -> bool:
         if self.pruner is None:
@@ -460,7 +470,7 @@ class Study:
     def _set_trial_attr(self, trial: Trial, key: str, value: Any) -> None:
         self._live_or_raise(trial.number)
         data = {"key": key, "value": _jsonable(f"user attribute {key!r}", value), "system": False}
-        self._view.append([*self._pending_events(trial.number), Event("attr", trial.number, data)])
+        self._write(trial.number, [Event("attr", trial.number, data)])
 
     def _frozen(self, number: int) -> FrozenTrial:
         self._sync()
@@ -478,9 +488,8 @@ class Study:
             "error": error,
             "t": time.time(),
         }
-        events = [*self._pending_events(number), Event("finish", number, data, claim=f"finish/{number}")]
         try:
-            self._view.append(events)
+            self._write(number, [Event("finish", number, data, claim=f"finish/{number}")])
         except ClaimTaken:
             warnings.warn(
                 f"trial {number} had already been finished by another worker (it was taken for dead); "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Sequence
@@ -57,8 +58,9 @@ class InMemoryStorage(BaseStorage):
             new = [e.claim for e in events if e.claim is not None]
             if any(c in claims for c in new) or len(set(new)) != len(new):
                 raise ClaimTaken(", ".join(new))
-            for e in events:
-                e.data_json()  # the same JSON-only rule as on disk, so memory and SQL behave alike
+            # Keep JSON copies, as on disk: memory and SQL then hold and return the same values, and
+            # mutating an object after storing it cannot rewrite the history.
+            events = [Event(e.kind, e.trial, json.loads(e.data_json()), e.claim) for e in events]
             claims.update(new)
             log = self._logs[study_id]
             log.extend(events)

@@ -16,8 +16,10 @@ index, so first-claim-wins needs no extra locking.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -121,6 +123,7 @@ class SQLStorage(BaseStorage):
 
     def __init__(self, url: str, *, synchronous: str = "FULL", create: bool = True) -> None:
         self.url = url
+        self._shared_lock: threading.RLock | None = None
         u = _normalise_url(url)
         self._sqlite = u.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {"future": True}
@@ -138,6 +141,8 @@ class SQLStorage(BaseStorage):
             kwargs["connect_args"] = {"timeout": 60.0, "check_same_thread": False}
             if not db or db == ":memory:":
                 kwargs["poolclass"] = sa.pool.StaticPool
+                # One connection shared by every thread (the heartbeat's too): take turns on it.
+                self._shared_lock = threading.RLock()
         else:
             kwargs["pool_pre_ping"] = True
         try:
@@ -183,7 +188,7 @@ class SQLStorage(BaseStorage):
         delay = 0.01
         for attempt in range(60):
             try:
-                with self._conn(write) as conn, conn.begin():
+                with self._shared_lock or contextlib.nullcontext(), self._conn(write) as conn, conn.begin():
                     return fn(conn)
             except OperationalError as e:
                 transient = any(

@@ -7,6 +7,7 @@ when one of their events arrives, and ``trials()`` hands out the cached records.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..space import Distribution, distribution_from_json
@@ -77,6 +78,9 @@ class StudyView:
         When nobody else wrote since our last read, our own events are the next ones in the log
         and are applied without reading them back; otherwise a sync reads everything in order.
         """
+        # What other processes will read back is the JSON: apply that, not the caller's objects
+        # (a tuple would stay a tuple here and be a list everywhere else).
+        events = [Event(e.kind, e.trial, json.loads(e.data_json()), e.claim) for e in events]
         first = self.storage.append(self.info.id, events)
         if first != self.position + 1:
             self.sync()
