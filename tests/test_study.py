@@ -691,3 +691,18 @@ def test_the_writer_sees_what_every_reader_sees(storage_url):
     mine = study.trials[0].user_attrs["meta"]
     theirs = hs.load_study("json", storage).trials[0].user_attrs["meta"]
     assert mine == theirs == {"pair": [1, 2], "by_id": {"1": "a"}}
+
+
+def test_common_slips_get_clear_errors_or_just_work():
+    study = hs.create_study()
+    trial = study.ask()
+    with pytest.raises(ValueError, match="parameter 'k'.*list or tuple"):
+        trial.suggest_categorical("k", "abc")  # a string is not a list of choices
+    assert study.tell(trial, 1.0, state="COMPLETE").state is hs.TrialState.COMPLETE
+    with pytest.raises(ValueError, match="state must be one of"):
+        study.tell(study.ask(), 1.0, state="done")
+    with pytest.raises(ValueError, match="directions="):
+        hs.create_study(direction=["minimize", "maximize"])
+    seen = []
+    study.optimize(lambda t: 1.0, n_trials=2, callbacks=lambda s, f: seen.append(f.number), show_progress_bar=False)
+    assert len(seen) == 2  # a single callable is accepted as the list of callbacks

@@ -272,7 +272,7 @@ class Categorical(Distribution):
         'linear'
     """
 
-    choices: tuple[Any, ...]
+    choices: Sequence[Any]  # stored as a tuple
 
     def __post_init__(self) -> None:
         if isinstance(self.choices, (str, bytes)) or not isinstance(self.choices, Sequence):

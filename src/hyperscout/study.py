@@ -37,6 +37,8 @@ _ALIASES = {"min": "minimize", "minimise": "minimize", "max": "maximize", "maxim
 
 
 def _direction(d: Any) -> str:
+    if isinstance(d, (list, tuple)):
+        raise ValueError(f"direction= takes one string; for several objectives write directions={list(d)!r}")
     key = str(d).lower()
     key = _ALIASES.get(key, key)
     if key not in _DIRECTIONS:
@@ -253,7 +255,7 @@ class Study:
         try:
             _execution.optimize_serial(
                 self, objective, n_trials=n_trials, timeout=timeout, catch=catch_t,
-                callbacks=tuple(callbacks), progress=progress,
+                callbacks=(callbacks,) if callable(callbacks) else tuple(callbacks), progress=progress,
             )  # fmt: skip
         finally:
             progress.close()
@@ -302,7 +304,11 @@ class Study:
             raise ValueError(f"trial {number} is already finished ({self._view.record(number).state.value})")
         if self._view.record(number).state is TrialState.WAITING:
             raise ValueError(f"trial {number} is enqueued and has not started; ask() starts it")
-        st = TrialState(state) if state is not None else TrialState.COMPLETE
+        try:
+            st = TrialState(str(getattr(state, "value", state)).lower()) if state is not None else TrialState.COMPLETE
+        except ValueError:
+            names = [s.value for s in TrialState if s.is_finished]
+            raise ValueError(f"state must be one of {names}, got {state!r}") from None
         if st in (TrialState.RUNNING, TrialState.WAITING):
             raise ValueError(f"tell() records a finished state, not {st.value!r}")
         out: tuple[float, ...] | None = None
@@ -465,6 +471,8 @@ class Study:
         self._sync()
         me = self._view.frozen(trial.number)
         others = [t for t in self._view.trials() if t.number != trial.number]
+        if len(self.directions) != 1:
+            raise NotImplementedError("pruning is for single-objective studies; this one has several objectives")
         return bool(self.pruner.prune(me, others, self.direction))
 
     def _set_trial_attr(self, trial: Trial, key: str, value: Any) -> None:

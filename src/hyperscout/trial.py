@@ -180,7 +180,8 @@ class Trial:
 
     def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
         """Suggest one of ``choices`` (the value itself, never its index)."""
-        return self.suggest(name, self._checked(name, lambda: Categorical(tuple(choices))))
+        # Categorical itself refuses a string (which tuple() would split into letters).
+        return self.suggest(name, self._checked(name, lambda: Categorical(choices)))
 
     def report(self, value: float, step: int) -> None:
         """Record an intermediate value (e.g. validation loss after epoch ``step``)."""

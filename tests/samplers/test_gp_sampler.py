@@ -123,3 +123,14 @@ def test_rejects_bad_options() -> None:
         GPSampler(acquisition="foo")
     with pytest.raises(ValueError, match="n_startup_trials"):
         GPSampler(n_startup_trials=0)
+
+
+def test_a_resumed_run_proposes_what_an_uninterrupted_one_would(tmp_path) -> None:
+    straight = hs.create_study(sampler=GPSampler(seed=5, n_startup_trials=4))
+    straight.optimize(branin, n_trials=10, show_progress_bar=False)
+    url = f"sqlite:///{tmp_path / 'gp.db'}"
+    first = hs.create_study("gp", url, sampler=GPSampler(seed=5, n_startup_trials=4))
+    first.optimize(branin, n_trials=6, show_progress_bar=False)
+    resumed = hs.load_study("gp", url, sampler=GPSampler(seed=5, n_startup_trials=4))  # a new process, in effect
+    resumed.optimize(branin, n_trials=4, show_progress_bar=False)
+    assert [t.params for t in resumed.trials] == [t.params for t in straight.trials]
