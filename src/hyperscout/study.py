@@ -522,10 +522,6 @@ class Study:
         return reaped
 
 
-def _open(storage: BaseStorage | str | None, create: bool = True) -> BaseStorage:
-    return get_storage(storage, create=create)
-
-
 def create_study(
     study_name: str | None = None,
     storage: BaseStorage | str | None = None,
@@ -559,7 +555,7 @@ def create_study(
         raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
     if pruner is not None and not isinstance(pruner, BasePruner):
         raise TypeError(f"pruner must be a hs.pruners pruner or None, got {pruner!r}")
-    store = _open(storage)
+    store = get_storage(storage)
     name = study_name if study_name is not None else f"study-{uuid.uuid4().hex[:12]}"
     if not isinstance(name, str) or not name or len(name) > 255:
         raise ValueError(f"study_name must be a non-empty string of at most 255 characters, got {study_name!r}")
@@ -595,7 +591,7 @@ def load_study(
     seed: int | None = None,
 ) -> Study:
     """Open an existing study; ``KeyError`` naming the studies that exist if there is none."""
-    store = _open(storage, create=False)
+    store = get_storage(storage, create=False)
     info = store.find_study(study_name)
     if info is None:
         names = [s.name for s in store.list_studies()]
@@ -609,9 +605,9 @@ def load_study(
 
 def delete_study(study_name: str, storage: BaseStorage | str) -> None:
     """Remove a study and all its trials."""
-    _open(storage, create=False).delete_study(study_name)
+    get_storage(storage, create=False).delete_study(study_name)
 
 
 def get_all_study_names(storage: BaseStorage | str) -> list[str]:
     """The names of every study in ``storage``, oldest first."""
-    return [s.name for s in _open(storage, create=False).list_studies()]
+    return [s.name for s in get_storage(storage, create=False).list_studies()]

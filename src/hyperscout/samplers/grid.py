@@ -111,9 +111,6 @@ class GridSampler(BaseSampler):
         # Fresh points first: a retry waits until the rest of the grid has had its turn.
         return sorted(free, key=lambda p: (p[1], p[0]))
 
-    def is_exhausted(self, context: SamplerContext) -> bool:
-        return not self._free(context)
-
     def sample_relative(self, context: SamplerContext, search_space: dict[str, Distribution]) -> dict[str, Any]:
         free = self._free(context)
         if not free:
