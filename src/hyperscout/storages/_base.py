@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["BaseStorage", "Event", "StudyInfo", "ClaimTaken", "DuplicatedStudyError", "SCHEMA_VERSION"]
@@ -47,12 +47,28 @@ class Event:
     trial: int | None
     data: dict[str, Any]
     claim: str | None = None
+    #: ``data`` as JSON text, once ``normalized()`` computed it.
+    text: str | None = field(default=None, compare=False, repr=False)
 
     def data_json(self) -> str:
+        if self.text is not None:
+            return self.text
         try:
             return json.dumps(self.data, separators=(",", ":"))
         except TypeError as e:
             raise TypeError(f"hyperscout stores only JSON values: {e}") from None
+
+    def normalized(self) -> Event:
+        """This event as every reader will see it: ``data`` rebuilt from its JSON, which is kept.
+
+        A tuple becomes a list, int keys become strings, and the caller's objects are no longer
+        referenced. Normalising an already normalised event costs nothing, so the view and the
+        memory storage can both ask for it.
+        """
+        if self.text is not None:
+            return self
+        text = self.data_json()
+        return Event(self.kind, self.trial, json.loads(text), self.claim, text)
 
 
 @dataclass(frozen=True)

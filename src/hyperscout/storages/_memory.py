@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Sequence
@@ -60,7 +59,7 @@ class InMemoryStorage(BaseStorage):
                 raise ClaimTaken(", ".join(new))
             # Keep JSON copies, as on disk: memory and SQL then hold and return the same values, and
             # mutating an object after storing it cannot rewrite the history.
-            events = [Event(e.kind, e.trial, json.loads(e.data_json()), e.claim) for e in events]
+            events = [e.normalized() for e in events]
             claims.update(new)
             log = self._logs[study_id]
             log.extend(events)

@@ -7,7 +7,6 @@ when one of their events arrives, and ``trials()`` hands out the cached records.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..space import Distribution, distribution_from_json
@@ -80,7 +79,7 @@ class StudyView:
         """
         # What other processes will read back is the JSON: apply that, not the caller's objects
         # (a tuple would stay a tuple here and be a list everywhere else).
-        events = [Event(e.kind, e.trial, json.loads(e.data_json()), e.claim) for e in events]
+        events = [e.normalized() for e in events]
         first = self.storage.append(self.info.id, events)
         if first != self.position + 1:
             self.sync()
