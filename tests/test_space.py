@@ -136,7 +136,10 @@ def test_continuous_to_unit_inverts_from_unit(d, u):
         assert u < w
         return
     # what the bounds' own float precision allows, in units of the interval
-    slack = 0.0 if inner.log else 8 * math.ulp(max(abs(inner.low), abs(inner.high))) / (inner.high - inner.low)
+    if inner.log:  # a value's relative precision, in units of the log interval
+        slack = 8 * math.ulp(inner.high) / inner.high / (math.log(inner.high) - math.log(inner.low))
+    else:
+        slack = 8 * math.ulp(max(abs(inner.low), abs(inner.high))) / (inner.high - inner.low)
     assert d.to_unit(v) == pytest.approx(u, abs=1e-9 + slack)
 
 

@@ -144,6 +144,13 @@ SAMPLERS = [
     SamplerCase("qmc", lambda seed, p: QMCSampler(seed=seed)),
     SamplerCase("qmc-space", lambda seed, p: QMCSampler(search_space=p.space, seed=seed)),
     SamplerCase("grid", lambda seed, p: GridSampler(p.grid, seed=seed), seeded=False, exhaustible=True),
+    SamplerCase("tpe", lambda seed, p: hs.samplers.TPESampler(seed=seed), space_filling=False),
+    SamplerCase(
+        "tpe-independent", lambda seed, p: hs.samplers.TPESampler(seed=seed, multivariate=False), space_filling=False
+    ),
+    SamplerCase("gp", lambda seed, p: hs.samplers.GPSampler(seed=seed), space_filling=False),
+    SamplerCase("auto", lambda seed, p: hs.samplers.AutoSampler(seed=seed), space_filling=False),
+    SamplerCase("cmaes", lambda seed, p: hs.samplers.CmaEsSampler(seed=seed), space_filling=False),
 ]
 SEEDED = [c for c in SAMPLERS if c.seeded]
 

@@ -8,24 +8,37 @@ Example:
 from __future__ import annotations
 
 from ._base import BaseSampler, SamplerContext, SearchSpaceExhausted, intersection_search_space
+from .auto import AutoSampler
+from .cmaes import CmaEsSampler
 from .gp import GPSampler
 from .grid import GridSampler
 from .qmc import QMCSampler
 from .random import RandomSampler
+from .tpe import TPESampler
 
 __all__ = [
     "BaseSampler",
     "SamplerContext",
     "SearchSpaceExhausted",
     "intersection_search_space",
+    "AutoSampler",
+    "CmaEsSampler",
     "GPSampler",
     "GridSampler",
     "QMCSampler",
     "RandomSampler",
+    "TPESampler",
     "get_sampler",
 ]
 
-_BY_NAME = {"random": RandomSampler, "qmc": QMCSampler, "sobol": QMCSampler, "gp": GPSampler}
+_BY_NAME = {
+    "random": RandomSampler,
+    "qmc": QMCSampler,
+    "sobol": QMCSampler,
+    "gp": GPSampler,
+    "tpe": TPESampler,
+    "cmaes": CmaEsSampler,
+}
 
 
 def get_sampler(sampler: BaseSampler | str | None, *, seed: int | None = None) -> BaseSampler:
@@ -33,8 +46,7 @@ def get_sampler(sampler: BaseSampler | str | None, *, seed: int | None = None) -
     if isinstance(sampler, BaseSampler):
         return sampler
     if sampler is None or sampler == "auto":
-        # Until the model-based samplers land, the automatic choice is random search.
-        return RandomSampler(seed=seed)
+        return AutoSampler(seed=seed)
     if isinstance(sampler, str) and sampler.lower() in _BY_NAME:
         return _BY_NAME[sampler.lower()](seed=seed)
     raise ValueError(f"unknown sampler {sampler!r}; pass a sampler object or one of {sorted([*_BY_NAME, 'auto'])}")

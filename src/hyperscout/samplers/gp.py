@@ -14,7 +14,7 @@ import numpy as np
 from .._gp.kernel import CATEGORICAL, NUMERIC
 from ..space import Categorical, Distribution, Float
 from ..trial import FrozenTrial, TrialState
-from ._base import BaseSampler, SamplerContext
+from ._base import BaseSampler, SamplerContext, latin_hypercube_start
 
 
 def _values_of(t: FrozenTrial) -> dict[str, Any]:
@@ -67,7 +67,6 @@ class GPSampler(BaseSampler):
         self.acquisition = acquisition
         self.kappa = kappa
         self.xi = xi
-        self._designs: dict[tuple[int, int, int], np.ndarray] = {}
 
     def __repr__(self) -> str:
         return f"GPSampler(seed={self.seed!r}, acquisition={self.acquisition!r})"
@@ -86,7 +85,7 @@ class GPSampler(BaseSampler):
             return {}
         complete = [t for t in context.trials if t.state is TrialState.COMPLETE and t.values is not None]
         if len(complete) < self.n_startup_trials:
-            return self._initial_design(context, search_space)
+            return latin_hypercube_start(context, search_space, self.n_startup_trials)
         # The matrices here are small (n ≤ a few hundred): BLAS threads cost more in start-up and
         # contention than they save (measured: 0.105 s per suggestion at 100 trials on 2 cores
         # with threads, 0.048 s without), and they would compete with parallel workers.
@@ -150,29 +149,6 @@ class GPSampler(BaseSampler):
         top = np.where(np.isnan(top), 0.5, top)
         x = optim.maximize(batch, with_grad, kinds, n_choices, snap, context.rng("gp"), top)
         return self._decode(x, names, dists)
-
-    def _initial_design(self, context: SamplerContext, search_space: dict[str, Distribution]) -> dict[str, Any]:
-        """Row ``number − 1`` of a Latin hypercube of ``n_startup_trials − 1`` points.
-
-        Trial 0 is drawn at random: until one trial completes, the space is unknown. Past the
-        design's end (start-up trials that failed), points are random.
-
-        A Latin hypercube puts exactly one start-up point in each of ``n`` equal slices of every
-        dimension. We first used scrambled Sobol points: on Hartmann-6 the GP then settled in the
-        second-best basin in most seeds (median regret 0.119 over 20 seeds at 50 evaluations),
-        against 0.002 with the Latin hypercube and 0.0015 with plain random points.
-        """
-        d, n = len(search_space), max(self.n_startup_trials - 1, 1)
-        if not 1 <= context.number <= n:
-            return {k: dist.from_unit(context.uniform(k)) for k, dist in search_space.items()}
-        key = (context.seed, d, n)
-        design = self._designs.get(key)
-        if design is None:
-            from scipy.stats import qmc  # slow to import; only needed here
-
-            design = self._designs[key] = qmc.LatinHypercube(d, seed=context.seed).random(n)
-        row = design[context.number - 1]
-        return {k: dist.from_unit(u) for (k, dist), u in zip(search_space.items(), row, strict=True)}
 
     @staticmethod
     def _encode(params: dict[str, Any], names: list[str], dists: list[Distribution]) -> list[float]:

@@ -1,0 +1,82 @@
+"""The default sampler: picks a model per study, and again as the history grows.
+
+The rules, each backed by a figure of ``benchmarks/runner.py`` (see ``docs/samplers.md``):
+
+1. Several objectives → TPE: the GP here models one objective.
+2. A conditional space (some complete trials lack parameters that others have) or a space that is
+   mostly categorical → TPE, whose estimators are fitted per group of parameters that appear
+   together, and whose categorical kernels need no distance between categories.
+3. Otherwise, while there are fewer than ``gp_max_trials`` complete trials → GP: the most
+   sample-efficient model on numeric spaces at small budgets.
+4. Beyond that → TPE: the GP's cost grows as n³ per suggestion, TPE's as n.
+
+The choice depends only on the trial records, so a resumed or parallel study makes the same one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..space import Categorical, Distribution, OrNone
+from ..trial import TrialState
+from ._base import BaseSampler, SamplerContext
+from .gp import GPSampler
+from .tpe import TPESampler
+
+__all__ = ["AutoSampler"]
+
+
+class AutoSampler(BaseSampler):
+    """Gaussian-process BO for small numeric studies, TPE for the rest (rules in the module docstring).
+
+    Args:
+        seed: seed of both samplers (the study's seed when ``None``).
+        gp_max_trials: complete trials after which numeric studies move from the GP to TPE.
+
+    Example:
+        >>> import hyperscout as hs
+        >>> study = hs.create_study(seed=0)  # sampler="auto" is the default
+        >>> study.optimize(lambda t: (t.suggest_float("x", -2, 2) - 0.5) ** 2, n_trials=15, show_progress_bar=False)
+        >>> context = hs.samplers.SamplerContext(len(study.trials), study.seed, study.directions, study.trials)
+        >>> study.sampler.choose(context)
+        ('gp', 'numeric search space, small budget')
+    """
+
+    def __init__(self, *, seed: int | None = None, gp_max_trials: int = 200) -> None:
+        super().__init__(seed=seed)
+        if isinstance(gp_max_trials, bool) or not isinstance(gp_max_trials, int) or gp_max_trials < 0:
+            raise ValueError(f"gp_max_trials must be an int >= 0, got {gp_max_trials!r}")
+        self.gp_max_trials = gp_max_trials
+        self._gp = GPSampler(seed=seed)
+        self._tpe = TPESampler(seed=seed)
+
+    def __repr__(self) -> str:
+        return f"AutoSampler(seed={self.seed!r})"
+
+    def choose(self, context: SamplerContext) -> tuple[str, str]:
+        """The sampler that proposes trial ``context.number`` ("gp" or "tpe") and the rule that chose it."""
+        if len(context.directions) > 1:
+            return "tpe", "several objectives"
+        complete = [t for t in context.trials if t.state is TrialState.COMPLETE]
+        names = [frozenset(k for k, d in t.distributions.items() if not d.is_single) for t in complete]
+        if len(set(names)) > 1:
+            return "tpe", "conditional search space"
+        space: dict[str, Distribution] = dict(complete[-1].distributions) if complete else {}
+        n_cat = sum(isinstance(d.inner if isinstance(d, OrNone) else d, Categorical) for d in space.values())
+        if space and n_cat * 2 > len(space):
+            return "tpe", "mostly categorical search space"
+        if len(complete) >= self.gp_max_trials:
+            return "tpe", f"{len(complete)} complete trials (GP up to {self.gp_max_trials})"
+        return "gp", "numeric search space, small budget"
+
+    def _sampler(self, context: SamplerContext) -> BaseSampler:
+        return self._gp if self.choose(context)[0] == "gp" else self._tpe
+
+    def infer_relative_search_space(self, context: SamplerContext) -> dict[str, Distribution]:
+        return self._sampler(context).infer_relative_search_space(context)
+
+    def sample_relative(self, context: SamplerContext, search_space: dict[str, Distribution]) -> dict[str, Any]:
+        return self._sampler(context).sample_relative(context, search_space)
+
+    def sample_independent(self, context: SamplerContext, name: str, distribution: Distribution) -> Any:
+        return self._sampler(context).sample_independent(context, name, distribution)

@@ -1,0 +1,233 @@
+"""TPESampler: ranking, groups of conditional parameters, discrete dims, and the Parzen numerics."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import hyperscout as hs
+from hyperscout import _tpe
+from hyperscout.samplers import SamplerContext, TPESampler
+from hyperscout.samplers.tpe import _edges, _groups, _pareto_fronts, _rank
+from hyperscout.space import Float, Int, OrNone
+from hyperscout.trial import FrozenTrial, TrialState
+
+
+def _t(number, params, value=None, state=TrialState.COMPLETE, steps=None, dists=None):
+    dists = dists or {k: Float(-10.0, 10.0) for k in params}
+    values = None if value is None else (value if isinstance(value, tuple) else (value,))
+    return FrozenTrial(
+        number=number,
+        state=state,
+        params=params,
+        distributions=dists,
+        values=values,
+        intermediate_values=steps or {},
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# ranking and grouping
+
+
+def test_rank_puts_complete_trials_first_then_pruned_by_progress():
+    trials = [
+        _t(0, {"x": 0.0}, 3.0),
+        _t(1, {"x": 1.0}, None, TrialState.PRUNED, steps={0: 0.1, 1: 0.2}),
+        _t(2, {"x": 2.0}, 1.0),
+        _t(3, {"x": 3.0}, None, TrialState.PRUNED, steps={0: 0.05}),
+        _t(4, {"x": 4.0}, None, TrialState.FAIL),
+        _t(5, {"x": 5.0}, None, TrialState.PRUNED),  # pruned before reporting: no evidence
+        _t(6, {"x": 6.0}, None, TrialState.PRUNED, steps={0: math.nan, 1: math.nan}),
+    ]
+    assert [t.number for t in _rank(trials, ["minimize"])] == [2, 0, 1, 6, 3]
+    assert [t.number for t in _rank(trials, ["maximize"])] == [0, 2, 1, 6, 3]
+
+
+def test_rank_of_several_objectives_follows_pareto_fronts():
+    trials = [_t(0, {}, (1.0, 5.0)), _t(1, {}, (2.0, 6.0)), _t(2, {}, (5.0, 1.0)), _t(3, {}, (6.0, 6.0))]
+    assert [t.number for t in _rank(trials, ["minimize", "minimize"])][2:] == [1, 3]
+    assert list(_pareto_fronts(np.array([[1.0, 5.0], [2.0, 6.0], [5.0, 1.0], [6.0, 6.0]]))) == [0, 1, 0, 2]
+
+
+def test_groups_split_parameters_by_the_trials_that_use_them():
+    space = {k: Float(0.0, 1.0) for k in ("kind", "a1", "a2", "b1", "c")}
+    trials = [
+        {"kind": 0.1, "a1": 0.1, "a2": 0.2, "c": 0.5},
+        {"kind": 0.9, "b1": 0.3, "c": 0.5},
+        {"kind": 0.1, "a1": 0.1, "a2": 0.2},
+    ]
+    assert _groups(trials, space, joint=True) == [["a1", "a2"], ["b1"], ["c"], ["kind"]]
+    assert _groups(trials, space, joint=False) == [[k] for k in space]
+
+
+def test_edges_of_discrete_distributions_match_their_rounding():
+    for d in (Int(0, 4), Int(1, 100, log=True), Float(0.0, 1.0, step=0.25), OrNone(Int(1, 5))):
+        e = _edges(d)
+        assert e is not None and e[0] == 0.0 and e[-1] == 1.0
+        assert len(e) == d.size + 1
+        centres = 0.5 * (e[:-1] + e[1:])
+        values = [d.from_unit(u) for u in centres]
+        assert values == d.grid(), d  # each bin decodes to its own value, in order
+    assert _edges(Float(0.0, 1.0)) is None
+    assert _edges(Int(0, 10**6)) is None  # too many bins: modelled as continuous
+
+
+# ---------------------------------------------------------------------------------------------------
+# the sampler
+
+
+def test_conditional_branches_are_modelled_from_the_trials_that_used_them():
+    """The good branch's parameter converges, and the bad branch is chosen rarely once learned."""
+
+    def objective(trial):
+        kind = trial.suggest_categorical("kind", ["good", "bad"])
+        if kind == "good":
+            return (trial.suggest_float("g", -5, 5) - 2.0) ** 2
+        return 10.0 + trial.suggest_float("b", -5, 5) ** 2
+
+    study = hs.create_study(sampler=TPESampler(seed=1))
+    study.optimize(objective, n_trials=60, show_progress_bar=False)
+    late = study.trials[30:]
+    assert sum(t.params["kind"] == "good" for t in late) >= 24
+    assert abs(study.best_params["g"] - 2.0) < 0.3
+    assert all(set(t.params) in ({"kind", "g"}, {"kind", "b"}) for t in study.trials)
+
+
+def test_categorical_and_discrete_parameters_converge():
+    def objective(trial):
+        c = trial.suggest_categorical("c", ["a", "b", "c", "d", "e"])
+        n = trial.suggest_int("n", 1, 64, log=True)
+        depth = trial.suggest("depth", OrNone(Int(1, 10)))
+        return (c != "d") + abs(math.log2(n) - 3) + (0 if depth is None else 1)
+
+    solved = 0
+    for seed in range(8):  # 5 x 11 x 64 points; random search solves it in 60 trials ~11% of the time
+        study = hs.create_study(sampler=TPESampler(seed=seed))
+        study.optimize(objective, n_trials=60, show_progress_bar=False)
+        solved += study.best_params == {"c": "d", "n": 8, "depth": None}
+    assert solved >= 5
+
+
+def test_maximize_and_minimize_are_mirror_images():
+    def f(trial):
+        return (trial.suggest_float("x", -3, 3) - 1.0) ** 2
+
+    lo = hs.create_study(sampler=TPESampler(seed=3))
+    lo.optimize(f, n_trials=30, show_progress_bar=False)
+    hi = hs.create_study(sampler=TPESampler(seed=3), direction="maximize")
+    hi.optimize(lambda t: -f(t), n_trials=30, show_progress_bar=False)
+    assert [t.params for t in lo.trials] == [t.params for t in hi.trials]
+
+
+def test_multi_objective_study_runs_and_improves_the_front():
+    def f(trial):
+        x, y = trial.suggest_float("x", 0, 1), trial.suggest_float("y", 0, 1)
+        return x + y, (1 - x) + y  # y = 0 is Pareto-optimal
+
+    study = hs.create_study(sampler=TPESampler(seed=0), directions=["minimize", "minimize"])
+    study.optimize(f, n_trials=50, show_progress_bar=False)
+    ys = [t.params["y"] for t in study.trials]
+    assert np.median(ys[30:]) < np.median(ys[:10])
+
+
+def test_pruned_trials_inform_the_model():
+    """With only pruned trials beyond the start-up, the sampler still models them (no crash, no random walk)."""
+    history = [_t(i, {"x": float(x)}, float(x) ** 2) for i, x in enumerate(np.linspace(-9, 9, 10))]
+    history += [
+        _t(10 + i, {"x": float(x)}, None, TrialState.PRUNED, steps={0: float(x) ** 2})
+        for i, x in enumerate(np.linspace(-9, 9, 10))
+    ]
+    ctx = SamplerContext(number=20, seed=0, directions=("minimize",), trials=history)
+    sampler = TPESampler(seed=0)
+    proposals = [
+        sampler.sample_relative(SamplerContext(20 + k, 0, ("minimize",), history), {"x": Float(-10.0, 10.0)})["x"]
+        for k in range(20)
+    ]
+    assert sampler.infer_relative_search_space(ctx) == {"x": Float(-10.0, 10.0)}
+    assert np.median(np.abs(proposals)) < 4.0
+
+
+def test_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="n_startup_trials"):
+        TPESampler(n_startup_trials=0)
+    with pytest.raises(ValueError, match="n_ei_candidates"):
+        TPESampler(n_ei_candidates=True)
+    with pytest.raises(ValueError, match="prior_weight"):
+        TPESampler(prior_weight=-1)
+    with pytest.raises(ValueError, match="bandwidth"):
+        TPESampler(bandwidth=float("nan"))
+    with pytest.raises(ValueError, match="gamma"):
+        TPESampler(gamma=0.25)  # type: ignore[arg-type]
+
+
+def test_get_sampler_knows_tpe():
+    assert isinstance(hs.samplers.get_sampler("tpe", seed=1), TPESampler)
+
+
+# ---------------------------------------------------------------------------------------------------
+# numerics
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    xs=st.lists(st.floats(0.0, 1.0), min_size=0, max_size=12),
+    cats=st.integers(0, 3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_parzen_samples_stay_in_the_cube_and_densities_are_finite(xs, cats, seed):
+    n = len(xs)
+    X = np.array(xs, dtype=float).reshape(n, 1)
+    C = (np.arange(n) % max(cats, 1)).reshape(n, 1) if cats else np.zeros((n, 0), dtype=int)
+    edges = [np.linspace(0, 1, 4) if seed % 2 else None]
+    pe = _tpe.fit(X, C, [cats] if cats else [], edges, np.ones(n))
+    x, c = pe.sample(np.random.default_rng(seed), 64)
+    assert np.all((x >= 0) & (x <= 1))
+    if cats:
+        assert np.all((c >= 0) & (c < cats))
+    logp = pe.log_pdf(x, c)
+    assert np.all(np.isfinite(logp))
+
+
+def test_parzen_density_integrates_to_one_and_matches_its_samples():
+    pe = _tpe.fit(np.array([[0.1, 0.9], [0.95, 0.2], [0.5, 0.5]]), np.zeros((3, 0), int), [], [None, None], np.ones(3))
+    g = (np.arange(200) + 0.5) / 200
+    grid = np.array(np.meshgrid(g, g)).reshape(2, -1).T
+    p = np.exp(pe.log_pdf(grid, np.zeros((len(grid), 0), int)))
+    assert p.mean() == pytest.approx(1.0, abs=2e-3)
+    x, _ = pe.sample(np.random.default_rng(0), 100_000)
+    np.testing.assert_allclose(x.mean(axis=0), (grid * p[:, None]).mean(axis=0) / p.mean(), atol=5e-3)
+
+
+def test_discrete_masses_match_sampled_frequencies():
+    pe = _tpe.fit(np.array([[0.3]]), np.zeros((1, 0), int), [], [np.linspace(0, 1, 6)], np.ones(1))
+    x, _ = pe.sample(np.random.default_rng(0), 100_000)
+    values, counts = np.unique(x[:, 0], return_counts=True)
+    np.testing.assert_allclose(values, [0.1, 0.3, 0.5, 0.7, 0.9])
+    masses = np.exp(pe.log_pdf(values[:, None], np.zeros((5, 0), int)))
+    assert masses.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(counts / counts.sum(), masses, atol=5e-3)
+
+
+def test_log_mass_is_accurate_far_in_both_tails():
+    from scipy.stats import norm
+
+    out = _tpe._log_mass(np.array([-40.0, 30.0, -1.0]), np.array([-39.0, 31.0, 1.0]))
+    left = norm.logcdf(-39.0) + np.log1p(-np.exp(norm.logcdf(-40.0) - norm.logcdf(-39.0)))
+    assert np.isfinite(left) and left < -700  # Φ(b) − Φ(a) itself would underflow to 0 here
+    assert out[0] == pytest.approx(left, rel=1e-9)
+    assert out[1] == pytest.approx(_tpe._log_mass(np.array([-31.0]), np.array([-30.0]))[0], rel=1e-12)  # symmetry
+    assert out[2] == pytest.approx(np.log(norm.cdf(1) - norm.cdf(-1)), rel=1e-12)
+
+
+def test_categorical_kernels_prefer_the_observed_category():
+    pe = _tpe.fit(np.zeros((3, 0)), np.array([[2], [2], [0]]), [4], [], np.ones(3))
+    logp = pe.log_pdf(np.zeros((4, 0)), np.arange(4).reshape(4, 1))
+    assert np.argmax(logp) == 2
+    assert np.exp(logp).sum() == pytest.approx(1.0)
+    assert logp[1] == pytest.approx(logp[3])  # unobserved categories share what is left
+    assert logp[0] > logp[1]
