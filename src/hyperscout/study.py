@@ -348,7 +348,13 @@ class Study:
     # -- the life of a trial (used by Trial and _execution) ----------------------------------------
 
     def _context(self, number: int) -> SamplerContext:
-        return SamplerContext(number, self.seed, self.directions, self._view.trials)
+        pruner = self.pruner
+        if pruner is None:
+            return SamplerContext(number, self.seed, self.directions, self._view.trials)
+        # A pruner may narrow what the sampler learns from (Hyperband: one bracket's pruned trials).
+        return SamplerContext(
+            number, self.seed, self.directions, lambda: pruner.trials_for_sampler(number, self._view.trials())
+        )
 
     def _start_trial(self, heartbeat: float | None) -> Trial:
         """Claim a waiting trial or create a new one, with the sampler's joint values recorded."""

@@ -12,21 +12,28 @@ class BasePruner(ABC):
     """Subclass this to write a pruner; like samplers, pruners never touch storage.
 
     ``prune`` receives the trial being judged (with its intermediate values so far), every other
-    trial of the study, and the study's direction (``"minimize"`` or ``"maximize"``).
+    trial of the study, and the study's direction (``"minimize"`` or ``"maximize"``). It must be a
+    pure function of those: the same records give the same answer in any process, so a pruner works
+    unchanged in serial, process-parallel and shared-database runs. Constructors only store their
+    (keyword) arguments, which the default ``repr`` shows.
     """
 
     @abstractmethod
     def prune(self, trial: FrozenTrial, trials: Sequence[FrozenTrial], direction: str) -> bool:
         """Whether ``trial`` should stop now."""
 
+    def trials_for_sampler(self, number: int, trials: Sequence[FrozenTrial]) -> Sequence[FrozenTrial]:
+        """The trials a sampler should learn from when it proposes trial ``number`` (default: all).
 
-class NopPruner(BasePruner):
-    """Never prunes.
+        A pruner whose trials are not comparable with each other (Hyperband's brackets prune at
+        different steps) narrows the list here, so that a sampler that ranks pruned trials by how far
+        they got compares like with like.
+        """
+        return trials
 
-    Example:
-        >>> import hyperscout as hs
-        >>> study = hs.create_study(pruner=hs.pruners.NopPruner())
-    """
+    def _repr(self, exclude: Sequence[str] = ()) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_") and k not in exclude)
+        return f"{type(self).__name__}({args})"
 
-    def prune(self, trial: FrozenTrial, trials: Sequence[FrozenTrial], direction: str) -> bool:
-        return False
+    def __repr__(self) -> str:
+        return self._repr()

@@ -1,0 +1,53 @@
+"""Prune a trial whose best value so far is worse than the median of the others at the same step.
+
+Example:
+    >>> import hyperscout as hs
+    >>> from hyperscout.trial import FrozenTrial, TrialState
+    >>> others = [FrozenTrial(n, TrialState.COMPLETE, {}, {}, (v,), {3: v}) for n, v in enumerate([0.2, 0.4, 0.6])]
+    >>> me = FrozenTrial(3, TrialState.RUNNING, {}, {}, intermediate_values={3: 0.5})
+    >>> hs.pruners.MedianPruner(n_startup_trials=3).prune(me, others, "minimize")
+    True
+    >>> hs.pruners.MedianPruner(n_startup_trials=3).prune(me, others, "maximize")
+    False
+"""
+
+from __future__ import annotations
+
+from .percentile import PercentilePruner
+
+
+class MedianPruner(PercentilePruner):
+    """``PercentilePruner(50.0)``: stop a trial that is worse than the median of the others so far.
+
+    The decision rule, the handling of NaN, missing steps and ties, and the options are those of
+    ``PercentilePruner``; a score exactly at the median is kept.
+
+    Args:
+        n_startup_trials: finished (complete or pruned) trials needed before anything is pruned.
+        n_warmup_steps: steps below this are never judged.
+        interval_steps: judge once per this many steps (counted from ``n_warmup_steps``).
+        n_min_trials: other trials that must have reached the step for it to be judged.
+
+    Example:
+        >>> import hyperscout as hs
+        >>> study = hs.create_study(pruner=hs.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=3))
+    """
+
+    def __init__(
+        self,
+        *,
+        n_startup_trials: int = 5,
+        n_warmup_steps: int = 0,
+        interval_steps: int = 1,
+        n_min_trials: int = 1,
+    ) -> None:
+        super().__init__(
+            50.0,
+            n_startup_trials=n_startup_trials,
+            n_warmup_steps=n_warmup_steps,
+            interval_steps=interval_steps,
+            n_min_trials=n_min_trials,
+        )
+
+    def __repr__(self) -> str:
+        return self._repr(exclude=("percentile",))
