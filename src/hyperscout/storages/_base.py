@@ -15,6 +15,7 @@ Heartbeats of running trials are not events: they are overwritten in place.
 from __future__ import annotations
 
 import json
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -122,6 +123,15 @@ class BaseStorage(ABC):
     @abstractmethod
     def beats(self, study_id: int) -> dict[int, float]:
         """The last heartbeat of every trial that sent one."""
+
+    def now(self) -> float:
+        """Seconds since the epoch on the storage's clock, which every worker of a study shares.
+
+        Heartbeats are stamped and judged with it, so that workers on machines whose clocks
+        disagree do not reap each other's live trials. A server-backed storage returns the
+        server's time; the default is this machine's clock.
+        """
+        return time.time()
 
     def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release connections."""
