@@ -29,8 +29,8 @@ the ``bo`` and ``model-based`` groups for ``--optimizers``):
   ``(seed=seed)`` with its defaults, on an in-memory study. The class is looked up when the run starts, so a sampler
   that does not exist yet fails only its own runs (the report lists the error).
 * ``optuna-gp``: ``optuna.samplers.GPSampler(seed=seed)``, defaults (10 random startup trials).
-* ``optuna-tpe``: ``optuna.samplers.TPESampler(multivariate=False, seed=seed)``: independent TPE (10 random startup trials);
-  Optuna 5.0 made multivariate the default for one objective, which is ``optuna-tpe-mv``.
+* ``optuna-tpe``: ``optuna.samplers.TPESampler(multivariate=False, seed=seed)``: independent TPE (10 random
+  startup trials); Optuna 5.0 made multivariate the default for one objective, which is ``optuna-tpe-mv``.
 * ``optuna-tpe-mv``: ``TPESampler(multivariate=True, seed=seed)``, plus ``group=True`` on a conditional problem, as
   Optuna's documentation recommends for conditional spaces: without it the joint model covers only the parameters
   every trial has (the classifier) and the others fall back to univariate TPE.
