@@ -44,13 +44,31 @@ def test_rank_puts_complete_trials_first_then_pruned_by_progress():
         _t(5, {"x": 5.0}, None, TrialState.PRUNED),  # pruned before reporting: no evidence
         _t(6, {"x": 6.0}, None, TrialState.PRUNED, steps={0: math.nan, 1: math.nan}),
     ]
-    assert [t.number for t in _rank(trials, ["minimize"])] == [2, 0, 1, 6, 3]
-    assert [t.number for t in _rank(trials, ["maximize"])] == [0, 2, 1, 6, 3]
+    assert [t.number for t in _rank(trials, ["minimize"], 10)] == [2, 0, 1, 6, 3]
+    assert [t.number for t in _rank(trials, ["maximize"], 10)] == [0, 2, 1, 6, 3]
+
+
+def test_rank_of_a_pruned_study_compares_trials_at_the_highest_common_step():
+    """BOHB-style: with pruning, trials are compared where enough of them got, not by state."""
+    curve = {0: {1: 0.9, 2: 0.8, 4: 0.5}, 1: {1: 0.5, 2: 0.3}, 2: {1: 0.4}, 3: {1: 0.6, 2: 0.7, 4: 0.1}}
+    trials = [
+        _t(0, {"x": 0.0}, 0.5, steps=curve[0]),  # complete, but worse than 1 at step 2
+        _t(1, {"x": 1.0}, None, TrialState.PRUNED, steps=curve[1]),
+        _t(2, {"x": 2.0}, None, TrialState.PRUNED, steps=curve[2]),  # stopped before step 2
+        _t(3, {"x": 3.0}, 0.1, steps=curve[3]),
+    ]
+    # three trials reached step 2: compared there (0.3 < 0.7 < 0.8), then the one that stopped earlier
+    assert [t.number for t in _rank(trials, ["minimize"], 3)] == [1, 3, 0, 2]
+    # two reached step 4: compared there
+    assert [t.number for t in _rank(trials, ["minimize"], 2)] == [3, 0, 1, 2]
+    assert [t.number for t in _rank(trials, ["maximize"], 3)] == [0, 3, 1, 2]
+    # too few reporting trials for the threshold: complete trials first, as without pruning
+    assert [t.number for t in _rank(trials, ["minimize"], 5)] == [3, 0, 1, 2]
 
 
 def test_rank_of_several_objectives_follows_pareto_fronts():
     trials = [_t(0, {}, (1.0, 5.0)), _t(1, {}, (2.0, 6.0)), _t(2, {}, (5.0, 1.0)), _t(3, {}, (6.0, 6.0))]
-    assert [t.number for t in _rank(trials, ["minimize", "minimize"])][2:] == [1, 3]
+    assert [t.number for t in _rank(trials, ["minimize", "minimize"], 10)][2:] == [1, 3]
     assert list(_pareto_fronts(np.array([[1.0, 5.0], [2.0, 6.0], [5.0, 1.0], [6.0, 6.0]]))) == [0, 1, 0, 2]
 
 
@@ -231,3 +249,28 @@ def test_categorical_kernels_prefer_the_observed_category():
     assert np.exp(logp).sum() == pytest.approx(1.0)
     assert logp[1] == pytest.approx(logp[3])  # unobserved categories share what is left
     assert logp[0] > logp[1]
+
+
+def test_learns_from_pruned_trials_under_hyperband():
+    """Most trials are stopped early; TPE must still find the good region from their partial curves."""
+
+    def objective(trial):
+        x = trial.suggest_float("x", -5, 5)
+        y = trial.suggest_float("y", -5, 5)
+        final = (x - 1.5) ** 2 + (y + 2.0) ** 2
+        for epoch in range(1, 28):
+            trial.report(final + 10.0 / epoch, epoch)  # a learning curve converging to the final value
+            if trial.should_prune():
+                raise hs.TrialPruned()
+        return final
+
+    def best(sampler, seed):
+        pruner = hs.pruners.HyperbandPruner(min_resource=1, max_resource=27, reduction_factor=3)
+        study = hs.create_study(sampler=sampler, pruner=pruner, seed=seed)
+        study.optimize(objective, n_trials=80, show_progress_bar=False)
+        assert sum(t.state is TrialState.PRUNED for t in study.trials) > 20  # pruning is doing its job
+        return study.best_value if any(t.state is TrialState.COMPLETE for t in study.trials) else math.inf
+
+    tpe = [best(TPESampler(seed=s), s) for s in range(6)]
+    rnd = [best(hs.samplers.RandomSampler(seed=s), s) for s in range(6)]
+    assert np.median(tpe) < 0.5 * np.median(rnd), (tpe, rnd)

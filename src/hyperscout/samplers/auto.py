@@ -6,9 +6,12 @@ The rules, each backed by a figure of ``benchmarks/runner.py`` (see ``docs/sampl
 2. A conditional space (some complete trials lack parameters that others have) or a space that is
    mostly categorical → TPE, whose estimators are fitted per group of parameters that appear
    together, and whose categorical kernels need no distance between categories.
-3. Otherwise, while there are fewer than ``gp_max_trials`` complete trials → GP: the most
+3. Pruned trials (with intermediate values) → TPE, which learns from the curves of stopped trials
+   (BOHB-style, at the highest step enough trials reached); the GP sees complete trials only, which
+   under Hyperband are a small minority.
+4. Otherwise, while there are fewer than ``gp_max_trials`` complete trials → GP: the most
    sample-efficient model on numeric spaces at small budgets.
-4. Beyond that → TPE: the GP's cost grows as n³ per suggestion, TPE's as n.
+5. Beyond that → TPE: the GP's cost grows as n³ per suggestion, TPE's as n.
 
 The choice depends only on the trial records, so a resumed or parallel study makes the same one.
 """
@@ -65,6 +68,8 @@ class AutoSampler(BaseSampler):
         n_cat = sum(isinstance(d.inner if isinstance(d, OrNone) else d, Categorical) for d in space.values())
         if space and n_cat * 2 > len(space):
             return "tpe", "mostly categorical search space"
+        if any(t.state is TrialState.PRUNED and t.intermediate_values for t in context.trials):
+            return "tpe", "pruned trials to learn from"
         if len(complete) >= self.gp_max_trials:
             return "tpe", f"{len(complete)} complete trials (GP up to {self.gp_max_trials})"
         return "gp", "numeric search space, small budget"

@@ -104,9 +104,8 @@ class TPESampler(BaseSampler):
     def sample_relative(self, context: SamplerContext, search_space: dict[str, Distribution]) -> dict[str, Any]:
         if not search_space:
             return {}
-        ranked = _rank(context.trials, context.directions)
-        n_complete = sum(1 for t in context.trials if t.state is TrialState.COMPLETE)
-        if n_complete < self.n_startup_trials:
+        ranked = _rank(context.trials, context.directions, self.n_startup_trials)
+        if len(ranked) < self.n_startup_trials:
             return latin_hypercube_start(context, search_space, self.n_startup_trials)
         from .. import _tpe  # scipy.special: loaded on first use, so `import hyperscout` stays light
 
@@ -183,10 +182,23 @@ def _values_of(t: FrozenTrial) -> Mapping[str, Any]:
     return t.params
 
 
-def _rank(trials: Sequence[FrozenTrial], directions: Sequence[str]) -> list[FrozenTrial]:
-    """Finished trials from best to worst: complete ones, then pruned ones (further is better)."""
+def _rank(trials: Sequence[FrozenTrial], directions: Sequence[str], n_min: int) -> list[FrozenTrial]:
+    """Finished trials from best to worst.
+
+    Without pruned trials: complete trials by value (by Pareto front for several objectives).
+    With pruned trials (one objective), BOHB-style: the trials are compared at the highest step
+    that at least ``n_min`` of them reached, by their last value reported up to that step, so that a
+    study whose trials are mostly stopped early still learns where the good ones are; trials that
+    stopped before that step follow, the further they got the better.
+    """
     signs = np.array([-1.0 if d == "maximize" else 1.0 for d in directions])
+    sign = float(signs[0])
     complete = [t for t in trials if t.state is TrialState.COMPLETE and t.values is not None]
+    pruned = [t for t in trials if t.state is TrialState.PRUNED and t.intermediate_values]
+    if pruned and len(directions) == 1:
+        at_budget = _rank_at_budget([*complete, *pruned], sign, n_min)
+        if at_budget is not None:
+            return at_budget
     if complete:
         losses = np.array([t.values for t in complete], dtype=float) * signs
         if len(directions) == 1:
@@ -197,15 +209,38 @@ def _rank(trials: Sequence[FrozenTrial], directions: Sequence[str]) -> list[Froz
             rank_sum = np.argsort(np.argsort(losses, axis=0), axis=0).sum(axis=1)
             order = np.lexsort((rank_sum, fronts))
         complete = [complete[i] for i in order]
-    pruned = [t for t in trials if t.state is TrialState.PRUNED and t.intermediate_values]
-    sign = signs[0]
+    return complete + sorted(pruned, key=lambda t: _progress_key(t, sign))
 
-    def pruned_key(t: FrozenTrial) -> tuple[int, float]:
-        step = max(t.intermediate_values)
-        v = t.intermediate_values[step]
-        return -step, (sign * v if v == v else math.inf)
 
-    return complete + sorted(pruned, key=pruned_key)
+def _loss(v: float, sign: float) -> float:
+    return sign * v if v == v else math.inf  # NaN: worse than anything
+
+
+def _progress_key(t: FrozenTrial, sign: float) -> tuple[int, float]:
+    step = max(t.intermediate_values)
+    return -step, _loss(t.intermediate_values[step], sign)
+
+
+def _rank_at_budget(trials: Sequence[FrozenTrial], sign: float, n_min: int) -> list[FrozenTrial] | None:
+    reporting = [t for t in trials if t.intermediate_values]
+    if len(reporting) < n_min:
+        return None
+    reached = sorted((max(t.intermediate_values) for t in reporting), reverse=True)
+    budget = reached[n_min - 1]
+
+    def at(t: FrozenTrial) -> float:
+        # the last report up to the budget; a trial that first reported beyond it, its first report
+        steps = [s for s in t.intermediate_values if s <= budget] or [min(t.intermediate_values)]
+        return t.intermediate_values[max(steps)]
+
+    there = [t for t in reporting if max(t.intermediate_values) >= budget]
+    short = [t for t in reporting if max(t.intermediate_values) < budget]
+    silent = [t for t in trials if not t.intermediate_values]  # complete trials that never reported
+    return (
+        sorted(there, key=lambda t: _loss(at(t), sign))
+        + sorted(silent, key=lambda t: _loss(t.values[0], sign) if t.values else math.inf)
+        + sorted(short, key=lambda t: _progress_key(t, sign))
+    )
 
 
 def _pareto_fronts(L: np.ndarray) -> np.ndarray:
