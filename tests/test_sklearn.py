@@ -329,7 +329,7 @@ def test_fold_pruning_saves_fits_and_keeps_the_best(digits) -> None:
 
 
 def test_fold_pruner_bound() -> None:
-    from hyperscout.sklearn import _FoldPruner
+    from hyperscout._sklearn.folds import _FoldPruner
 
     def trial(number: int, folds: list[float], state: TrialState = TrialState.RUNNING) -> hs.FrozenTrial:
         value = (float(np.mean(folds)),) if state is TrialState.COMPLETE else None
