@@ -1,23 +1,38 @@
-"""The storage contract (an append-only log per study with unique claims), on every backend, and SQL specifics."""
+"""The storage contract (an append-only log per study with unique claims), on every backend, and SQL specifics.
+
+Every backend runs the contract: memory, SQLite, the journal file, PostgreSQL and MariaDB (the servers'
+cases skip, saying why, when a server is down; see tests/conftest.py).
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
+import time
 
 import pytest
 
 import hyperscout as hs
-from hyperscout.storages import ClaimTaken, DuplicatedStudyError, Event, InMemoryStorage, SQLStorage, StorageError
+from hyperscout.storages import ClaimTaken, DuplicatedStudyError, Event, SQLStorage, StorageError, get_storage
 from hyperscout.storages._base import SCHEMA_VERSION
 
+EVERY = ["memory", "sqlite", "journal", "postgresql", "mariadb"]
+SHARED = EVERY[1:]  # the backends that several storage objects (and processes) open by URL
 
-@pytest.fixture(params=["memory", "sqlite"])
-def storage(request: pytest.FixtureRequest, tmp_path):
-    store = InMemoryStorage() if request.param == "memory" else SQLStorage(f"sqlite:///{tmp_path / 's.db'}")
+
+@pytest.fixture(params=EVERY)
+def storage(request: pytest.FixtureRequest, make_storage_url):
+    store = get_storage(make_storage_url(request.param))
     yield store
     store.close()
+
+
+@pytest.fixture(params=SHARED)
+def shared_url(request: pytest.FixtureRequest, make_storage_url) -> str:
+    url = make_storage_url(request.param)
+    assert url is not None
+    return url
 
 
 def _ev(i: int, claim: str | None = None, trial: int | None = 0) -> Event:
@@ -136,6 +151,21 @@ def test_claims_first_wins(storage):
     assert _steps(storage, other.id) == [7]
 
 
+def test_claims_and_names_compare_exactly(storage):
+    # MySQL's default collations would equate all of these (case, accents, trailing spaces).
+    info = storage.create_study("s", ["minimize"], 0)
+    for name in ("S", "s ", "ś"):
+        assert storage.create_study(name, ["minimize"], 0).name == name
+    assert [s.name for s in storage.list_studies()] == ["s", "S", "s ", "ś"]
+    assert storage.find_study("S").name == "S"
+    claims = ["grid:a", "grid:A", "grid:a ", "grid:à"]
+    for i, claim in enumerate(claims):
+        storage.append(info.id, [_ev(i, claim=claim)])
+    assert [e.claim for _, e in storage.read(info.id, 0)] == claims
+    with pytest.raises(ClaimTaken):
+        storage.append(info.id, [_ev(9, claim="grid:A")])
+
+
 def test_append_with_a_taken_claim_appends_nothing(storage):
     info = storage.create_study("s", ["minimize"], 0)
     storage.append(info.id, [_ev(0, claim="grid:abc")])
@@ -174,6 +204,27 @@ def test_beats(storage):
     assert storage.beats(info.id) == {0: 105.5, 3: 101.0}
     assert storage.beats(other.id) == {0: 1.0}
     assert storage.read(info.id, 0) == []  # heartbeats are not events
+
+
+def test_a_finish_drops_the_trials_heartbeat(storage):
+    info = storage.create_study("s", ["minimize"], 0)
+    storage.beat(info.id, 0, 100.0)
+    storage.beat(info.id, 1, 100.0)
+    storage.append(info.id, [Event("finish", 0, {"state": "complete", "values": [1.0], "t": 1.0}, "finish/0")])
+    # Only running trials keep a heartbeat, so beats() costs what runs, not what ever ran.
+    assert storage.beats(info.id) == {1: 100.0}
+    storage.beat(info.id, 1, 101.0)
+    assert storage.beats(info.id) == {1: 101.0}
+
+
+def test_now_is_a_current_clock(storage):
+    before = time.time()
+    first = storage.now()
+    time.sleep(0.05)
+    second = storage.now()
+    # The server runs on this machine, so its clock agrees with ours (allowing for timestamp granularity).
+    assert before - 1 < first < time.time() + 1
+    assert second - first >= 0.03
 
 
 def test_concurrent_claims_have_one_winner(storage):
@@ -298,12 +349,12 @@ def test_nothing_is_pickled(tmp_path):
     assert [f["values"] for f in finish] == [[1.0, 2.0]] * 3
 
 
-def test_events_are_durable_across_storage_objects(tmp_path):
-    url = f"sqlite:///{tmp_path / 'd.db'}"
-    writer = SQLStorage(url)
+def test_events_are_durable_across_storage_objects(shared_url):
+    url = shared_url
+    writer = get_storage(url)
     info = writer.create_study("s", ["minimize"], 5)
     writer.append(info.id, [_ev(0, claim="trial/0"), _ev(1)])
-    reader = SQLStorage(url)
+    reader = get_storage(url)
     assert reader.find_study("s") == info
     assert reader.read(info.id, 0) == writer.read(info.id, 0)
     writer.append(info.id, [_ev(2)])
@@ -311,15 +362,23 @@ def test_events_are_durable_across_storage_objects(tmp_path):
     # Claims hold across connections too.
     with pytest.raises(ClaimTaken):
         reader.append(info.id, [_ev(3, claim="trial/0")])
+    # So do heartbeats and study deletions.
+    writer.beat(info.id, 4, 50.0)
+    assert reader.beats(info.id) == {4: 50.0}
+    gone = writer.create_study("gone", ["minimize"], 0)
+    reader.delete_study("gone")
+    assert writer.find_study("gone") is None
+    with pytest.raises(KeyError):
+        writer.append(gone.id, [_ev(9)])
     writer.close()
     reader.close()
-    third = SQLStorage(url)
+    third = get_storage(url)
     assert _steps(third, info.id) == [0, 1, 2]
     third.close()
 
 
-def test_study_on_sqlite_survives_reopening(tmp_path):
-    url = f"sqlite:///{tmp_path / 'r.db'}"
+def test_study_survives_reopening(shared_url):
+    url = shared_url
     study = hs.create_study("s", url, seed=1)
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3, show_progress_bar=False)
     study._storage.close()
@@ -328,9 +387,8 @@ def test_study_on_sqlite_survives_reopening(tmp_path):
     assert loaded.best_value == min(t.value for t in study.trials)
 
 
-def test_two_sqlstorages_append_concurrently(tmp_path):
-    url = f"sqlite:///{tmp_path / 'c.db'}"
-    stores = [SQLStorage(url), SQLStorage(url)]
+def test_two_storage_objects_append_concurrently(shared_url):
+    stores = [get_storage(shared_url), get_storage(shared_url)]
     info = stores[0].create_study("s", ["minimize"], 0)
     barrier = threading.Barrier(2)
 
@@ -355,8 +413,8 @@ def test_two_sqlstorages_append_concurrently(tmp_path):
         s.close()
 
 
-def test_two_studies_on_one_sqlite_file_run_concurrently(tmp_path):
-    url = f"sqlite:///{tmp_path / 'par.db'}"
+def test_two_threads_run_one_study_concurrently(shared_url):
+    url = shared_url
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
     seen: dict[int, list[int]] = {0: [], 1: []}
@@ -386,3 +444,28 @@ def test_two_studies_on_one_sqlite_file_run_concurrently(tmp_path):
     assert all(t.state is hs.TrialState.COMPLETE for t in trials)
     assert sorted(seen[0] + seen[1]) == list(range(30))
     assert len(seen[0]) == len(seen[1]) == 15
+
+
+# ---------------------------------------------------------------------------------------------------
+# the servers' clock
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "mariadb"])
+def test_server_clock_is_the_servers(kind, make_storage_url):
+    import sqlalchemy as sa
+
+    storage = SQLStorage(make_storage_url(kind))
+    query = "SELECT EXTRACT(EPOCH FROM now())" if kind == "postgresql" else "SELECT UNIX_TIMESTAMP(NOW(6))"
+    with storage._engine.connect() as conn:
+        server = float(conn.execute(sa.text(query)).scalar_one())
+    mine = storage.now()
+    # Not frozen at a transaction's start, and in UTC seconds whatever the session's time zone.
+    assert 0 <= mine - server < 5
+    storage.close()
+
+
+def test_sqlite_clock_is_this_machines(tmp_path):
+    storage = SQLStorage(f"sqlite:///{tmp_path / 'c.db'}")
+    before = time.time()
+    assert before <= storage.now() <= time.time()
+    storage.close()

@@ -8,14 +8,16 @@ Example:
 
 from __future__ import annotations
 
-from ._base import BaseStorage, ClaimTaken, DuplicatedStudyError, Event, StudyInfo
+from ._base import BaseStorage, ClaimTaken, DuplicatedStudyError, Event, StorageError, StudyInfo
+from ._journal import JournalFileStorage
 from ._memory import InMemoryStorage
-from ._sql import SQLStorage, StorageError
+from ._sql import SQLStorage
 
 __all__ = [
     "BaseStorage",
     "InMemoryStorage",
     "SQLStorage",
+    "JournalFileStorage",
     "StorageError",
     "DuplicatedStudyError",
     "get_storage",
@@ -30,9 +32,10 @@ DEFAULT_SQLITE_URL = "sqlite:///hyperscout.db"
 
 
 def get_storage(storage: BaseStorage | str | None, *, create: bool = True) -> BaseStorage:
-    """``None`` or ``"memory"`` → in memory; a URL string → ``SQLStorage``; a storage → itself.
+    """``None`` or ``"memory"`` → in memory; ``"journal:///path"`` → ``JournalFileStorage``; another URL
+    string → ``SQLStorage``; a storage → itself.
 
-    With ``create=False`` a SQLite URL must name an existing file (reading never creates one).
+    With ``create=False`` a SQLite URL or a journal must name an existing file (reading never creates one).
     """
     if storage is None or storage in ("memory", ":memory:"):
         return InMemoryStorage()
@@ -41,5 +44,7 @@ def get_storage(storage: BaseStorage | str | None, *, create: bool = True) -> Ba
     if isinstance(storage, str):
         if "://" not in storage:
             raise StorageError(f"storage {storage!r} is not a URL; write e.g. 'sqlite:///{storage}' for a SQLite file")
+        if storage.startswith("journal:"):
+            return JournalFileStorage.from_url(storage, create=create)
         return SQLStorage(storage, create=create)
     raise TypeError(f"storage must be None, a URL string or a BaseStorage, got {type(storage).__name__}")

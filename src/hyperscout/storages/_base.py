@@ -9,7 +9,9 @@ Reads are incremental ("events after position N"), and the log order decides eve
   so two workers can never create the same trial number, run the same enqueued trial, or record
   two outcomes for one trial, on any backend.
 
-Heartbeats of running trials are not events: they are overwritten in place.
+Heartbeats of running trials are not events: they are overwritten in place, and a trial's
+heartbeat is dropped when its ``finish`` event is appended, so ``beats()`` costs what is running,
+not what ever ran.
 """
 
 from __future__ import annotations
@@ -21,10 +23,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["BaseStorage", "Event", "StudyInfo", "ClaimTaken", "DuplicatedStudyError", "SCHEMA_VERSION"]
+__all__ = ["BaseStorage", "Event", "StudyInfo", "ClaimTaken", "DuplicatedStudyError", "StorageError", "SCHEMA_VERSION"]
 
 #: Version of the on-disk layout; a database written by a newer version is refused.
 SCHEMA_VERSION = 1
+
+
+class StorageError(RuntimeError):
+    """The storage cannot be opened or used; the message says why and what to do."""
 
 
 class ClaimTaken(Exception):
@@ -118,11 +124,16 @@ class BaseStorage(ABC):
 
     @abstractmethod
     def beat(self, study_id: int, trial: int, at: float) -> None:
-        """Record that running trial ``trial`` was alive at time ``at``."""
+        """Record that running trial ``trial`` was alive at time ``at`` (a time from ``now()``)."""
 
     @abstractmethod
     def beats(self, study_id: int) -> dict[int, float]:
-        """The last heartbeat of every trial that sent one."""
+        """The last heartbeat of every trial that sent one and has no ``finish`` event yet.
+
+        A backend forgets a trial's heartbeat when it appends (or reads) that trial's ``finish``
+        event. A heartbeat that lands just after the finish may linger; readers look only at
+        RUNNING trials, so it is harmless.
+        """
 
     def now(self) -> float:
         """Seconds since the epoch on the storage's clock, which every worker of a study shares.

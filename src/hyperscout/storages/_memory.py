@@ -63,6 +63,10 @@ class InMemoryStorage(BaseStorage):
             claims.update(new)
             log = self._logs[study_id]
             log.extend(events)
+            beats = self._beats[study_id]
+            for e in events:
+                if e.kind == "finish" and e.trial is not None:
+                    beats.pop(e.trial, None)
             return len(log) - len(events) + 1
 
     def read(self, study_id: int, after: int) -> list[tuple[int, Event]]:

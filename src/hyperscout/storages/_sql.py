@@ -5,13 +5,16 @@ Tables::
     hyperscout_meta    key, value                      -- schema_version
     hyperscout_studies id, name, directions, seed, created_at, next_seq
     hyperscout_events  study_id, seq, kind, trial, data, claim   -- PK (study_id, seq); UNIQUE (study_id, claim)
-    hyperscout_beats   study_id, trial, beat_at
+    hyperscout_beats   study_id, trial, beat_at        -- running trials only: a finish deletes the row
 
 Appends take the study row's lock (``SELECT ... FOR UPDATE``; ``BEGIN IMMEDIATE`` on SQLite) and
 number events from ``next_seq`` inside the same transaction, so positions are gap-free and become
 visible in order: a reader that remembers "last position seen" never skips an event (an
 auto-increment id would not promise that on PostgreSQL or MySQL). Claims are enforced by the unique
 index, so first-claim-wins needs no extra locking.
+
+``now()`` is the database server's clock (SQLite: this machine's, the only one that shares the file),
+so heartbeats written and judged by machines whose clocks disagree still compare correctly.
 """
 
 from __future__ import annotations
@@ -29,7 +32,37 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import mysql as sa_mysql
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ._base import SCHEMA_VERSION, BaseStorage, ClaimTaken, DuplicatedStudyError, Event, StudyInfo
+from ._base import SCHEMA_VERSION, BaseStorage, ClaimTaken, DuplicatedStudyError, Event, StorageError, StudyInfo
+
+
+class _ExactText(sa.types.TypeDecorator[str]):
+    """A string compared exactly, byte for byte, on every backend.
+
+    MySQL's default collations ignore case, accents and trailing spaces, so as plain VARCHAR the
+    claims ``grid:a`` and ``grid:A`` would collide in the unique index, and ``find_study("S")``
+    would find study ``s``. There it is stored as VARBINARY (UTF-8) instead.
+    """
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, length: int) -> None:
+        super().__init__(length)
+        self.chars = length
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(sa_mysql.VARBINARY(4 * self.chars))
+        return dialect.type_descriptor(sa.String(self.chars))
+
+    def process_bind_param(self, value: str | None, dialect: sa.Dialect) -> Any:
+        if value is not None and dialect.name in ("mysql", "mariadb"):
+            return value.encode("utf-8")
+        return value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> str | None:
+        return value.decode("utf-8") if isinstance(value, (bytes, bytearray)) else value
+
 
 _md = sa.MetaData()
 _meta = sa.Table(
@@ -42,10 +75,11 @@ _studies = sa.Table(
     "hyperscout_studies",
     _md,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("name", sa.String(255), nullable=False, unique=True),
+    sa.Column("name", _ExactText(255), nullable=False, unique=True),
     sa.Column("directions", sa.String(1024), nullable=False),
     sa.Column("seed", sa.BigInteger, nullable=False),
-    sa.Column("created_at", sa.Float, nullable=False),
+    # Double, not Float: Float is single precision on MySQL, which rounds today's epoch seconds to 128 s.
+    sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("next_seq", sa.Integer, nullable=False),
 )
 _events = sa.Table(
@@ -56,7 +90,7 @@ _events = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("trial", sa.Integer, nullable=True),
     sa.Column("data", sa.Text().with_variant(sa_mysql.LONGTEXT(), "mysql"), nullable=False),
-    sa.Column("claim", sa.String(191), nullable=True),
+    sa.Column("claim", _ExactText(191), nullable=True),
     sa.UniqueConstraint("study_id", "claim", name="uq_hyperscout_events_claim"),
 )
 _beats = sa.Table(
@@ -64,7 +98,7 @@ _beats = sa.Table(
     _md,
     sa.Column("study_id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("trial", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("beat_at", sa.Float, nullable=False),
+    sa.Column("beat_at", sa.Double, nullable=False),
 )
 
 # The statements of the per-trial path, built once (building them is most of SQLAlchemy's cost).
@@ -72,17 +106,30 @@ _LOCK = sa.select(_studies.c.next_seq).where(_studies.c.id == sa.bindparam("sid"
 _LOCK_FOR_UPDATE = _LOCK.with_for_update()
 _INSERT = _events.insert()
 _BUMP = _studies.update().where(_studies.c.id == sa.bindparam("sid")).values(next_seq=sa.bindparam("next"))
+_DROP_BEAT = _beats.delete().where(_beats.c.study_id == sa.bindparam("sid"), _beats.c.trial == sa.bindparam("n"))
 _READ = (
     sa.select(_events.c.seq, _events.c.kind, _events.c.trial, _events.c.data, _events.c.claim)
     .where(_events.c.study_id == sa.bindparam("sid"), _events.c.seq > sa.bindparam("after"))
     .order_by(_events.c.seq)
 )
 
+# The server's clock in seconds since the epoch. clock_timestamp(), not now(): now() is frozen at the
+# start of the transaction. UTC_TIMESTAMP, not UNIX_TIMESTAMP(NOW(6)): NOW() is in the session's time
+# zone, ambiguous for an hour each autumn where that zone has summer time.
+_CLOCK = {
+    "postgresql": "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)",
+    "mysql": "SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) / 1e6",
+}
+
+# Creating the tables is serialised between processes: MySQL's DDL is not transactional, so two
+# processes opening a new database at once would otherwise trip over each other's half-made schema.
+_SCHEMA_LOCK = {
+    "postgresql": ("SELECT pg_advisory_lock(7261736830)", "SELECT pg_advisory_unlock(7261736830)"),
+    "mysql": ("SELECT GET_LOCK('hyperscout_schema', 60)", "SELECT RELEASE_LOCK('hyperscout_schema')"),
+}
+_SCHEMA_LOCK["mariadb"] = _SCHEMA_LOCK["mysql"]
+
 _DRIVERS = {"postgresql": ("postgresql+psycopg", "psycopg", "postgres"), "mysql": ("mysql+pymysql", "pymysql", "mysql")}
-
-
-class StorageError(RuntimeError):
-    """The storage cannot be opened or used; the message says why and what to do."""
 
 
 def _normalise_url(url: str) -> sa.engine.URL:
@@ -126,6 +173,7 @@ class SQLStorage(BaseStorage):
         self._shared_lock: threading.RLock | None = None
         u = _normalise_url(url)
         self._sqlite = u.get_backend_name() == "sqlite"
+        self._clock_sql = _CLOCK.get(u.get_backend_name())
         kwargs: dict[str, Any] = {"future": True}
         if self._sqlite:
             db = u.database
@@ -203,25 +251,40 @@ class SQLStorage(BaseStorage):
 
     def _init_schema(self) -> None:
         try:
-            with self._conn(write=True) as conn, conn.begin():
-                inspector = sa.inspect(conn)
-                if inspector.has_table("hyperscout_meta"):
-                    row = conn.execute(sa.select(_meta.c.value).where(_meta.c.key == "schema_version")).first()
-                    version = int(row[0]) if row else 0
-                    if version > SCHEMA_VERSION:
-                        raise StorageError(
-                            f"storage {_safe(self.url)} was written by a newer hyperscout (schema {version}); "
-                            f"this version reads schema {SCHEMA_VERSION} at most: pip install -U hyperscout"
-                        )
-                    if version < 1:
-                        raise StorageError(f"storage {_safe(self.url)} has no schema version; it is not ours")
-                    return
-                _md.create_all(conn)
-                conn.execute(_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+            with self._conn(write=True) as conn:
+                lock = _SCHEMA_LOCK.get(conn.dialect.name)
+                if lock is not None:
+                    got = conn.exec_driver_sql(lock[0]).scalar()
+                    conn.commit()
+                    if got == 0:  # GET_LOCK timed out (pg_advisory_lock has no timeout and returns nothing)
+                        raise StorageError(f"storage {_safe(self.url)}: timed out waiting for another process's set-up")
+                try:
+                    self._create_schema(conn)
+                finally:
+                    if lock is not None:
+                        conn.exec_driver_sql(lock[1])
+                        conn.commit()
         except (StorageError, IntegrityError, sa.exc.ProgrammingError):
             raise
         except sa.exc.DatabaseError as e:  # unreachable server, not a database file, no permission, ...
             raise StorageError(f"cannot open storage {_safe(self.url)}: {e.orig}") from None
+
+    def _create_schema(self, conn: sa.Connection) -> None:
+        with conn.begin():
+            inspector = sa.inspect(conn)
+            if inspector.has_table("hyperscout_meta"):
+                row = conn.execute(sa.select(_meta.c.value).where(_meta.c.key == "schema_version")).first()
+                version = int(row[0]) if row else 0
+                if version > SCHEMA_VERSION:
+                    raise StorageError(
+                        f"storage {_safe(self.url)} was written by a newer hyperscout (schema {version}); "
+                        f"this version reads schema {SCHEMA_VERSION} at most: pip install -U hyperscout"
+                    )
+                if version < 1:
+                    raise StorageError(f"storage {_safe(self.url)} has no schema version; it is not ours")
+                return
+            _md.create_all(conn)
+            conn.execute(_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
 
     # -- studies ---------------------------------------------------------------------------------
 
@@ -275,6 +338,7 @@ class SQLStorage(BaseStorage):
     def append(self, study_id: int, events: Sequence[Event]) -> int:
         rows = [(e.kind, e.trial, e.data_json(), e.claim) for e in events]
         lock = _LOCK if self._sqlite else _LOCK_FOR_UPDATE
+        finished = [{"sid": study_id, "n": e.trial} for e in events if e.kind == "finish" and e.trial is not None]
 
         def op(conn: sa.Connection) -> int:
             row = conn.execute(lock, {"sid": study_id}).first()
@@ -289,6 +353,9 @@ class SQLStorage(BaseStorage):
                 ],
             )
             conn.execute(_BUMP, {"sid": study_id, "next": seq + len(rows)})
+            if finished:
+                # Keeps the beats table as small as the set of running trials, so beats() stays cheap.
+                conn.execute(_DROP_BEAT, finished)
             return seq
 
         try:
@@ -317,6 +384,17 @@ class SQLStorage(BaseStorage):
         def op(conn: sa.Connection) -> dict[int, float]:
             q = sa.select(_beats.c.trial, _beats.c.beat_at).where(_beats.c.study_id == study_id)
             return {int(r[0]): float(r[1]) for r in conn.execute(q)}
+
+        return self._retry(op, write=False)
+
+    def now(self) -> float:
+        """The database server's clock (this machine's for SQLite); one round trip."""
+        if self._clock_sql is None:
+            return time.time()
+        query = self._clock_sql
+
+        def op(conn: sa.Connection) -> float:
+            return float(conn.exec_driver_sql(query).scalar_one())
 
         return self._retry(op, write=False)
 
