@@ -1,4 +1,4 @@
-"""The ``hyperscout`` command line: ``run``, ``studies``, ``best``, ``trials`` and ``delete``.
+"""The ``hyperscout`` command line: ``run``, ``studies``, ``best``, ``trials``, ``delete``, ``report`` and ``dashboard``.
 
 Example:
     >>> from hyperscout.cli import main
@@ -17,7 +17,7 @@ from typing import NoReturn
 
 import hyperscout as hs
 
-from . import _inspect, _run
+from . import _dashboard, _inspect, _report, _run
 from ._command import CommandFailed
 from ._common import CLIError
 
@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title="commands", dest="cmd", metavar="COMMAND")
     _run.add_parser(sub)
     _inspect.add_parsers(sub)
+    _report.add_parser(sub)
+    _dashboard.add_parser(sub)
     return parser
 
 

@@ -1,0 +1,42 @@
+"""``hyperscout report``: write a study's self-contained HTML report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from ._common import CLIError, default_storage, open_study
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``report`` on the ``add_subparsers`` object ``sub``."""
+    p = sub.add_parser(
+        "report",
+        help="write a study's report as one self-contained HTML file",
+        description="Write one HTML file with the study's summary (best value and parameters, trials by state, "
+        "time spent), its plots and a sortable table of its trials. The file embeds everything it needs "
+        "(plotly.js included) and opens offline. Needs plotly: pip install 'hyperscout[viz]'.",
+    )
+    p.add_argument("study", metavar="STUDY")
+    p.add_argument("--storage", default=default_storage(), metavar="URL", help="storage URL (default: %(default)s)")
+    p.add_argument(
+        "-o", "--output", default="report.html", metavar="FILE", help="where to write (default: %(default)s)"
+    )
+    p.set_defaults(handler=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the report of ``args.study`` to ``args.output``."""
+    folder = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(folder):
+        raise CLIError(f"cannot write {args.output!r}: the folder {folder!r} does not exist")
+    study = open_study(args.storage, args.study)
+    try:
+        from ..dashboard import write_report
+
+        write_report(study, args.output)
+    except ImportError as e:
+        raise CLIError(str(e)) from None
+    print(f"wrote {args.output} (study {study.study_name!r}, {len(study.trials)} trials)")
+    return 0

@@ -1,0 +1,183 @@
+"""What the report and the dashboard show of a study, as JSON-ready data: summary, figures, trial table."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..importance import get_param_importances
+from ..study import Study
+from ..trial import FrozenTrial, TrialState
+from ..visualization import (
+    plot_contour,
+    plot_edf,
+    plot_intermediate_values,
+    plot_optimization_history,
+    plot_parallel_coordinate,
+    plot_slice,
+    plot_timeline,
+)
+from ..visualization._common import _EXTRA, empty_figure, text
+from ..visualization._importance import importance_figure
+
+#: The figures of a study page, in the order they are shown, with their headings.
+FIGURES = {
+    "history": "Optimisation history",
+    "importance": "Parameter importances",
+    "slice": "Slice plot",
+    "contour": "Contour plot (most important parameters)",
+    "parallel": "Parallel coordinates",
+    "intermediate": "Intermediate values",
+    "edf": "Empirical distribution of the values",
+    "timeline": "Timeline of trials",
+}
+#: Pairs of the this-many most important parameters are drawn in the contour plot.
+CONTOUR_PARAMS = 3
+
+
+def log_position(study: Study) -> int:
+    """How far the study's event log has been read: it grows whenever anything about a trial changes."""
+    study.trials  # noqa: B018 - reading the trials brings the view up to date
+    return int(study._view.position)
+
+
+def summary(study: Study, now: float | None = None) -> dict[str, Any]:
+    """Name, directions, counts by state, best trial(s) and time spent, as JSON-ready data.
+
+    Example:
+        >>> import hyperscout as hs
+        >>> study = hs.create_study(study_name="s", seed=0)
+        >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3, show_progress_bar=False)
+        >>> s = summary(study)
+        >>> s["states"]["complete"], sorted(s["best"][0]["params"])
+        (3, ['x'])
+    """
+    now = time.time() if now is None else now
+    trials = study.trials
+    states = {s.value: 0 for s in TrialState}
+    for t in trials:
+        states[t.state.value] += 1
+    if len(study.directions) == 1:
+        best_trial = _best(trials, study.directions[0])
+        best = [best_trial] if best_trial is not None else []
+    else:
+        best = study.best_trials
+    starts = [t.started_at for t in trials if t.started_at is not None]
+    ends = [t.finished_at if t.finished_at is not None else now for t in trials if t.started_at is not None]
+    busy = sum(max(0.0, e - s) for s, e in zip(starts, ends, strict=True))
+    return {
+        "name": study.study_name,
+        "directions": list(study.directions),
+        "n_trials": len(trials),
+        "states": states,
+        "best": [
+            {"number": t.number, "values": list(t.values or ()), "params": _jsonable(dict(t.params))} for t in best
+        ],
+        "trial_seconds": busy,
+        "wall_seconds": (max(ends) - min(starts)) if starts else 0.0,
+        "first_start": min(starts) if starts else None,
+        "last_end": max(ends) if ends else None,
+    }
+
+
+def _best(trials: list[FrozenTrial], direction: str) -> FrozenTrial | None:
+    complete = [t for t in trials if t.state is TrialState.COMPLETE and t.values and math.isfinite(t.values[0])]
+    if not complete:
+        return None
+    sign = 1.0 if direction == "minimize" else -1.0
+    return min(complete, key=lambda t: (sign * t.values[0], t.number) if t.values else (math.inf, t.number))
+
+
+def trial_table(study: Study) -> dict[str, Any]:
+    """Every trial as a row: number, state, value(s), one column per parameter, duration, start, error.
+
+    Cells are plain JSON values (``None`` where empty); the pages render them as text.
+    """
+    trials = study.trials
+    n_obj = len(study.directions)
+    value_cols = ["value"] if n_obj == 1 else [f"values[{i}]" for i in range(n_obj)]
+    names: list[str] = []
+    for t in trials:
+        names.extend(k for k in t.params if k not in names)
+    rows = []
+    for t in trials:
+        values = list(t.values) if t.values is not None else [None] * n_obj
+        duration = t.duration.total_seconds() if t.duration is not None else None
+        start = t.datetime_start.isoformat(sep=" ", timespec="seconds") if t.datetime_start else None
+        rows.append([t.number, t.state.value, *values, *(_jsonable(t.params.get(k)) for k in names), duration, start,
+                     t.error])  # fmt: skip
+    return {"columns": ["number", "state", *value_cols, *names, "duration (s)", "started", "error"], "rows": rows}
+
+
+def _jsonable(value: Any) -> Any:
+    # Parameters are JSON already (the storage holds nothing else); NaN, which JSON lacks, becomes text.
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def figures(study: Study) -> dict[str, Any]:
+    """The plotly figures of a study page, keyed as in ``FIGURES``.
+
+    A study with several objectives is drawn on its first objective. Without scikit-learn the
+    importance panel says so instead of failing the page.
+    """
+    target: Callable[[FrozenTrial], float] | None = None
+    name = "Objective value"
+    if len(study.directions) > 1:
+
+        def target(t: FrozenTrial) -> float:
+            return t.values[0] if t.values else math.nan
+
+        name = f"Objective 0 ({study.directions[0]})"
+    out: dict[str, Any] = {"history": plot_optimization_history(study, target=target, target_name=name)}
+    try:
+        shares = get_param_importances(study, target=target)
+        note = f"share of the variance of the {text(name.lower())} (functional ANOVA)"
+        out["importance"] = importance_figure(shares, note)
+        top = [k for k, _ in sorted(shares.items(), key=lambda kv: -kv[1])[:CONTOUR_PARAMS]]
+    except (ValueError, ImportError) as e:  # fewer than 2 complete trials; scikit-learn not installed
+        out["importance"] = empty_figure(FIGURES["importance"], text(e))
+        top = None
+    out["slice"] = plot_slice(study, target=target, target_name=name)
+    if top is None or len(top) >= 2:
+        out["contour"] = plot_contour(study, top, target=target, target_name=name)
+    else:
+        out["contour"] = empty_figure(FIGURES["contour"], "A contour needs at least 2 parameters")
+    out["parallel"] = plot_parallel_coordinate(study, target=target, target_name=name)
+    out["intermediate"] = plot_intermediate_values(study)
+    out["edf"] = plot_edf(study, target=target, target_name=name)
+    out["timeline"] = plot_timeline(study)
+    return out
+
+
+def figure_json(fig: Any) -> str:
+    """A figure as JSON text that is safe inside an HTML ``<script>`` element.
+
+    ``<``, ``>`` and ``&`` only occur inside JSON strings, where ``\\u003c`` and friends mean the
+    same: no string can close the script element or open a comment.
+    """
+    return safe_json(fig.to_plotly_json())
+
+
+def safe_json(data: Any) -> str:
+    """``json.dumps(data)`` with the characters that matter to an HTML parser escaped.
+
+    Example:
+        >>> safe_json({"name": "</script>"})
+        '{"name": "\\\\u003c/script\\\\u003e"}'
+    """
+    try:
+        import plotly.utils  # its encoder knows numpy arrays, dates and NaN (as null)
+    except ImportError:
+        raise ImportError(_EXTRA) from None
+
+    raw = json.dumps(data, cls=plotly.utils.PlotlyJSONEncoder)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        raw = raw.replace(ch, esc)
+    return raw
