@@ -25,7 +25,8 @@ _WORKER = textwrap.dedent(
         return x * x
 
     study = hs.create_study("resume", sys.argv[1], seed=0)
-    study.optimize(objective, n_trials=100_000, show_progress_bar=False)
+    retry = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    study.optimize(objective, n_trials=100_000, show_progress_bar=False, retry_failed=retry)
     """
 )
 
@@ -35,8 +36,10 @@ def _objective(trial: hs.Trial) -> float:
     return x * x
 
 
-def _start_worker(url: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", _WORKER, url], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def _start_worker(url: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", _WORKER, url, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 def _kill_mid_trial(proc: subprocess.Popen, url: str, min_complete: int) -> dict[int, float]:
@@ -118,6 +121,36 @@ def test_resume_after_kill_9_before_the_parent_reaps_the_process(tmp_path):
     finally:
         proc.wait(timeout=30)
         proc.stderr.close()
+
+
+def test_resume_after_kill_9_reruns_the_dead_trial_with_retry_failed(tmp_path):
+    url = f"sqlite:///{tmp_path / 'retry.db'}"
+    proc = _start_worker(url, "1")
+    try:
+        before = _kill_mid_trial(proc, url, min_complete=3)
+    finally:
+        proc.wait(timeout=30)
+        proc.stderr.close()
+    killed = hs.load_study("resume", url).trials
+    dead = killed[-1]
+    assert dead.state is TrialState.RUNNING and dead.system_attrs["retry"] == 1
+    proposed = dead.system_attrs["proposed"]  # the sampler's values, recorded when the trial started
+
+    resumed = hs.create_study("resume", url, seed=0)  # reaps the dead trial and queues its retry
+    queued = resumed.trials[len(killed)]
+    assert queued.state is TrialState.WAITING
+    assert queued.system_attrs["retry_of"] == dead.number
+    resumed.optimize(_objective, n_trials=2, show_progress_bar=False)
+
+    trials = hs.load_study("resume", url).trials
+    assert [t.number for t in trials] == list(range(len(killed) + 2))
+    assert trials[dead.number].state is TrialState.FAIL
+    assert f"re-queued as trial {queued.number}" in trials[dead.number].error
+    retried = trials[queued.number]
+    assert retried.state is TrialState.COMPLETE and retried.params == proposed
+    assert retried.value == proposed["x"] ** 2
+    for number, value in before.items():
+        assert trials[number].value == value
 
 
 def _is_zombie(pid: int) -> bool:

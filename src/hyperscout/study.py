@@ -89,6 +89,8 @@ class Study:
         self._live: dict[int, _Live] = {}
         self._pending_lock = threading.Lock()
         self._stop_flag = False
+        #: The storage's clock minus this machine's, kept by the heartbeat; trial times are stamped with it.
+        self._clock_offset = 0.0
 
     def __repr__(self) -> str:
         return f"Study(name={self.study_name!r}, directions={list(self.directions)!r}, trials={len(self._view)})"
@@ -226,10 +228,16 @@ class Study:
         objective: Callable[[Trial], Any],
         n_trials: int | None = None,
         timeout: float | None = None,
-        n_jobs: int = 1,
+        n_jobs: int | None = None,
         catch: Iterable[type[BaseException]] | type[BaseException] = (Exception,),
         callbacks: Iterable[Callable[[Study, FrozenTrial], None]] = (),
         show_progress_bar: bool | None = None,
+        *,
+        executor: Any = None,
+        isolate: bool = False,
+        trial_timeout: float | None = None,
+        trial_memory_limit: int | str | None = None,
+        retry_failed: int = 0,
     ) -> None:
         """Run ``objective`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed, or the
         sampler has nothing left (an exhausted grid).
@@ -239,6 +247,19 @@ class Study:
         objective's own exception is raised rather than spending the whole budget. Every finished
         trial is committed to storage before the next one starts; Ctrl-C marks the running trial
         FAIL and re-raises.
+
+        Args:
+            n_jobs: worker processes (``-1``: one per CPU). With more than one, the objective (and
+                the sampler and pruner) must be picklable; ``n_trials`` stays exact, and callbacks
+                and the progress bar run in this process as trials finish. See docs/parallel.md.
+            executor: a ``concurrent.futures.Executor`` (or a ``dask.distributed.Client``) whose
+                workers run the trials; ``n_jobs`` tasks, by default as many as it has workers.
+            isolate: run each trial in a child process of its own, so a trial that crashes the
+                interpreter is recorded as FAIL and the study goes on.
+            trial_timeout: seconds after which an isolated trial is killed and recorded as FAIL.
+            trial_memory_limit: bytes (or ``"2GB"``) of address space an isolated trial may use.
+            retry_failed: run a trial whose worker died (``kill -9``, a lost machine) again, with
+                the same parameters, up to this many times.
         """
         if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0):
             raise ValueError(f"n_trials must be a non-negative int or None, got {n_trials!r}")
@@ -246,17 +267,46 @@ class Study:
             raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
         if not callable(objective):
             raise TypeError(f"objective must be callable, got {objective!r}")
-        if n_jobs != 1:
-            raise NotImplementedError(
-                "n_jobs > 1 is not available yet; run several processes on one storage URL instead"
-            )
+        if n_jobs is not None and (
+            isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or (n_jobs < 1 and n_jobs != -1)
+        ):
+            raise ValueError(f"n_jobs must be a positive int, -1 (one per CPU) or None, got {n_jobs!r}")
+        if trial_timeout is not None and (
+            isinstance(trial_timeout, bool) or not isinstance(trial_timeout, (int, float)) or not trial_timeout > 0
+        ):
+            raise ValueError(f"trial_timeout must be a positive number of seconds or None, got {trial_timeout!r}")
+        if isinstance(retry_failed, bool) or not isinstance(retry_failed, int) or retry_failed < 0:
+            raise ValueError(f"retry_failed must be a non-negative int, got {retry_failed!r}")
         catch_t = (catch,) if isinstance(catch, type) else tuple(catch)
+        cbs = (callbacks,) if callable(callbacks) else tuple(callbacks)
+        limits = None
+        if isolate or trial_timeout is not None or trial_memory_limit is not None:
+            from ._isolate import Limits, TrialCrashed, parse_memory
+
+            limits = Limits(
+                float(trial_timeout) if trial_timeout is not None else None, parse_memory(trial_memory_limit)
+            )
+            catch_t = (*catch_t, TrialCrashed)  # a crashed trial always FAILs and the study goes on
         progress = Progress(show_progress_bar, n_trials, timeout)
         try:
-            _execution.optimize_serial(
-                self, objective, n_trials=n_trials, timeout=timeout, catch=catch_t,
-                callbacks=(callbacks,) if callable(callbacks) else tuple(callbacks), progress=progress,
-            )  # fmt: skip
+            if executor is None and n_jobs in (None, 1):
+                run_objective: Callable[[Trial], Any] = objective
+                if limits is not None:
+                    from ._isolate import IsolatedObjective
+                    from ._parallel import dumps
+
+                    run_objective = IsolatedObjective(dumps(objective, "the objective"), limits)
+                _execution.optimize_serial(
+                    self, run_objective, n_trials=n_trials, timeout=timeout, catch=catch_t, callbacks=cbs,
+                    progress=progress, retry_failed=retry_failed,
+                )  # fmt: skip
+            else:
+                from ._parallel import optimize_parallel
+
+                optimize_parallel(
+                    self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, executor=executor,
+                    catch=catch_t, callbacks=cbs, progress=progress, limits=limits, retry_failed=retry_failed,
+                )  # fmt: skip
         finally:
             progress.close()
 
@@ -356,16 +406,24 @@ class Study:
             number, self.seed, self.directions, lambda: pruner.trials_for_sampler(number, self._view.trials())
         )
 
-    def _start_trial(self, heartbeat: float | None) -> Trial:
-        """Claim a waiting trial or create a new one, with the sampler's joint values recorded."""
+    def _start_trial(self, heartbeat: float | None, tags: _execution.Tags | None = None) -> Trial:
+        """Claim a waiting trial or create a new one, with the sampler's joint values recorded.
+
+        ``tags``, called after each read of the log, gives system attributes (each with an optional
+        claim) to record on the trial in the same append; it may raise to start no trial.
+        """
         for _ in range(10_000):
             self._sync()
-            now = time.time()
+            tagged = tags() if tags is not None else ()
+            now = time.time() + self._clock_offset
             waiting = min(self._view.waiting) if self._view.waiting else None
             if waiting is not None:
                 events = [Event("start", waiting, {"t": now, "worker": self._worker}, claim=f"start/{waiting}")]
                 if heartbeat:
                     events.append(Event("attr", waiting, {"key": "hb", "value": heartbeat, "system": True}))
+                events += [
+                    Event("attr", waiting, {"key": k, "value": v, "system": True}, claim=c) for k, v, c in tagged
+                ]
                 try:
                     self._view.append(events)
                 except ClaimTaken:
@@ -392,6 +450,7 @@ class Study:
             claim = self.sampler.claim(ctx, params) if params else None
             if claim:
                 events.append(Event("attr", n, {"key": "grid", "value": claim, "system": True}, claim=claim))
+            events += [Event("attr", n, {"key": k, "value": v, "system": True}, claim=c) for k, v, c in tagged]
             try:
                 self._view.append(events)
             except ClaimTaken:
@@ -494,16 +553,23 @@ class Study:
         return check_values(values, len(self.directions))
 
     def _finish(
-        self, number: int, state: TrialState, values: tuple[float, ...] | None, error: str | None
+        self,
+        number: int,
+        state: TrialState,
+        values: tuple[float, ...] | None,
+        error: str | None,
+        *,
+        extra: Sequence[Event] = (),
     ) -> FrozenTrial:
+        """Record the outcome of trial ``number`` (after ``extra`` events, in the same append)."""
         data = {
             "state": state.value,
             "values": list(values) if values is not None else None,
             "error": error,
-            "t": time.time(),
+            "t": time.time() + self._clock_offset,
         }
         try:
-            self._write(number, [Event("finish", number, data, claim=f"finish/{number}")])
+            self._write(number, [*extra, Event("finish", number, data, claim=f"finish/{number}")])
         except ClaimTaken:
             warnings.warn(
                 f"trial {number} had already been finished by another worker (it was taken for dead); "
@@ -515,16 +581,39 @@ class Study:
         return self._view.frozen(number)
 
     def _reap(self) -> list[int]:
-        """Mark FAIL the RUNNING trials whose worker is dead; returns their numbers."""
+        """Mark FAIL the RUNNING trials whose worker is dead; returns their numbers.
+
+        A trial started with ``retry_failed`` left is enqueued again with the same parameters in
+        the same append (``retry_of`` names the dead one), so the retry is neither lost nor doubled
+        when several workers notice at once. A trial holding a sampler's claim (a grid point) is
+        left to that sampler's own retry policy.
+        """
         self._sync()
         reaped = []
-        for number, reason in _execution.dead_trials(self, time.time()):
-            data = {"state": TrialState.FAIL.value, "values": None, "error": f"reaped: {reason}", "t": time.time()}
-            try:
-                self._view.append([Event("finish", number, data, claim=f"finish/{number}")])
-                reaped.append(number)
-            except ClaimTaken:
-                self._sync()
+        t = self._storage.now()
+        for number, reason in _execution.dead_trials(self, t):
+            for _ in range(1000):
+                rec = self._view.record(number)
+                if rec.state.is_finished:
+                    break
+                error = f"reaped: {reason}"
+                events = []
+                attempt = int(rec.system.get("attempt", 0))
+                if attempt < int(rec.system.get("retry", 0)) and not rec.system.get("grid"):
+                    m = len(self._view)
+                    fixed = {**rec.system.get("proposed", {}), **rec.system.get("fixed_params", {}), **rec.params}
+                    system = {"fixed_params": fixed, "retry_of": number, "attempt": attempt + 1}
+                    retry = {"number": m, "state": "waiting", "t": t, "user_attrs": {}, "system_attrs": system}
+                    events.append(Event("create", m, retry, claim=f"trial/{m}"))
+                    error += f"; re-queued as trial {m}"
+                data = {"state": TrialState.FAIL.value, "values": None, "error": error, "t": t}
+                events.insert(0, Event("finish", number, data, claim=f"finish/{number}"))
+                try:
+                    self._view.append(events)
+                    reaped.append(number)
+                    break
+                except ClaimTaken:  # another worker reaped it, or took the retry's number: look again
+                    self._sync()
         return reaped
 
 

@@ -1,4 +1,4 @@
-"""The ``hyperscout`` command line: ``run``, ``studies``, ``best``, ``trials``, ``delete``, ``report`` and ``dashboard``.
+"""The ``hyperscout`` command line: run, worker, studies, best, trials, delete, report and dashboard.
 
 Example:
     >>> from hyperscout.cli import main
@@ -17,7 +17,7 @@ from typing import NoReturn
 
 import hyperscout as hs
 
-from . import _dashboard, _inspect, _report, _run
+from . import _dashboard, _inspect, _report, _run, _worker
 from ._command import CommandFailed
 from ._common import CLIError
 
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     _inspect.add_parsers(sub)
     _report.add_parser(sub)
     _dashboard.add_parser(sub)
+    _worker.add_parser(sub)
     return parser
 
 
@@ -74,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    if command is not None and args.cmd != "run":
+    if command is not None and args.cmd not in ("run", "worker"):
         _error(f"'hyperscout {args.cmd}' takes no command after --")
         return EXIT_USAGE
     args.command_line = command or []
