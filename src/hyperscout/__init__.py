@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from . import pruners, samplers, storages
+from . import importance, pruners, samplers, storages, visualization
 from ._version import __version__
 from .bayesopt import BayesianOptimization
 from .samplers import SearchSpaceExhausted
@@ -40,6 +40,8 @@ __all__ = [
     "samplers",
     "pruners",
     "storages",
+    "visualization",
+    "importance",
     "StorageError",
     "DuplicatedStudyError",
     "SearchSpaceExhausted",
