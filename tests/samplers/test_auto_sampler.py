@@ -55,6 +55,18 @@ def test_conditional_space_uses_tpe():
         _t(0, {"kind": "a", "x": 0.1}, {**kinds, "x": Float(0.0, 1.0)}),
         _t(1, {"kind": "b", "n": 3}, {**kinds, "n": Int(1, 10)}),
     ]
+    assert _choose(trials) == ("forest", "conditional search space")
+
+
+def test_conditional_space_without_sklearn_uses_tpe(monkeypatch):
+    import hyperscout.samplers.auto as auto
+
+    monkeypatch.setattr(auto, "_has_sklearn", lambda: False)
+    kinds = {"kind": Categorical(("a", "b"))}
+    trials = [
+        _t(0, {"kind": "a", "x": 0.1}, {**kinds, "x": Float(0.0, 1.0)}),
+        _t(1, {"kind": "b", "n": 3}, {**kinds, "n": Int(1, 10)}),
+    ]
     assert _choose(trials) == ("tpe", "conditional search space")
 
 

@@ -151,6 +151,7 @@ SAMPLERS = [
     SamplerCase("gp", lambda seed, p: hs.samplers.GPSampler(seed=seed), space_filling=False),
     SamplerCase("auto", lambda seed, p: hs.samplers.AutoSampler(seed=seed), space_filling=False),
     SamplerCase("cmaes", lambda seed, p: hs.samplers.CmaEsSampler(seed=seed), space_filling=False),
+    SamplerCase("forest", lambda seed, p: hs.samplers.ForestSampler(seed=seed), space_filling=False),
 ]
 SEEDED = [c for c in SAMPLERS if c.seeded]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ._base import BaseSampler, SamplerContext, SearchSpaceExhausted, intersection_search_space
 from .auto import AutoSampler
 from .cmaes import CmaEsSampler
+from .forest import ForestSampler
 from .gp import GPSampler
 from .grid import GridSampler
 from .qmc import QMCSampler
@@ -23,6 +24,7 @@ __all__ = [
     "intersection_search_space",
     "AutoSampler",
     "CmaEsSampler",
+    "ForestSampler",
     "GPSampler",
     "GridSampler",
     "QMCSampler",
