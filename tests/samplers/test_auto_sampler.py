@@ -49,25 +49,13 @@ def test_several_objectives_use_tpe():
     assert _choose(_numeric(5), directions=("minimize", "maximize")) == ("tpe", "several objectives")
 
 
-def test_conditional_space_uses_tpe():
+def test_conditional_space_stays_with_the_gp():
     kinds = {"kind": Categorical(("a", "b"))}
     trials = [
         _t(0, {"kind": "a", "x": 0.1}, {**kinds, "x": Float(0.0, 1.0)}),
         _t(1, {"kind": "b", "n": 3}, {**kinds, "n": Int(1, 10)}),
     ]
-    assert _choose(trials) == ("forest", "conditional search space")
-
-
-def test_conditional_space_without_sklearn_uses_tpe(monkeypatch):
-    import hyperscout.samplers.auto as auto
-
-    monkeypatch.setattr(auto, "_has_sklearn", lambda: False)
-    kinds = {"kind": Categorical(("a", "b"))}
-    trials = [
-        _t(0, {"kind": "a", "x": 0.1}, {**kinds, "x": Float(0.0, 1.0)}),
-        _t(1, {"kind": "b", "n": 3}, {**kinds, "n": Int(1, 10)}),
-    ]
-    assert _choose(trials) == ("tpe", "conditional search space")
+    assert _choose(trials)[0] == "gp"
 
 
 def test_mostly_categorical_space_uses_tpe():
