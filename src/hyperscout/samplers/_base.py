@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ __all__ = [
     "SearchSpaceExhausted",
     "intersection_search_space",
     "latin_hypercube_start",
+    "values_of",
 ]
 
 
@@ -114,6 +115,13 @@ class BaseSampler(ABC):
 
     def claim(self, context: SamplerContext, params: dict[str, Any]) -> str | None:
         return None
+
+
+def values_of(t: FrozenTrial) -> Mapping[str, Any]:
+    """A trial's parameter values; for a running trial, also what it was proposed (not yet asked for)."""
+    if t.state is TrialState.RUNNING:
+        return {**t.system_attrs.get("proposed", {}), **t.params}
+    return t.params
 
 
 def intersection_search_space(trials: Sequence[FrozenTrial]) -> dict[str, Distribution]:

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import importlib.util
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from ..space import Categorical, Distribution, Float
 from ..trial import FrozenTrial, TrialState
-from ._base import BaseSampler, SamplerContext
+from ._base import BaseSampler, SamplerContext, values_of
 
 __all__ = ["ForestSampler"]
 
@@ -39,13 +40,6 @@ _EXTRA = 'ForestSampler needs scikit-learn, an optional extra: pip install "hype
 _INACTIVE = -1.0  # outside [0, 1], so one split separates "absent" from every real value (as SMAC imputes)
 _MODELS = ("extra_trees", "random_forest")
 _TRANSFORMS = ("log", "none")
-
-
-def _values_of(t: FrozenTrial) -> dict[str, Any]:
-    """A trial's parameter values; for a running trial, what it was proposed."""
-    if t.state is TrialState.RUNNING:
-        return {**t.system_attrs.get("proposed", {}), **t.params}
-    return dict(t.params)
 
 
 def _sklearn_missing() -> bool:
@@ -182,12 +176,12 @@ class ForestSampler(BaseSampler):
             raise ImportError(_EXTRA) from e
 
         rng = context.rng("forest")
-        X = np.array([enc.encode(_values_of(t)) for t in complete])
+        X = np.array([enc.encode(values_of(t)) for t in complete])
         sign = -1.0 if context.directions[0] == "maximize" else 1.0
         y = _transform(sign * np.array([t.values[0] for t in complete if t.values is not None]), self.output_transform)
         activity = _Activity(X)
-        running = [t for t in context.trials if t.state is TrialState.RUNNING and _values_of(t)]
-        R = np.array([enc.encode(_values_of(t)) for t in running]).reshape(len(running), enc.d)
+        running = [t for t in context.trials if t.state is TrialState.RUNNING and values_of(t)]
+        R = np.array([enc.encode(values_of(t)) for t in running]).reshape(len(running), enc.d)
         R = R[~np.isnan(R).all(axis=1)]  # proposed before any of these parameters existed: nothing to lie about
         # A running trial's proposal holds every parameter; mask the ones it would not use.
         R = activity.mask(enc.fill(R, rng))
@@ -254,7 +248,7 @@ class _Encoding:
         )
         self.gridded = [int(j) for j in np.flatnonzero(self.is_gridded)]
 
-    def encode(self, params: dict[str, Any]) -> list[float]:
+    def encode(self, params: Mapping[str, Any]) -> list[float]:
         row = []
         for name, dist in zip(self.names, self.dists, strict=True):
             v = params.get(name, _MISSING)

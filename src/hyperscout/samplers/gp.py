@@ -7,6 +7,7 @@ GP posterior → acquisition maximum → parameter values.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -14,14 +15,7 @@ import numpy as np
 from .._gp.kernel import CATEGORICAL, NUMERIC
 from ..space import Categorical, Distribution, Float
 from ..trial import FrozenTrial, TrialState
-from ._base import BaseSampler, SamplerContext, latin_hypercube_start
-
-
-def _values_of(t: FrozenTrial) -> dict[str, Any]:
-    """A trial's parameter values; for a running trial, what it was proposed."""
-    if t.state is TrialState.RUNNING:
-        return {**t.system_attrs.get("proposed", {}), **t.params}
-    return dict(t.params)
+from ._base import BaseSampler, SamplerContext, latin_hypercube_start, values_of
 
 
 class GPSampler(BaseSampler):
@@ -107,7 +101,7 @@ class GPSampler(BaseSampler):
         dists = [search_space[k] for k in names]
         kinds = np.array([CATEGORICAL if isinstance(d, Categorical) else NUMERIC for d in dists])
         n_choices = np.array([len(d.choices) if isinstance(d, Categorical) else 0 for d in dists])
-        X = np.array([self._encode(_values_of(t), names, dists) for t in complete])
+        X = np.array([self._encode(values_of(t), names, dists) for t in complete])
         sign = 1.0 if context.directions[0] == "maximize" else -1.0
         raw = sign * np.array([t.values[0] for t in complete if t.values is not None])
         y = transform(raw)
@@ -117,9 +111,9 @@ class GPSampler(BaseSampler):
         theta = fit_theta(X, y, kinds)
         post = Posterior.build(X, y, kinds, theta)
         best = float(np.max(y))
-        running = [t for t in context.trials if t.state is TrialState.RUNNING and _values_of(t)]
+        running = [t for t in context.trials if t.state is TrialState.RUNNING and values_of(t)]
         if running:
-            Xr = np.array([self._encode(_values_of(t), names, dists) for t in running])
+            Xr = np.array([self._encode(values_of(t), names, dists) for t in running])
             fantasy, _ = post.predict(Xr)
             post = Posterior.build(np.vstack([X, Xr]), np.r_[y, fantasy], kinds, theta)
             # Believe the fantasies: one predicted to beat the incumbent raises the bar, or EI
@@ -151,7 +145,7 @@ class GPSampler(BaseSampler):
         return self._decode(x, names, dists)
 
     @staticmethod
-    def _encode(params: dict[str, Any], names: list[str], dists: list[Distribution]) -> list[float]:
+    def _encode(params: Mapping[str, Any], names: list[str], dists: list[Distribution]) -> list[float]:
         row = []
         for name, d in zip(names, dists, strict=False):
             v = params.get(name, _MISSING)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..space import Categorical, Distribution, Float, Int, OrNone
 from ..trial import FrozenTrial, TrialState
-from ._base import BaseSampler, SamplerContext, latin_hypercube_start
+from ._base import BaseSampler, SamplerContext, latin_hypercube_start, values_of
 
 __all__ = ["TPESampler"]
 
@@ -113,10 +113,10 @@ class TPESampler(BaseSampler):
         good = {t.number for t in ranked[:n_good]}
         pool = list(ranked)
         if self.constant_liar:
-            pool += [t for t in context.trials if t.state is TrialState.RUNNING and _values_of(t)]
+            pool += [t for t in context.trials if t.state is TrialState.RUNNING and values_of(t)]
         if len(self._codes) > 200_000:
             self._codes.clear()
-        values = [_values_of(t) for t in pool]
+        values = [values_of(t) for t in pool]
         out: dict[str, Any] = {}
         for group in _groups(values, search_space, self.multivariate):
             key, dists = tuple(group), tuple(search_space[k] for k in group)
@@ -173,13 +173,6 @@ class TPESampler(BaseSampler):
 
 
 _MISSING = object()
-
-
-def _values_of(t: FrozenTrial) -> Mapping[str, Any]:
-    """A trial's parameter values; for a running trial, what it was proposed."""
-    if t.state is TrialState.RUNNING:
-        return {**t.system_attrs.get("proposed", {}), **t.params}
-    return t.params
 
 
 def _rank(trials: Sequence[FrozenTrial], directions: Sequence[str], n_min: int) -> list[FrozenTrial]:
