@@ -32,7 +32,7 @@ import numpy as np
 
 from ..space import Categorical, Distribution, Float
 from ..trial import FrozenTrial, TrialState
-from ._base import BaseSampler, SamplerContext, values_of
+from ._base import BaseSampler, SamplerContext, latin_hypercube_start, values_of
 
 __all__ = ["ForestSampler"]
 
@@ -140,7 +140,6 @@ class ForestSampler(BaseSampler):
         self.random_fraction = float(random_fraction)
         self.xi = float(xi)
         self.n_candidates = n_candidates
-        self._designs: dict[tuple[int, int, int], np.ndarray] = {}
 
     def __repr__(self) -> str:
         return f"ForestSampler(seed={self.seed!r}, model={self.model!r}, n_estimators={self.n_estimators!r})"
@@ -159,7 +158,7 @@ class ForestSampler(BaseSampler):
             return {}
         complete = [t for t in context.trials if t.state is TrialState.COMPLETE and t.values is not None]
         if len(complete) < self.n_startup_trials:
-            return self._initial_design(context, search_space)
+            return latin_hypercube_start(context, search_space, self.n_startup_trials)
         if context.uniform("forest-interleave") < self.random_fraction:
             return {k: d.from_unit(context.uniform("forest-random", k)) for k, d in search_space.items()}
         return self._propose(context, _Encoding(search_space), complete)
@@ -208,24 +207,6 @@ class ForestSampler(BaseSampler):
         starts = enc.fill(X[np.argsort(y, kind="stable")[:_N_LOCAL]], rng)
         x = _maximise(acquisition, enc, activity, rng, starts, self.n_candidates, seen)
         return enc.decode(x)
-
-    def _initial_design(self, context: SamplerContext, search_space: dict[str, Distribution]) -> dict[str, Any]:
-        """Row ``number − 1`` of a Latin hypercube of ``n_startup_trials − 1`` points.
-
-        Trial 0 is drawn at random: until one trial completes, the space is unknown. Past the
-        design's end (start-up trials that failed), points are random.
-        """
-        d, n = len(search_space), max(self.n_startup_trials - 1, 1)
-        if not 1 <= context.number <= n:
-            return {k: dist.from_unit(context.uniform(k)) for k, dist in search_space.items()}
-        key = (context.seed, d, n)
-        design = self._designs.get(key)
-        if design is None:
-            from scipy.stats import qmc  # slow to import; only needed here
-
-            design = self._designs[key] = qmc.LatinHypercube(d, seed=context.seed).random(n)
-        row = design[context.number - 1]
-        return {k: dist.from_unit(u) for (k, dist), u in zip(search_space.items(), row, strict=True)}
 
 
 # -- encoding --------------------------------------------------------------------------------------
