@@ -160,6 +160,10 @@ def _normalise_url(url: str) -> sa.engine.URL:
     return u
 
 
+class _SchemaBusy(Exception):
+    """Opening a SQLite file collided with another process doing the same; try again."""
+
+
 class SQLStorage(BaseStorage):
     """Storage in a SQL database, shared by every process and machine that can reach it.
 
@@ -199,14 +203,25 @@ class SQLStorage(BaseStorage):
             raise StorageError(f"cannot open storage {_safe(url)}: {e}") from None
         if self._sqlite:
             self._install_sqlite_hooks(synchronous)
-        try:
-            self._init_schema()
-        except StorageError:
-            raise
-        except Exception:
-            # Another process may have created the schema at the same moment: look again once.
-            time.sleep(0.2)
-            self._init_schema()
+        delay = 0.01
+        for attempt in range(60):
+            try:
+                self._init_schema()
+                break
+            except _SchemaBusy:
+                # Several processes opening a new SQLite file at once: setting WAL mode and creating
+                # the tables can fail at once with "database is locked" instead of waiting.
+                if attempt == 59:
+                    raise StorageError(f"cannot open storage {_safe(url)}: database is locked") from None
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+            except StorageError:
+                raise
+            except Exception:
+                # Another process may have created the schema at the same moment: look again once.
+                time.sleep(0.2)
+                self._init_schema()
+                break
 
     # -- connection plumbing ------------------------------------------------------------------
 
@@ -267,6 +282,8 @@ class SQLStorage(BaseStorage):
         except (StorageError, IntegrityError, sa.exc.ProgrammingError):
             raise
         except sa.exc.DatabaseError as e:  # unreachable server, not a database file, no permission, ...
+            if self._sqlite and "database is locked" in str(e).lower():
+                raise _SchemaBusy from e
             raise StorageError(f"cannot open storage {_safe(self.url)}: {e.orig}") from None
 
     def _create_schema(self, conn: sa.Connection) -> None:
