@@ -10,31 +10,35 @@ JSON after each run, so the tables can be printed again and an interrupted run r
 
 Run it on demand (not part of the test suite; needs torch and scikit-learn, ``pip install -e '.[torch,sklearn]'``)::
 
-    python benchmarks/pruning.py                  # nop, median, hyperband: 5 seeds x 30 trials x 27 epochs
-                                                  # (1 hour on a 2-core machine shared with other work)
+    python benchmarks/pruning.py                  # nop, median, hyperband, hyperband-pause: 5 seeds x 30 trials
+                                                  # x 27 epochs (1-2 hours on a 2-core machine shared with others)
     python benchmarks/pruning.py --quick          # 2 seeds x 6 trials x 9 epochs: a smoke check (1-2 min)
     python benchmarks/pruning.py --pruners nop,hyperband,hyperband-eta2 --seeds 3
     python benchmarks/pruning.py --sampler auto   # the default sampler instead of TPE
     python benchmarks/pruning.py --from pruning_results.json          # re-print the tables of a saved run
     python benchmarks/pruning.py --reuse pruning_results.json         # resume an interrupted run
     python benchmarks/pruning.py --replay pruning_results.json --pruners hyperband,asha  # estimates from nop curves
-    python benchmarks/pruning.py --check          # exit status 1 when the target below is missed
+    python benchmarks/pruning.py --check          # exit status 1 when no Hyperband variant meets the target below
 
 Pruners (``PRUNER_NAMES``, built by ``_pruners``; ``max_resource`` is always ``--epochs``, the length of a full run):
 
 * ``nop``: ``NopPruner()``, every trial trains all its epochs: the reference.
 * ``median``: ``MedianPruner()`` with its defaults (5 startup trials, no warm-up steps), as a user would write it.
-* ``hyperband``: ``HyperbandPruner(min_resource=1, max_resource=epochs, reduction_factor=3)``, the example's own.
+* ``hyperband``: ``HyperbandPruner(min_resource=1, max_resource=epochs, reduction_factor=3)``: trials stopped for good.
+* ``hyperband-pause``: the same with ``pause=True``, the example's own: trials pause at rungs and the ones that turn
+  out to be in the top third of their rung later resume from their checkpoints (ASHA's promotion variant).
 * ``hyperband-eta2``, ``hyperband-eta4``, ``hyperband-min3``: Hyperband with ``reduction_factor`` 2 or 4, or
   ``min_resource`` 3; ``asha``: ``SuccessiveHalvingPruner(min_resource=1, reduction_factor=3,
-  max_resource=epochs)``. Not run by default; there to compare settings.
+  max_resource=epochs)``, and ``asha-pause`` the same with ``pause=True``. Not run by default; there to compare
+  settings.
 
 Sampler: ``TPESampler(seed=seed)`` by default (``--sampler``: ``tpe``, ``auto``, ``random``), the same one under
 every pruner. Not ``sampler="auto"``: on this mostly numeric space it picks the GP, and switches to TPE once a trial
 is pruned (the GP models complete trials only), so the ``nop`` studies would run the GP and the pruned ones TPE, and
 the table would compare samplers as much as pruners.
 
-Cost: ``epochs`` counts the epochs every trial trained (its last reported step), summed over the study; ``nop`` spends
+Cost: ``epochs`` counts the epochs every trial trained (the example's ``epochs_trained`` attribute, over all the runs
+of a paused and resumed trial), summed over the study; ``nop`` spends
 exactly ``trials x epochs``. Wall time covers the whole ``optimize`` call (sampler and pruner included). Runs go to
 ``--jobs`` worker processes with one torch thread each; on a shared machine wall times are noisy, so the report gives
 the 1-minute load average seen by the runs and the seconds per epoch. Accuracy: the best final validation accuracy
@@ -46,8 +50,8 @@ what it would have cut from them: each trial reports its curve epoch by epoch, i
 pruner says. An estimate for choosing settings, not a result: in a real run the sampler sees the pruned trials and
 proposes differently.
 
-Target (printed under the tables, and checked by ``--check``, when ``nop`` and ``hyperband`` were both run):
-``hyperband``'s best accuracy, averaged over the seeds, is within 0.5 points (0.005) of ``nop``'s, while its
+Target (printed under the tables, and checked by ``--check``, for each of ``hyperband`` and ``hyperband-pause`` run
+with ``nop``): its best accuracy, averaged over the seeds, is within 0.5 points (0.005) of ``nop``'s, while its
 epochs summed over the seeds are at most a third of ``nop``'s.
 """
 
@@ -95,13 +99,22 @@ def _pruners() -> dict[str, Callable[[int], Any]]:
         "hyperband-eta4": lambda epochs: P.HyperbandPruner(min_resource=1, max_resource=epochs, reduction_factor=4),
         "hyperband-min3": lambda epochs: P.HyperbandPruner(min_resource=3, max_resource=epochs, reduction_factor=3),
         "asha": lambda epochs: P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3, max_resource=epochs),
+        "hyperband-pause": lambda epochs: P.HyperbandPruner(
+            min_resource=1, max_resource=epochs, reduction_factor=3, pause=True
+        ),
+        "asha-pause": lambda epochs: P.SuccessiveHalvingPruner(
+            min_resource=1, reduction_factor=3, max_resource=epochs, pause=True
+        ),
     }
 
 
-PRUNER_NAMES = ("nop", "median", "hyperband", "hyperband-eta2", "hyperband-eta4", "hyperband-min3", "asha")
-DEFAULT_PRUNERS = ("nop", "median", "hyperband")
+PRUNER_NAMES = (
+    "nop", "median", "hyperband", "hyperband-pause", "hyperband-eta2", "hyperband-eta4", "hyperband-min3", "asha",
+    "asha-pause",
+)  # fmt: skip
+DEFAULT_PRUNERS = ("nop", "median", "hyperband", "hyperband-pause")
 SAMPLERS = ("tpe", "auto", "random")
-REFERENCE, SUBJECT = "nop", "hyperband"
+REFERENCE, SUBJECTS = "nop", ("hyperband", "hyperband-pause")
 
 
 def _sampler(name: str, seed: int) -> Any:
@@ -156,7 +169,8 @@ def run_one(pruner: str, seed: int, trials: int, epochs: int, sampler: str) -> d
         {
             "number": t.number,
             "state": t.state.value,
-            "epochs": t.last_step or 0,
+            # What the objective trained, over all its runs (a resumed trial continues from its checkpoint).
+            "epochs": int(t.user_attrs.get("epochs_trained", t.last_step or 0)),
             "value": t.value,
             "curve": [t.intermediate_values[s] for s in sorted(t.intermediate_values)],
             "params": dict(t.params),
@@ -177,7 +191,8 @@ def run_one(pruner: str, seed: int, trials: int, epochs: int, sampler: str) -> d
         "best": max(complete) if complete else None,
         "best_any_epoch": max((v for r in records for v in r["curve"]), default=None),
         "n_complete": len(complete),
-        "n_pruned": sum(r["state"] == hs.TrialState.PRUNED.value for r in records),
+        "n_pruned": sum(r["state"] in (hs.TrialState.PRUNED.value, hs.TrialState.PAUSED.value) for r in records),
+        "n_resumed": sum(bool(t.system_attrs.get("resumed_at")) for t in study.trials),
         "load_average": [load_before, _load()],
         "records": records,
     }
@@ -329,22 +344,26 @@ def summarise(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 def _targets(
     pruners: list[str], seeds: list[int], by: dict[tuple[str, int], dict[str, Any]], facts: dict[str, Any]
 ) -> list[tuple[str, bool]]:
-    if REFERENCE not in pruners or SUBJECT not in pruners:
-        return []
-    if not all((p, s) in by for p in (REFERENCE, SUBJECT) for s in seeds):
-        return [(f"`{SUBJECT}` and `{REFERENCE}` were not both run on every seed: no verdict", False)]
-    ours, theirs = facts["best"][SUBJECT], facts["best"][REFERENCE]
-    ratio = facts["epochs"][SUBJECT] / facts["epochs"][REFERENCE]
-    # The issue's target is one sentence with two conditions; each gets its own line, and both must hold.
-    accuracy = (
-        f"`{SUBJECT}`'s mean best accuracy is within {TARGET_POINTS * 100:.1f} points of `{REFERENCE}`'s "
-        f"({ours:.4f} vs {theirs:.4f}: {_points((ours - theirs) * 100)} points)"
-    )
-    epochs = (
-        f"... while spending at most a third of its epochs ({facts['epochs'][SUBJECT]} of "
-        f"{facts['epochs'][REFERENCE]}: {ratio:.3f})"
-    )
-    return [(accuracy, ours >= theirs - TARGET_POINTS - 1e-12), (epochs, ratio <= TARGET_EPOCH_RATIO + 1e-12)]
+    out: list[tuple[str, bool]] = []
+    for subject in SUBJECTS:
+        if REFERENCE not in pruners or subject not in pruners:
+            continue
+        if not all((p, s) in by for p in (REFERENCE, subject) for s in seeds):
+            out.append((f"`{subject}` and `{REFERENCE}` were not both run on every seed: no verdict", False))
+            continue
+        ours, theirs = facts["best"][subject], facts["best"][REFERENCE]
+        ratio = facts["epochs"][subject] / facts["epochs"][REFERENCE]
+        # The issue's target is one sentence with two conditions; each gets its own line, and both must hold.
+        accuracy = (
+            f"`{subject}`'s mean best accuracy is within {TARGET_POINTS * 100:.1f} points of `{REFERENCE}`'s "
+            f"({ours:.4f} vs {theirs:.4f}: {_points((ours - theirs) * 100)} points)"
+        )
+        epochs = (
+            f"... while spending at most a third of its epochs ({facts['epochs'][subject]} of "
+            f"{facts['epochs'][REFERENCE]}: {ratio:.3f})"
+        )
+        out += [(accuracy, ours >= theirs - TARGET_POINTS - 1e-12), (epochs, ratio <= TARGET_EPOCH_RATIO + 1e-12)]
+    return out
 
 
 # -- replaying saved curves --------------------------------------------------------------------------------------------
@@ -468,7 +487,9 @@ def main(argv: list[str] | None = None) -> int:
         "run nothing",
     )
     parser.add_argument("--reuse", metavar="JSON", help="take the runs already in these results instead of rerunning")
-    parser.add_argument("--check", action="store_true", help="exit with status 1 when the target is missed")
+    parser.add_argument(
+        "--check", action="store_true", help="exit with status 1 when no Hyperband variant meets the target"
+    )
     args = parser.parse_args(argv)
 
     if args.replay:
@@ -482,7 +503,9 @@ def main(argv: list[str] | None = None) -> int:
         data = _run(args)
     report, facts = summarise(data)
     print(report)
-    if args.check and any(not met for _, met in facts["targets"]):
+    # Each Hyperband variant's verdict is a pair of lines (accuracy, epochs); one variant meeting both suffices.
+    pairs = [facts["targets"][i : i + 2] for i in range(0, len(facts["targets"]), 2)]
+    if args.check and not any(all(met for _, met in pair) for pair in pairs):
         return 1
     return 0
 

@@ -2,8 +2,9 @@
 
 Searches the learning rate, width and depth, dropout, batch size and weight decay. Each trial trains
 for up to ``--epochs`` epochs and reports its validation accuracy after every epoch; the Hyperband
-pruner stops the unpromising ones early. At the end it prints the best parameters, the best
-validation accuracy and how many epochs pruning saved.
+pruner pauses the unpromising ones at its rungs and resumes a paused one from its checkpoint when it
+turns out to be among the best of its rung (``--stop``: stop them for good instead). At the end it
+prints the best parameters, the best validation accuracy and how many epochs pruning saved.
 
     python examples/pytorch_cnn_digits.py             # ~40 trials, a few minutes on 2 cores
     python examples/pytorch_cnn_digits.py --quick     # a seconds-long smoke run
@@ -16,6 +17,7 @@ Needs ``pip install "hyperscout[torch,sklearn]"``.
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 
 import numpy as np
@@ -50,6 +52,11 @@ def build_cnn(depth: int, width: int, dropout: float) -> nn.Module:
     return nn.Sequential(*layers)
 
 
+def training_state(model: nn.Module, opt: torch.optim.Optimizer, epoch: int) -> dict[str, object]:
+    """What a paused trial needs to continue exactly where it stopped."""
+    return {"model": model.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(), "epoch": epoch}
+
+
 def make_objective(data: tuple[torch.Tensor, ...], epochs: int, seed: int):
     X_tr, y_tr, X_va, y_va = data
 
@@ -66,18 +73,34 @@ def make_objective(data: tuple[torch.Tensor, ...], epochs: int, seed: int):
         model = build_cnn(depth, width, dropout)
         opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
         loss_fn = nn.CrossEntropyLoss()
-        reporter = PruningReporter(trial)
+        reporter = PruningReporter(trial)  # checkpoints go to trial.checkpoint_dir
+        # A trial paused by Hyperband (pause=True) and promoted later continues from its checkpoint.
+        state = reporter.load()  # None unless this trial saved one before pausing
+        first = 1
+        if state is not None:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+            torch.set_rng_state(state["rng"])
+            first = int(state["epoch"]) + 1
         accuracy = 0.0
-        for _epoch in range(epochs):
-            model.train()
-            for idx in torch.randperm(len(X_tr)).split(batch_size):
-                opt.zero_grad()
-                loss_fn(model(X_tr[idx]), y_tr[idx]).backward()
-                opt.step()
-            model.eval()
-            with torch.no_grad():
-                accuracy = (model(X_va).argmax(dim=1) == y_va).float().mean().item()
-            reporter.step(accuracy)  # step = epochs completed; raises hs.TrialPruned when told
+        trained = 0
+        try:
+            for epoch in range(first, epochs + 1):
+                model.train()
+                for idx in torch.randperm(len(X_tr)).split(batch_size):
+                    opt.zero_grad()
+                    loss_fn(model(X_tr[idx]), y_tr[idx]).backward()
+                    opt.step()
+                trained += 1
+                model.eval()
+                with torch.no_grad():
+                    accuracy = (model(X_va).argmax(dim=1) == y_va).float().mean().item()
+                # Reports (step = epochs completed) and raises hs.TrialPruned when told; the state is
+                # saved first when the trial is paused rather than stopped for good.
+                reporter.step(accuracy, epoch=epoch, state=functools.partial(training_state, model, opt, epoch))
+        finally:
+            # The epochs this trial really trained, over all its runs: what pruning is measured by.
+            trial.set_user_attr("epochs_trained", int(trial.user_attrs.get("epochs_trained", 0)) + trained)
         return accuracy
 
     return objective
@@ -91,6 +114,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process (default 1)")
     parser.add_argument("--quick", action="store_true", help="6 trials of 3 epochs: a smoke run")
+    parser.add_argument(
+        "--stop", action="store_true",
+        help="stop trials for good at Hyperband's rungs instead of pausing them and promoting the best later",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.quick:
         args.n_trials, args.epochs = 6, 3
@@ -102,17 +129,20 @@ def main(argv: list[str] | None = None) -> None:
     data = load_data(args.seed)
     study = hs.create_study(
         "cnn-digits", args.storage, direction="maximize", seed=args.seed,
-        pruner=hs.pruners.HyperbandPruner(min_resource=1, max_resource=args.epochs, reduction_factor=3),
+        pruner=hs.pruners.HyperbandPruner(
+            min_resource=1, max_resource=args.epochs, reduction_factor=3, pause=not args.stop
+        ),
     )  # fmt: skip
     start = time.perf_counter()
     study.optimize(make_objective(data, args.epochs, args.seed), n_trials=args.n_trials, show_progress_bar=False)
     seconds = time.perf_counter() - start
 
     trials = study.trials
-    pruned = sum(t.state is hs.TrialState.PRUNED for t in trials)
-    run = sum(t.last_step or 0 for t in trials)
+    stopped = sum(t.state.stopped_early for t in trials)
+    resumed = sum(bool(t.system_attrs.get("resumed_at")) for t in trials)
+    run = sum(int(t.user_attrs.get("epochs_trained", 0)) for t in trials)
     full = len(trials) * args.epochs
-    print(f"{len(trials)} trials in {seconds:.0f} s ({pruned} pruned)")
+    print(f"{len(trials)} trials in {seconds:.0f} s ({stopped} stopped early, {resumed} resumed after a pause)")
     print(f"best validation accuracy: {study.best_value:.4f} (trial {study.best_trial.number})")
     print(f"best parameters: {study.best_params}")
     print(f"epochs trained: {run} of {full} without pruning ({1 - run / full:.0%} saved)")

@@ -102,7 +102,7 @@ def dead_trials(study: Study, now: float) -> list[tuple[int, str]]:
         if alive is None:
             if beats is None:
                 beats = study._storage.beats(view.info.id)
-            last = max(beats.get(rec.number, 0.0), rec.started or 0.0)
+            last = max(beats.get(rec.number, 0.0), rec.started or 0.0, float(rec.system.get("resumed_at", 0.0)))
             grace = float(rec.system["hb"]) * GRACE_INTERVALS
             if now - last > grace:
                 out.append((rec.number, f"no heartbeat from worker {rec.worker} for {now - last:.0f} s"))
@@ -173,13 +173,16 @@ def run_one(
     *,
     tags: Tags | None = None,
     mark_raised: bool = False,
+    trial: Any = None,
 ) -> tuple[FrozenTrial, BaseException | None]:
     """Create, run and record one trial. Returns the record and the exception the objective raised.
 
     ``tags`` adds system attributes to the trial (and may raise ``StopRun`` to start none);
-    ``mark_raised`` records that the objective raised, which parallel workers read for fail-fast.
+    ``mark_raised`` records that the objective raised, which parallel workers read for fail-fast;
+    ``trial``, a resumed paused trial, is run instead of a new one.
     """
-    trial = study._start_trial(heartbeat=beat._interval if beat else None, tags=tags)
+    if trial is None:
+        trial = study._start_trial(heartbeat=beat._interval if beat else None, tags=tags)
     if beat:
         beat.current = trial.number
     raised = [Event("attr", trial.number, {"key": _RAISED, "value": True, "system": True})] if mark_raised else []
@@ -190,7 +193,7 @@ def run_one(
             if beat:
                 beat.current = None  # before the outcome is written: no heartbeat write after it
     except TrialPruned:
-        return study._finish(trial.number, TrialState.PRUNED, None, None), None
+        return study._stop_early(trial.number), None
     except catch as e:
         return study._finish(trial.number, TrialState.FAIL, None, _error_text(e), extra=raised), e
     except BaseException as e:
@@ -232,24 +235,33 @@ def optimize_serial(
     next_reap = time.monotonic() + HEARTBEAT_INTERVAL
     done = 0
     raised = 0
+    exhausted = False
     with Heartbeat(study, HEARTBEAT_INTERVAL) as beat:
-        while (n_trials is None or done < n_trials) and time.monotonic() < deadline and not study._stop_flag:
+        while time.monotonic() < deadline and not study._stop_flag:
             if time.monotonic() >= next_reap:
                 study._reap()  # other workers sharing the storage may have died meanwhile
                 next_reap = time.monotonic() + HEARTBEAT_INTERVAL
-            try:
-                frozen, error = run_one(study, objective, catch, beat, tags=tags)
-            except SearchSpaceExhausted:
+            more = not exhausted and (n_trials is None or done < n_trials)
+            # A promoted paused trial goes first (ASHA); once no new trial will start, the rest are drained.
+            resumed = study._resume_paused(beat._interval, final=not more)
+            if resumed is None and not more:
                 break
-            done += 1
-            if error is not None and raised == done - 1:
-                raised += 1
-                if raised >= min(FAIL_FAST, n_trials or FAIL_FAST):
-                    _fail_fast_note(error, raised, frozen.number)
-                    raise error
-            for cb in callbacks:
-                cb(study, frozen)
-            progress.update(study, frozen)
+            try:
+                frozen, error = run_one(study, objective, catch, beat, tags=tags, trial=resumed)
+            except SearchSpaceExhausted:
+                exhausted = True
+                continue
+            if resumed is None:
+                done += 1
+                if error is not None and raised == done - 1:
+                    raised += 1
+                    if raised >= min(FAIL_FAST, n_trials or FAIL_FAST):
+                        _fail_fast_note(error, raised, frozen.number)
+                        raise error
+            if frozen.state is not TrialState.PAUSED:
+                for cb in callbacks:
+                    cb(study, frozen)
+            progress.update(study, frozen, advance=resumed is None)
     study._stop_flag = False
 
 
@@ -376,16 +388,22 @@ def work(
         deadline = time.monotonic() + max(spec.deadline - study._storage.now(), 0.0)
     study._reap()
     next_reap = time.monotonic() + HEARTBEAT_INTERVAL
+    exhausted = False
+
+    def halted() -> bool:
+        return bool(
+            (stopped is not None and stopped.is_set())
+            or study._view.system_attrs.get(spec.stop_key)
+            or tracker.failed_fast(spec.n_trials)
+        )
+
+    def spent() -> bool:
+        return spec.n_trials is not None and tracker.spent >= spec.n_trials
 
     def tags() -> list[tuple[str, Any, str | None]]:
         tracker.update()
         slot = len(tracker.slots)
-        if (
-            (stopped is not None and stopped.is_set())
-            or study._view.system_attrs.get(spec.stop_key)
-            or (spec.n_trials is not None and tracker.spent >= spec.n_trials)
-            or tracker.failed_fast(spec.n_trials)
-        ):
+        if halted() or spent():
             raise StopRun
         out: list[tuple[str, Any, str | None]] = [("run", [spec.run_id, slot], f"run/{spec.run_id}/{slot}")]
         if spec.retry_failed:
@@ -397,10 +415,21 @@ def work(
             if time.monotonic() >= next_reap:
                 study._reap()  # trials of workers that died elsewhere (a lost machine)
                 next_reap = time.monotonic() + HEARTBEAT_INTERVAL
-            try:
-                frozen, error = run_one(study, objective, spec.catch, beat, tags=tags, mark_raised=True)
-            except (SearchSpaceExhausted, StopRun):
+            resumed = None
+            if study.pruner is not None and study.pruner.pauses:
+                study._sync()
+                tracker.update()
+                if not halted():
+                    resumed = study._resume_paused(beat._interval, final=exhausted or spent())
+            if resumed is None and exhausted:
                 return
+            try:
+                frozen, error = run_one(study, objective, spec.catch, beat, tags=tags, mark_raised=True, trial=resumed)
+            except StopRun:
+                return
+            except SearchSpaceExhausted:
+                exhausted = True  # paused trials may still be promoted
+                continue
             if notify is not None:
                 notify(frozen.number)
             if error is not None:

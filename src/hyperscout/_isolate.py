@@ -24,6 +24,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any
 
 from ._execution import TrialCrashed
@@ -210,6 +211,10 @@ class IsolatedObjective:
                 trial.set_user_attr(msg[1], msg[2])
             elif kind == "frozen":
                 result = trial._owner._frozen(trial.number)
+            elif kind == "checkpoint_dir":
+                result = trial.checkpoint_dir
+            elif kind == "will_pause":
+                result = trial.will_pause()
             else:
                 raise RuntimeError(f"unknown request {kind!r} from a trial process")
             conn.send(("ok", result))
@@ -282,6 +287,13 @@ class _PipeOwner:
     def _frozen(self, number: int) -> FrozenTrial:
         frozen: FrozenTrial = self._ask("frozen")
         return frozen
+
+    def _checkpoint_dir(self, number: int) -> Path:
+        path: Path = self._ask("checkpoint_dir")
+        return path
+
+    def _will_pause(self, number: int) -> bool:
+        return bool(self._ask("will_pause"))
 
 
 def _child_main(conn: Connection, objective_bytes: bytes, number: int, memory: int | None) -> None:

@@ -25,7 +25,8 @@ class Progress:
             self._bar = tqdm(total=total, desc=desc, unit="trial", dynamic_ncols=True)
         self._best: float | None = None
 
-    def update(self, study: Study, trial: FrozenTrial) -> None:
+    def update(self, study: Study, trial: FrozenTrial, *, advance: bool = True) -> None:
+        """Show ``trial``'s outcome; ``advance=False`` for a resumed trial, which was counted when it started."""
         if self._bar is None:
             return
         if trial.state is TrialState.COMPLETE and trial.values and len(trial.values) == 1:
@@ -34,7 +35,7 @@ class Progress:
             if better:
                 self._best = v
                 self._bar.set_postfix_str(f"best={v:.6g} (trial {trial.number})", refresh=False)
-        self._bar.update(1)
+        self._bar.update(1 if advance else 0)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
 import secrets
+import tempfile
 import threading
 import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import _execution
@@ -46,6 +50,31 @@ def _direction(d: Any) -> str:
     return key
 
 
+_CHECKPOINT_ROOT = "checkpoint_root"
+
+
+def _default_checkpoint_root(storage: BaseStorage, info: Any) -> str:
+    """Where a study keeps checkpoints unless told: beside a file storage, else in the working folder.
+
+    ``<file>.checkpoints/<study id>-<name>`` for SQLite and journal files (every process that opens
+    the file finds it); ``hyperscout-checkpoints/...`` in the current folder for a database server;
+    a temporary folder for an in-memory study.
+    """
+    folder = f"{info.id}-{re.sub(r'[^A-Za-z0-9._-]+', '_', info.name)[:80]}"
+    path = getattr(storage, "path", None)
+    url = storage.url or ""
+    if path is None and url.startswith("sqlite"):
+        import sqlalchemy as sa
+
+        database = sa.engine.make_url(url).database
+        path = database if database and database != ":memory:" else None
+    if path is not None:
+        return os.path.join(os.path.abspath(os.fspath(path)) + ".checkpoints", folder)
+    if not url:
+        return os.path.join(tempfile.mkdtemp(prefix="hyperscout-"), folder)
+    return os.path.join(os.getcwd(), "hyperscout-checkpoints", folder)
+
+
 def _jsonable(name: str, value: Any) -> Any:
     try:
         json.dumps(value)
@@ -64,6 +93,9 @@ class _Live:
     fixed: dict[str, Any] = field(default_factory=dict)  # relative or enqueued values, not yet asked for
     pending: dict[str, tuple[Any, Distribution]] = field(default_factory=dict)  # asked, not yet written
     reported: set[int] = field(default_factory=set)
+    resumed_at: int | None = None  # the step a resumed trial had paused at
+    pause_step: int | None = None  # the step at which a pausing pruner said to stop
+    warned_restart: bool = False
 
 
 class Study:
@@ -524,6 +556,16 @@ class Study:
 
     def _report(self, trial: Trial, value: float, step: int) -> None:
         live = self._live_or_raise(trial.number)
+        if live.resumed_at is not None and step <= live.resumed_at and step not in live.reported:
+            if not live.warned_restart:
+                live.warned_restart = True
+                warnings.warn(
+                    f"trial {trial.number} was resumed after pausing at step {live.resumed_at} but reported "
+                    f"step {step} again: it is training from the start. Save its state in trial.checkpoint_dir "
+                    "before it pauses and load it when it starts, to continue instead (the earlier reports stand)",
+                    stacklevel=3,
+                )
+            return
         if step in live.reported or step in self._view.record(trial.number).steps:
             warnings.warn(f"trial {trial.number} already reported step {step}; ignoring the new value", stacklevel=3)
             return
@@ -533,12 +575,73 @@ class Study:
     def _should_prune(self, trial: Trial) -> bool:
         if self.pruner is None:
             return False
+        live = self._live.get(trial.number)
+        if live is not None and live.resumed_at is not None and not live.reported:
+            return False  # resumed, nothing new reported yet: its last rung was judged already
         self._sync()
         me = self._view.frozen(trial.number)
         others = [t for t in self._view.trials() if t.number != trial.number]
         if len(self.directions) != 1:
             raise NotImplementedError("pruning is for single-objective studies; this one has several objectives")
-        return bool(self.pruner.prune(me, others, self.direction))
+        stop = bool(self.pruner.prune(me, others, self.direction))
+        if stop and live is not None and self.pruner.pauses:
+            live.pause_step = me.last_step
+        return stop
+
+    def _will_pause(self, number: int) -> bool:
+        """Whether trial ``number``, told to stop, will be paused (and may resume) rather than pruned."""
+        live = self._live.get(number)
+        steps = self._view.record(number).steps
+        return live is not None and live.pause_step is not None and bool(steps) and live.pause_step == max(steps)
+
+    def _stop_early(self, number: int) -> FrozenTrial:
+        """Record trial ``number``, which raised ``TrialPruned``, as PAUSED or PRUNED.
+
+        PAUSED only when a pausing pruner said to stop at the trial's latest step; a ``TrialPruned``
+        the objective raised for reasons of its own still prunes.
+        """
+        if not self._will_pause(number):
+            return self._finish(number, TrialState.PRUNED, None, None)
+        data = {"step": max(self._view.record(number).steps), "t": time.time() + self._clock_offset}
+        self._write(number, [Event("pause", number, data)])
+        self._live.pop(number, None)
+        return self._view.frozen(number)
+
+    def _resume_paused(self, heartbeat: float | None, *, final: bool) -> Trial | None:
+        """Resume the first PAUSED trial the pruner promotes, or return None when there is none.
+
+        The ``resume/<n>/<k>`` claim (``k``: how many times it paused) lets one worker alone take it.
+        The trial keeps its number, parameters and reports; the objective sees the values it asked
+        for before and can reload its state from ``trial.checkpoint_dir``.
+        """
+        pruner = self.pruner
+        if pruner is None or not pruner.pauses or len(self.directions) != 1:
+            return None
+        for _ in range(1000):
+            self._sync()
+            if not self._view.paused:
+                return None
+            order = pruner.promotable(self._view.trials(), self.direction, final=final)
+            if not order:
+                return None
+            number = order[0]
+            rec = self._view.record(number)
+            k = len(rec.system.get("paused_at", []))
+            data: dict[str, Any] = {"t": time.time() + self._clock_offset, "worker": self._worker}
+            if heartbeat:
+                data["hb"] = heartbeat
+            try:
+                self._view.append([Event("resume", number, data, claim=f"resume/{number}/{k}")])
+            except ClaimTaken:
+                continue
+            rec = self._view.record(number)
+            fixed = {**rec.system.get("proposed", {}), **rec.system.get("fixed_params", {})}
+            self._live[number] = _Live(fixed={k: v for k, v in fixed.items() if k not in rec.params},
+                                       resumed_at=max(rec.steps) if rec.steps else None)  # fmt: skip
+            trial = Trial(self, number)
+            trial._params, trial._distributions = dict(rec.params), dict(rec.dists)
+            return trial
+        raise RuntimeError("could not resume a paused trial: other workers kept taking them (1000 attempts)")
 
     def _set_trial_attr(self, trial: Trial, key: str, value: Any) -> None:
         self._live_or_raise(trial.number)
@@ -548,6 +651,39 @@ class Study:
     def _frozen(self, number: int) -> FrozenTrial:
         self._sync()
         return self._view.frozen(number)
+
+    @property
+    def checkpoint_root(self) -> Path:
+        """The folder under which each trial's ``checkpoint_dir`` lies (recorded in the study on first use)."""
+        root = self._view.system_attrs.get(_CHECKPOINT_ROOT)
+        if root is None:
+            self._sync()
+            root = self._view.system_attrs.get(_CHECKPOINT_ROOT)
+        if root is None:
+            self._set_checkpoint_root(_default_checkpoint_root(self._storage, self._view.info))
+            root = self._view.system_attrs[_CHECKPOINT_ROOT]
+        return Path(root)
+
+    def _set_checkpoint_root(self, root: str | os.PathLike[str]) -> None:
+        """Record ``root`` as the study's checkpoint folder, unless one is recorded already (that one stands)."""
+        data = {"key": _CHECKPOINT_ROOT, "value": os.path.abspath(os.fspath(root)), "system": True}
+        try:
+            self._view.append([Event("study_attr", None, data, claim=_CHECKPOINT_ROOT)])
+        except ClaimTaken:
+            self._sync()
+
+    def _checkpoint_dir(self, number: int) -> Path:
+        """``trial-<n>`` under ``checkpoint_root``, where ``n`` is the first trial of ``number``'s retries."""
+        self._sync()
+        first = number
+        for _ in range(len(self._view)):  # a chain of retries, never a cycle
+            retry_of = self._view.record(first).system.get("retry_of")
+            if retry_of is None:
+                break
+            first = int(retry_of)
+        path = self.checkpoint_root / f"trial-{first}"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
 
     def _check_values(self, values: Any) -> tuple[tuple[float, ...] | None, str | None]:
         return check_values(values, len(self.directions))
@@ -627,6 +763,7 @@ def create_study(
     pruner: BasePruner | None = None,
     load_if_exists: bool = True,
     seed: int | None = None,
+    checkpoint_root: str | os.PathLike[str] | None = None,
 ) -> Study:
     """Create a study, or continue the one of that name in ``storage``.
 
@@ -634,6 +771,11 @@ def create_study(
     ``"postgresql://user@host/db"``, ``"mysql://user@host/db"``) or a storage object. With
     ``load_if_exists=True`` (the default) re-running the same command resumes the study: finished
     trials are kept and trials left RUNNING by a dead process are marked FAIL.
+
+    ``checkpoint_root`` is the folder under which every ``trial.checkpoint_dir`` lies, recorded in
+    the study so that every worker uses it; by default, ``<file>.checkpoints/`` beside a SQLite or
+    journal file, ``./hyperscout-checkpoints/`` for a database server (give a shared folder when
+    workers run on several machines) and a temporary folder in memory.
 
     Example:
         >>> import hyperscout as hs
@@ -674,6 +816,14 @@ def create_study(
         StudyView(store, info), get_sampler(sampler, seed=seed), pruner, seed if seed is not None else info.seed
     )
     study._reap()
+    if checkpoint_root is not None:
+        wanted = os.path.abspath(os.fspath(checkpoint_root))
+        study._set_checkpoint_root(wanted)
+        if str(study.checkpoint_root) != wanted:
+            raise ValueError(
+                f"study {name!r} keeps its checkpoints in {str(study.checkpoint_root)!r}, not {wanted!r}; "
+                "pass that checkpoint_root (or none), or move the folder and use a new study"
+            )
     return study
 
 

@@ -18,6 +18,7 @@ import enum
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from .space import Categorical, Distribution, Float, Int
@@ -43,10 +44,17 @@ class TrialState(str, enum.Enum):
     PRUNED = "pruned"
     FAIL = "fail"
     WAITING = "waiting"
+    #: Stopped at a rung by a promoting pruner; it may be resumed from its checkpoint later.
+    PAUSED = "paused"
 
     @property
     def is_finished(self) -> bool:
         return self in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+
+    @property
+    def stopped_early(self) -> bool:
+        """PRUNED or PAUSED: the trial has intermediate values but no final value."""
+        return self in (TrialState.PRUNED, TrialState.PAUSED)
 
 
 def _to_datetime(t: float | None) -> _dt.datetime | None:
@@ -105,6 +113,8 @@ class _TrialOwner(Protocol):
     def _should_prune(self, trial: Trial) -> bool: ...
     def _set_trial_attr(self, trial: Trial, key: str, value: Any) -> None: ...
     def _frozen(self, number: int) -> FrozenTrial: ...
+    def _checkpoint_dir(self, number: int) -> Path: ...
+    def _will_pause(self, number: int) -> bool: ...
 
 
 class Trial:
@@ -196,6 +206,31 @@ class Trial:
     def should_prune(self) -> bool:
         """Whether the study's pruner says to stop this trial now (then ``raise hs.TrialPruned()``)."""
         return self._owner._should_prune(self)
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        """A directory for this trial's own files (model checkpoints), created on first use.
+
+        A trial paused by a promoting pruner and resumed later, and a trial re-run after its worker
+        died (``retry_failed``), get the same directory as before, so the objective can continue
+        from what it saved rather than start again. It lies under the study's ``checkpoint_root``
+        (see ``hs.create_study``).
+
+        Example:
+            >>> import hyperscout as hs
+            >>> study = hs.create_study()
+            >>> study.ask().checkpoint_dir.name
+            'trial-0'
+        """
+        return self._owner._checkpoint_dir(self.number)
+
+    def will_pause(self) -> bool:
+        """Whether this trial, told to stop by ``should_prune()``, will be paused and may resume later.
+
+        True only under a pruner created with ``pause=True``; save the training state to
+        ``checkpoint_dir`` before raising ``hs.TrialPruned`` so that a resumed trial continues.
+        """
+        return self._owner._will_pause(self.number)
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-serialisable value to this trial."""

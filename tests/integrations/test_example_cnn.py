@@ -23,7 +23,7 @@ def test_quick_run_prints_best_params_accuracy_and_savings(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     text = out.stdout
-    assert re.search(r"^6 trials in \d+ s \(\d+ pruned\)$", text, re.M)
+    assert re.search(r"^6 trials in \d+ s \(\d+ stopped early, \d+ resumed after a pause\)$", text, re.M)
     acc = float(re.search(r"best validation accuracy: ([0-9.]+)", text).group(1))  # type: ignore[union-attr]
     assert 0.5 < acc <= 1.0  # 3 epochs of a small CNN on digits do far better than chance (0.1)
     for name in ("lr", "depth", "width", "dropout", "batch_size", "weight_decay"):
@@ -34,7 +34,10 @@ def test_quick_run_prints_best_params_accuracy_and_savings(tmp_path):
     import hyperscout as hs
 
     trials = hs.load_study("cnn-digits", url).trials
-    assert sum(t.last_step or 0 for t in trials) == run
+    # Resumed trials continued from their checkpoints: no epoch was trained twice.
+    assert sum(t.user_attrs["epochs_trained"] for t in trials) == sum(t.last_step or 0 for t in trials) == run
     for t in trials:
         assert t.last_step is not None and list(t.intermediate_values) == list(range(1, t.last_step + 1))
-        assert t.state in (hs.TrialState.COMPLETE, hs.TrialState.PRUNED)
+        assert t.state in (hs.TrialState.COMPLETE, hs.TrialState.PAUSED)
+    if any(t.system_attrs.get("resumed_at") for t in trials):
+        assert list((tmp_path / "cnn.db.checkpoints").glob("*/trial-*/checkpoint.pt"))

@@ -1,12 +1,17 @@
 """Pruning for PyTorch training loops: report a validation metric each epoch and stop when told.
 
-A plain loop::
+A plain loop that also continues where it left off when a promoting pruner resumes it (or a
+retry re-runs it after its worker died)::
 
-    reporter = PruningReporter(trial, checkpoint_dir="checkpoints")
-    for epoch in range(1, n_epochs + 1):
+    reporter = PruningReporter(trial)  # checkpoints in trial.checkpoint_dir
+    state = reporter.load()  # None on a trial's first run
+    if state is not None:
+        model.load_state_dict(state["model"]), optimizer.load_state_dict(state["optimizer"])
+    for epoch in range(1 if state is None else state["epoch"] + 1, n_epochs + 1):
         train_one_epoch(model, optimizer)
-        reporter.step(evaluate(model))  # reports (step = epoch) and raises hs.TrialPruned when told
-        reporter.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch})
+        # Reports (step = epoch); raises hs.TrialPruned when told, saving `state` first if it will pause.
+        reporter.step(evaluate(model), epoch=epoch,
+                      state=lambda: {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch})
 
 PyTorch Lightning: ``Trainer(callbacks=[LightningPruningCallback(trial, monitor="val_acc")])``.
 
@@ -29,7 +34,7 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -89,12 +94,14 @@ class PruningReporter:
 
     ``step(value)`` reports at step 1, 2, 3, ... (epochs completed: the resource the ASHA and
     Hyperband rungs count); pass ``epoch=`` to number steps yourself, e.g. after resuming from a
-    checkpoint. With ``checkpoint_dir``, ``save``/``load`` keep a state dict in
-    ``checkpoint_dir/trial-<number>/``, a directory of this trial alone.
+    checkpoint. ``save``/``load`` keep a state dict in the trial's ``checkpoint_dir``, which a
+    paused-then-resumed trial and a retried trial find again; or, with ``checkpoint_dir``, in
+    ``checkpoint_dir/trial-<number>/``.
 
     Args:
         trial: the running trial.
-        checkpoint_dir: the folder under which each trial gets its own directory, or None.
+        checkpoint_dir: a folder under which each trial gets its own directory, or None for
+            ``trial.checkpoint_dir``.
 
     Example:
         >>> import hyperscout as hs
@@ -112,14 +119,24 @@ class PruningReporter:
         self.last_step: int | None = None
 
     @property
-    def directory(self) -> Path | None:
-        """This trial's checkpoint directory (created on the first ``save``), or None without ``checkpoint_dir``."""
+    def directory(self) -> Path:
+        """This trial's checkpoint directory (under an explicit ``checkpoint_dir``, created on the first ``save``)."""
         if self.checkpoint_dir is None:
-            return None
+            return self.trial.checkpoint_dir
         return self.checkpoint_dir / f"trial-{self.trial.number}"
 
-    def step(self, value: Any, *, epoch: int | None = None) -> None:
+    def step(
+        self,
+        value: Any,
+        *,
+        epoch: int | None = None,
+        state: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
+    ) -> None:
         """Report ``value`` for the next step (or for ``epoch``) and raise ``hs.TrialPruned`` when told.
+
+        ``state`` (a state dict, or a function returning one, called only when needed) is saved with
+        ``save`` before raising when the trial will be paused (``trial.will_pause()``), so that it
+        continues from there if it is promoted.
 
         Raises:
             TrialPruned: when the pruner stops the trial; let it propagate out of the objective.
@@ -129,12 +146,14 @@ class PruningReporter:
         elif isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
             raise ValueError(f"epoch must be a non-negative int, got {epoch!r}")
         self.last_step = epoch
-        report_and_prune(self.trial, value, epoch)
+        self.trial.report(_number(value, "the reported value"), epoch)
+        if self.trial.should_prune():
+            if state is not None and self.trial.will_pause():
+                self.save(state() if callable(state) else state)
+            raise TrialPruned(f"trial {self.trial.number} stopped at step {epoch}")
 
     def _path(self, name: str) -> Path:
         directory = self.directory
-        if directory is None:
-            raise ValueError("this PruningReporter has no checkpoint_dir; pass checkpoint_dir= to save or load")
         if not name or Path(name).name != name:
             raise ValueError(f"checkpoint name must be a plain file name, got {name!r}")
         return directory / name

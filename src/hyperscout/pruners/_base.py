@@ -18,9 +18,19 @@ class BasePruner(ABC):
     (keyword) arguments, which the default ``repr`` shows.
     """
 
+    #: Whether a trial this pruner stops is paused (resumable when ``promotable`` names it), not pruned.
+    pauses: bool = False
+
     @abstractmethod
     def prune(self, trial: FrozenTrial, trials: Sequence[FrozenTrial], direction: str) -> bool:
-        """Whether ``trial`` should stop now."""
+        """Whether ``trial`` should stop now (be paused, for a pruner that ``pauses``)."""
+
+    def promotable(self, trials: Sequence[FrozenTrial], direction: str, *, final: bool = False) -> list[int]:
+        """Numbers of the PAUSED trials to resume now, the first to resume first (default: none).
+
+        ``final`` is true when the run will start no new trial: the last chance to promote.
+        """
+        return []
 
     def trials_for_sampler(self, number: int, trials: Sequence[FrozenTrial]) -> Sequence[FrozenTrial]:
         """The trials a sampler should learn from when it proposes trial ``number`` (default: all).

@@ -24,13 +24,13 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from ..trial import FrozenTrial, TrialState
 
-#: States whose curves count as evidence. A pruned trial's curve is what it reported before it was
-#: stopped, and a running trial's is what it has reported so far; both are honest measurements. A
-#: failed trial's curve is not: the error may have corrupted it.
-EVIDENCE_STATES = frozenset({TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING})
+#: States whose curves count as evidence. A pruned (or paused) trial's curve is what it reported
+#: before it was stopped, and a running trial's is what it has reported so far; both are honest
+#: measurements. A failed trial's curve is not: the error may have corrupted it.
+EVIDENCE_STATES = frozenset({TrialState.COMPLETE, TrialState.PRUNED, TrialState.PAUSED, TrialState.RUNNING})
 
-#: States that count as "finished" for ``n_startup_trials``.
-FINISHED_STATES = frozenset({TrialState.COMPLETE, TrialState.PRUNED})
+#: States that count as "finished" for ``n_startup_trials`` (a paused trial is done for now).
+FINISHED_STATES = frozenset({TrialState.COMPLETE, TrialState.PRUNED, TrialState.PAUSED})
 
 
 def check_direction(direction: str) -> float:

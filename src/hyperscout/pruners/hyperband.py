@@ -71,13 +71,22 @@ class HyperbandPruner(BasePruner):
         max_resource: the resource of a full run, or ``"auto"``: the last step of the lowest-numbered
             complete trial (in a serial run, the first trial to complete); nothing is pruned until then.
         reduction_factor: ``eta``: rungs are ``eta`` times apart and keep ``1/eta`` of their trials.
+        pause: pause and promote instead of stopping, in every bracket (``SuccessiveHalvingPruner``'s
+            ``pause``): a paused trial resumes when it enters the top ``1/eta`` of its rung.
 
     Example:
         >>> import hyperscout as hs
         >>> study = hs.create_study(pruner=hs.pruners.HyperbandPruner(min_resource=1, max_resource=30))
     """
 
-    def __init__(self, *, min_resource: int = 1, max_resource: int | str = "auto", reduction_factor: int = 3) -> None:
+    def __init__(
+        self,
+        *,
+        min_resource: int = 1,
+        max_resource: int | str = "auto",
+        reduction_factor: int = 3,
+        pause: bool = False,
+    ) -> None:
         self.min_resource = _curves.check_int("min_resource", min_resource, 1)
         if max_resource != "auto":
             _curves.check_int("max_resource (or 'auto')", max_resource, 1)
@@ -85,6 +94,13 @@ class HyperbandPruner(BasePruner):
                 raise ValueError(f"max_resource must be >= min_resource, got {max_resource!r} < {min_resource!r}")
         self.max_resource = max_resource
         self.reduction_factor = _curves.check_int("reduction_factor", reduction_factor, 2)
+        if not isinstance(pause, bool):
+            raise TypeError(f"pause must be True or False, got {pause!r}")
+        self.pause = pause
+
+    @property
+    def pauses(self) -> bool:  # type: ignore[override]
+        return self.pause
 
     def resolved_max_resource(self, trials: Sequence[FrozenTrial]) -> int | None:
         """``max_resource``, with ``"auto"`` worked out from ``trials`` (None while it cannot be)."""
@@ -111,7 +127,7 @@ class HyperbandPruner(BasePruner):
         return _bracket(number, n, self.reduction_factor) if n else None
 
     def trials_for_sampler(self, number: int, trials: Sequence[FrozenTrial]) -> Sequence[FrozenTrial]:
-        """``trials`` without the pruned trials of other brackets.
+        """``trials`` without the pruned (or paused) trials of other brackets.
 
         A pruned trial's worth is how far it got, and that depends on its bracket: stopped at step 3 is
         a failure in a bracket whose first rung is at 3 but a success in one that already pruned at 1.
@@ -121,11 +137,7 @@ class HyperbandPruner(BasePruner):
         if not n:
             return trials
         mine = _bracket(number, n, self.reduction_factor)
-        return [
-            t
-            for t in trials
-            if t.state is not TrialState.PRUNED or _bracket(t.number, n, self.reduction_factor) == mine
-        ]
+        return [t for t in trials if not t.state.stopped_early or _bracket(t.number, n, self.reduction_factor) == mine]
 
     def prune(self, trial: FrozenTrial, trials: Sequence[FrozenTrial], direction: str) -> bool:
         _curves.check_direction(direction)
@@ -136,10 +148,30 @@ class HyperbandPruner(BasePruner):
             return False
         mine = _bracket(trial.number, n, self.reduction_factor)
         same = [t for t in trials if _bracket(t.number, n, self.reduction_factor) == mine]
-        asha = SuccessiveHalvingPruner(
+        return self._asha(mine, trials).prune(trial, same, direction)
+
+    def promotable(self, trials: Sequence[FrozenTrial], direction: str, *, final: bool = False) -> list[int]:
+        """The PAUSED trials to resume, each judged within its bracket; the highest rung first."""
+        if not self.pause or not any(t.state is TrialState.PAUSED for t in trials):
+            return []
+        n = self.n_brackets(trials)
+        if not n:
+            return []
+        by_bracket: dict[int, list[FrozenTrial]] = {}
+        for t in trials:
+            by_bracket.setdefault(_bracket(t.number, n, self.reduction_factor), []).append(t)
+        found = []
+        for b, members in by_bracket.items():
+            steps = {t.number: max(t.intermediate_values, default=0) for t in members}
+            for rank, number in enumerate(self._asha(b, trials).promotable(members, direction, final=final)):
+                found.append((-steps[number], rank, number))
+        return [number for _, _, number in sorted(found)]
+
+    def _asha(self, bracket: int, trials: Sequence[FrozenTrial]) -> SuccessiveHalvingPruner:
+        return SuccessiveHalvingPruner(
             min_resource=self.min_resource,
             reduction_factor=self.reduction_factor,
-            min_early_stopping_rate=mine,
+            min_early_stopping_rate=bracket,
             max_resource=self.resolved_max_resource(trials),
+            pause=self.pause,
         )
-        return asha.prune(trial, same, direction)

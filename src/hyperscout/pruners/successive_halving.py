@@ -37,16 +37,29 @@ class SuccessiveHalvingPruner(BasePruner):
     A rung is judged once, at the report that reaches it: call ``should_prune()`` after every report.
     Rungs at or beyond ``max_resource`` are never judged, so a trial is not pruned at its final step.
 
+    With ``pause=True`` (ASHA's promotion variant, Algorithm 2 of the paper) a trial that does not
+    make the cut is *paused* rather than stopped, and the cut is ``n // reduction_factor`` without the
+    ``max(1, ...)``: the first trial at a rung waits there until ``reduction_factor`` trials have
+    reached it. Before a worker starts a new trial it resumes a paused one that has since entered the
+    top ``n // reduction_factor`` of its rung (``promotable``; higher rungs first), with the same
+    number and parameters, so the objective can continue from ``trial.checkpoint_dir``. When the run
+    will start no new trial, the best paused trial of each rung is promoted even if the rung holds
+    fewer than ``reduction_factor`` trials, so the best configuration still trains to the end, as in
+    synchronous successive halving. Pausing needs ``optimize``: with ``ask``/``tell``, record such a
+    trial as pruned yourself.
+
     Args:
         min_resource: the resource of the first rung, or ``"auto"``: 1/100 of the last step of the
             lowest-numbered complete trial (at least 1), with no pruning until a trial has completed.
         reduction_factor: ``eta``; rungs are ``eta`` times apart and keep ``1/eta`` of their trials.
         min_early_stopping_rate: skips the first rungs (``s`` in the ASHA paper).
         max_resource: the resource of a full run, or None when unknown.
+        pause: pause trials at rungs and promote them later instead of stopping them (see above).
 
     Example:
         >>> import hyperscout as hs
         >>> study = hs.create_study(pruner=hs.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3))
+        >>> promoting = hs.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3, pause=True)
     """
 
     def __init__(
@@ -56,6 +69,7 @@ class SuccessiveHalvingPruner(BasePruner):
         reduction_factor: int = 4,
         min_early_stopping_rate: int = 0,
         max_resource: int | None = None,
+        pause: bool = False,
     ) -> None:
         if min_resource != "auto":
             _curves.check_int("min_resource (or 'auto')", min_resource, 1)
@@ -65,6 +79,13 @@ class SuccessiveHalvingPruner(BasePruner):
         if max_resource is not None:
             _curves.check_int("max_resource", max_resource, 1)
         self.max_resource = max_resource
+        if not isinstance(pause, bool):
+            raise TypeError(f"pause must be True or False, got {pause!r}")
+        self.pause = pause
+
+    @property
+    def pauses(self) -> bool:  # type: ignore[override]
+        return self.pause
 
     def resolved_min_resource(self, trials: Sequence[FrozenTrial]) -> int | None:
         """``min_resource``, with ``"auto"`` worked out from ``trials`` (None while it cannot be)."""
@@ -97,16 +118,51 @@ class SuccessiveHalvingPruner(BasePruner):
         for rung in self.rungs(min_resource):
             if rung > step:
                 break
-            if rung > previous and not self._promoted(mine, rung, others, direction):
+            if rung > previous and not self._promoted(mine, rung, others, direction, at_least_one=not self.pause):
                 return True
         return False
 
-    def _promoted(self, mine: float, rung: int, others: Sequence[FrozenTrial], direction: str) -> bool:
+    def promotable(self, trials: Sequence[FrozenTrial], direction: str, *, final: bool = False) -> list[int]:
+        """The PAUSED trials now in the top ``n // reduction_factor`` of the rung they paused at.
+
+        Ordered as ASHA's ``get_job`` promotes: the highest rung first, then the best score, then
+        the lowest number. With ``final``, the cut is at least 1 (see the class docstring).
+        """
+        _curves.check_direction(direction)
+        if not self.pause:
+            return []
+        paused = [t for t in trials if t.state is TrialState.PAUSED and t.intermediate_values]
+        min_resource = self.resolved_min_resource(trials) if paused else None
+        if min_resource is None:
+            return []
+        found = []
+        for t in paused:
+            step = max(t.intermediate_values)
+            rung = max((r for r in self.rungs_up_to(min_resource, step)), default=None)
+            if rung is None:
+                continue  # paused before the first rung (by hand, or under other settings): not ours to judge
+            mine = _curves.score_at(t.intermediate_values, step, direction)
+            if self._promoted(mine, rung, _curves.evidence(trials, t.number), direction, at_least_one=final):
+                found.append((-rung, mine, t.number))
+        return [n for _, _, n in sorted(found)]
+
+    def rungs_up_to(self, min_resource: int, step: int) -> Iterator[int]:
+        """The rungs at or below ``step``."""
+        for rung in self.rungs(min_resource):
+            if rung > step:
+                return
+            yield rung
+
+    def _promoted(
+        self, mine: float, rung: int, others: Sequence[FrozenTrial], direction: str, *, at_least_one: bool
+    ) -> bool:
         scores = [mine]
         for t in others:
             reached = _curves.first_step_at_or_after(t.intermediate_values, rung)
             if reached is not None:
                 scores.append(_curves.score_at(t.intermediate_values, reached, direction))
         scores.sort()
-        keep = max(1, len(scores) // self.reduction_factor)
-        return mine <= scores[keep - 1]
+        keep = len(scores) // self.reduction_factor
+        if at_least_one:
+            keep = max(1, keep)
+        return keep > 0 and mine <= scores[keep - 1]

@@ -7,7 +7,8 @@ Reads are incremental ("events after position N"), and the log order decides eve
   already taken fails as a whole with ``ClaimTaken``. Trial numbers (``trial/<n>``), starting a
   waiting trial (``start/<n>``), finishing a trial (``finish/<n>``) and grid points are all claims,
   so two workers can never create the same trial number, run the same enqueued trial, or record
-  two outcomes for one trial, on any backend.
+  two outcomes for one trial, on any backend. Resuming a paused trial claims ``resume/<n>/<k>``
+  (``k``: how many times it paused), so one worker alone resumes it each time.
 
 Heartbeats of running trials are not events: they are overwritten in place, and a trial's
 heartbeat is dropped when its ``finish`` event is appended, so ``beats()`` costs what is running,
@@ -45,8 +46,8 @@ class DuplicatedStudyError(ValueError):
 class Event:
     """One entry of a study's log.
 
-    ``kind`` is one of ``create``, ``start``, ``params``, ``report``, ``attr``, ``finish``,
-    ``study_attr``; ``trial`` is the trial number it concerns (``None`` for study events);
+    ``kind`` is one of ``create``, ``start``, ``params``, ``report``, ``attr``, ``pause``,
+    ``resume``, ``finish``, ``study_attr``; ``trial`` is the trial number it concerns (``None`` for study events);
     ``data`` is a JSON-ready dict; ``claim`` an optional unique key (see the module docstring).
     """
 

@@ -192,6 +192,11 @@ class JournalFileStorage(BaseStorage):
         self._names: dict[str, int] = {}
         self._max_id = 0
 
+    @property
+    def path(self) -> str:
+        """The journal file's absolute path."""
+        return self._path
+
     @classmethod
     def from_url(cls, url: str, *, create: bool = True) -> JournalFileStorage:
         """Open ``journal:///path`` (the path as in SQLite URLs: a fourth slash makes it absolute).

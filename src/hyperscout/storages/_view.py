@@ -64,6 +64,8 @@ class StudyView:
         self.system_attrs: dict[str, Any] = {}
         #: Numbers of the trials that are enqueued and not yet started.
         self.waiting: set[int] = set()
+        #: Numbers of the trials that are PAUSED (a promoting pruner may resume them).
+        self.paused: set[int] = set()
 
     def sync(self) -> None:
         """Apply every event appended since the last sync."""
@@ -139,10 +141,28 @@ class StudyView:
         self._frozen[e.trial] = None
         if e.kind in ("start", "finish"):
             self.waiting.discard(e.trial)
+        if e.kind in ("pause", "resume", "finish"):
+            if rec.state.is_finished:
+                return  # a reaper finished it first (it took the worker for dead): that outcome stands
+            self.paused.discard(e.trial)
         if e.kind == "start":
             rec.state = TrialState.RUNNING
             rec.started = d["t"]
             rec.worker = d.get("worker")
+        elif e.kind == "pause":
+            # A promoting pruner stopped it at a rung; ``paused_at`` lists the steps it paused at.
+            rec.state = TrialState.PAUSED
+            rec.system["paused_at"] = [*rec.system.get("paused_at", []), int(d["step"])]
+            rec.finished = d["t"]  # when it stopped running; cleared if it resumes
+            self.paused.add(e.trial)
+        elif e.kind == "resume":
+            # Promoted: it runs again (keeping its first start time), on the worker that resumed it.
+            rec.state = TrialState.RUNNING
+            rec.worker = d.get("worker")
+            rec.finished = None
+            rec.system["resumed_at"] = d["t"]
+            if d.get("hb"):
+                rec.system["hb"] = d["hb"]
         elif e.kind == "params":
             self._set_params(rec, d)
         elif e.kind == "report":

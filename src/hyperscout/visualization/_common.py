@@ -26,6 +26,7 @@ STATE_COLOURS = {
     TrialState.FAIL: "#d62728",
     TrialState.RUNNING: "#2ca02c",
     TrialState.WAITING: "#7f7f7f",
+    TrialState.PAUSED: "#9467bd",
 }
 #: An OrNone over more values than this is drawn on a numeric axis (None left out) rather than by category.
 _MAX_CATEGORIES = 50

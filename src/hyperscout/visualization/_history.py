@@ -74,15 +74,15 @@ def plot_optimization_history(
                 hovertemplate="best after trial %{x}: %{y}<extra></extra>",
             )
         )  # fmt: skip
-        pruned = [t for t in trials if t.state is TrialState.PRUNED and t.intermediate_values and target is None]
+        pruned = [t for t in trials if t.state.stopped_early and t.intermediate_values and target is None]
         if pruned:
             fig.add_trace(
                 g.Scatter(
                     x=[t.number for t in pruned],
                     y=[t.intermediate_values[max(t.intermediate_values)] for t in pruned],
-                    mode="markers", name="Pruned (last reported value)",
+                    mode="markers", name="Pruned or paused (last reported value)",
                     marker={"color": STATE_COLOURS[TrialState.PRUNED], "symbol": "x", "opacity": 0.6},
-                    hovertemplate="trial %{x} (pruned)<br>last value %{y}<extra></extra>",
+                    hovertemplate="trial %{x} (stopped early)<br>last value %{y}<extra></extra>",
                 )
             )  # fmt: skip
     fig.update_layout(

@@ -40,7 +40,8 @@ def plot_intermediate_values(study: Study) -> Any:
         return empty_figure(_TITLE, "No trial reported an intermediate value")
     g = go()
     fig = g.Figure()
-    for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.FAIL, TrialState.WAITING):
+    order = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.PAUSED, TrialState.RUNNING, TrialState.FAIL)
+    for state in (*order, TrialState.WAITING):
         group = [t for t in trials if t.state is state]
         if not group:
             continue

@@ -62,7 +62,7 @@ def plot_timeline(study: Study) -> Any:
     labels = _labels(order)
     g = go()
     fig = g.Figure()
-    for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.RUNNING):
+    for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.PAUSED, TrialState.FAIL, TrialState.RUNNING):
         group = [t for t in trials if t.state is state]
         if not group:
             continue
