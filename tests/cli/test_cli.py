@@ -384,6 +384,15 @@ def test_user_errors_exit_2_with_a_message(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    "command", [["studies"], ["best", "s"], ["trials", "s"], ["delete", "s", "--yes"], ["report", "s"]]
+)
+def test_read_only_commands_never_create_a_missing_journal(in_tmp: Path, capsys, command: list[str]) -> None:
+    assert main([*command, "--storage", "journal:///missing.log"]) == 2
+    assert "missing.log" in capsys.readouterr().err
+    assert not (in_tmp / "missing.log").exists()
+
+
 def test_a_study_in_a_missing_sqlite_file(in_tmp: Path, capsys) -> None:
     assert main(["best", "s", "--storage", "sqlite:///missing.db"]) == 2
     assert "the storage sqlite:///missing.db does not exist" in capsys.readouterr().err

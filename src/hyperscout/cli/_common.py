@@ -34,9 +34,13 @@ def missing_sqlite_file(url: str) -> str | None:
     return None if os.path.exists(u.database) else u.database
 
 
-def open_storage(url: str) -> BaseStorage:
-    """Open ``url`` (``StorageError`` with hyperscout's message if it cannot be opened)."""
-    return get_storage(url)
+def open_storage(url: str, *, create: bool = False) -> BaseStorage:
+    """Open ``url`` (``StorageError`` with hyperscout's message if it cannot be opened).
+
+    Only ``create=True`` (``hyperscout run``) may create a SQLite or journal file that is not there:
+    a read-only command pointed at the wrong path says so rather than leave an empty file behind.
+    """
+    return get_storage(url, create=create)
 
 
 def open_study(url: str, name: str) -> hs.Study:

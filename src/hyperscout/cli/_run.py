@@ -148,7 +148,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         objective = _with_space(load_function(args.function), space)
 
-    storage = open_storage(args.storage)
+    storage = open_storage(args.storage, create=True)
     try:
         study = hs.create_study(
             args.study, storage, direction=args.direction, sampler=sampler, seed=args.seed, load_if_exists=True
