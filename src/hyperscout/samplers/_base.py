@@ -9,7 +9,9 @@ order parallel workers finish in.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import math
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -24,8 +26,11 @@ __all__ = [
     "BaseSampler",
     "SamplerContext",
     "SearchSpaceExhausted",
+    "impute_stopped",
     "intersection_search_space",
     "latin_hypercube_start",
+    "learns_from",
+    "observations",
     "values_of",
 ]
 
@@ -124,6 +129,33 @@ def values_of(t: FrozenTrial) -> Mapping[str, Any]:
     return t.params
 
 
+def observations(context: SamplerContext) -> tuple[list[FrozenTrial], list[float]]:
+    """What a surrogate model is fitted to: the complete trials, then those stopped early, and their values.
+
+    A stopped trial's value is its stand-in from ``impute_stopped`` (one objective only). It is an
+    observation, unlike the fantasy of a running trial: evidence the study has already paid for.
+
+    Example:
+        >>> done = FrozenTrial(0, TrialState.COMPLETE, {}, {}, (0.3,), {1: 0.5})
+        >>> cut = FrozenTrial(1, TrialState.PRUNED, {}, {}, None, {1: 0.9})
+        >>> trials, values = observations(SamplerContext(2, 0, ("minimize",), [done, cut]))
+        >>> [t.number for t in trials], values
+        ([0, 1], [0.3, 0.3])
+    """
+    complete = [t for t in context.trials if t.state is TrialState.COMPLETE and t.values is not None]
+    values = [t.values[0] for t in complete if t.values is not None]
+    if len(context.directions) != 1:
+        return complete, values
+    stand_in = impute_stopped(context.trials, context.directions[0])
+    stopped = [t for t in context.trials if t.number in stand_in]
+    return complete + stopped, values + [stand_in[t.number] for t in stopped]
+
+
+def learns_from(t: FrozenTrial) -> bool:
+    """Whether a surrogate may learn from ``t``: complete, or stopped early with intermediate values."""
+    return t.state is TrialState.COMPLETE or (t.state.stopped_early and bool(t.intermediate_values))
+
+
 def intersection_search_space(trials: Sequence[FrozenTrial]) -> dict[str, Distribution]:
     """The parameters every complete trial has, with the same distribution (sorted by name)."""
     space: dict[str, Distribution] | None = None
@@ -165,3 +197,89 @@ def latin_hypercube_start(
         design = _DESIGNS[key] = qmc.LatinHypercube(d, seed=context.seed).random(n)
     row = design[context.number - 1]
     return {k: dist.from_unit(u) for (k, dist), u in zip(search_space.items(), row, strict=True)}
+
+
+def impute_stopped(trials: Sequence[FrozenTrial], direction: str) -> dict[int, float]:
+    """Stand-in final values for the trials stopped early (PRUNED or PAUSED), by rank-matching across budgets.
+
+    A trial stopped at step ``s`` (the last step it reported) has the score ``v`` there: the best value
+    it reported up to ``s``, or the worst possible when its last value is NaN (the score the pruners use,
+    ``pruners/_curves.py``). Among the complete trials that reported at or after ``s``, each scores at
+    its first step ``>= s``; ``q`` is the fraction of them that beat ``v`` there (ties count half).
+    The stand-in is the ``q``-quantile (linear interpolation) of the same complete trials' final values,
+    best to worst: a trial worse than every one of them at ``s`` gets the worst of their final values,
+    one better than all of them the best, and nothing outside that range is ever invented.
+
+    Why: pruning rests on the rank correlation between budgets (a trial behind at step ``s`` stays
+    behind), and rank-matching assumes only that, not that intermediate and final values share a
+    scale. BOHB instead fits its model at the highest budget with enough points, which leaves the
+    pruned trials out and sends the model back into the regions they showed bad.
+
+    Fallbacks: no complete trial reported at or after ``s`` → the worst complete final value; no
+    complete trial with a finite value → nothing is imputed. Trials without intermediate values,
+    running, waiting and failed trials get nothing.
+
+    Args:
+        trials: the trials the sampler sees (single-objective: ``values[0]`` is the final value).
+        direction: ``"minimize"`` or ``"maximize"``.
+
+    Returns:
+        ``{trial number: stand-in final value}``, on the study's own scale.
+
+    Example:
+        >>> from hyperscout.trial import FrozenTrial, TrialState
+        >>> done = [FrozenTrial(0, TrialState.COMPLETE, {}, {}, (0.3,), {1: 0.5, 2: 0.3}),
+        ...         FrozenTrial(1, TrialState.COMPLETE, {}, {}, (0.6,), {1: 0.8, 2: 0.6})]
+        >>> stopped = [FrozenTrial(2, TrialState.PRUNED, {}, {}, None, {1: 0.9}),
+        ...            FrozenTrial(3, TrialState.PAUSED, {}, {}, None, {1: 0.6})]
+        >>> {k: round(v, 3) for k, v in impute_stopped(done + stopped, "minimize").items()}
+        {2: 0.6, 3: 0.45}
+    """
+    if direction not in ("minimize", "maximize"):
+        raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+    sign = 1.0 if direction == "minimize" else -1.0
+    stopped = [t for t in trials if t.state.stopped_early and t.intermediate_values]
+    complete = [t for t in trials if t.state is TrialState.COMPLETE and t.values and math.isfinite(t.values[0])]
+    if not stopped or not complete:
+        return {}
+    worst = max(sign * t.values[0] for t in complete if t.values)
+    curves = [(*_running_scores(t.intermediate_values, sign), sign * t.values[0]) for t in complete if t.values]
+    by_step: dict[int, list[FrozenTrial]] = {}
+    for t in stopped:
+        by_step.setdefault(max(t.intermediate_values), []).append(t)
+    out: dict[int, float] = {}
+    for s, group in by_step.items():
+        there = []  # (score at the first step >= s, final value) of the complete trials that got that far
+        for steps, scores, final in curves:
+            i = bisect.bisect_left(steps, s)
+            if i < len(steps):
+                there.append((scores[i], final))
+        if not there:
+            out.update((t.number, sign * worst) for t in group)
+            continue
+        at_s = np.sort(np.array([a for a, _ in there]))
+        finals = np.sort(np.array([f for _, f in there]))
+        for t in group:
+            v = _running_scores(t.intermediate_values, sign)[1][-1]
+            lo, hi = np.searchsorted(at_s, v, "left"), np.searchsorted(at_s, v, "right")
+            q = (lo + 0.5 * (hi - lo)) / len(at_s)
+            out[t.number] = sign * float(np.quantile(finals, q))
+    return out
+
+
+def _running_scores(curve: Mapping[int, float], sign: float) -> tuple[list[int], list[float]]:
+    """A curve's steps in order and its score at each (lower is better), as ``score_at`` of the pruners.
+
+    The score at step ``s`` is the best oriented value up to ``s`` (NaN counting as ``+inf``), and
+    ``+inf`` when the value at ``s`` itself is NaN: a diverged model does not return to its best.
+    """
+    steps = sorted(curve)
+    scores, best = [], math.inf
+    for s in steps:
+        v = curve[s]
+        if math.isnan(v):
+            scores.append(math.inf)
+            continue
+        best = min(best, sign * v)
+        scores.append(best)
+    return steps, scores

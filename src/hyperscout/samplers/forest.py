@@ -10,7 +10,7 @@ Notation (all arrays float64 unless said):
 name       shape       meaning
 =========  ==========  ==============================================================================
 d                      parameters of the search space (sorted by name)
-n                      complete trials, then the running ones (their "lie" rows)
+n                      complete trials, stopped ones, then the running ones (their "lie" rows)
 m                      candidate configurations being scored
 X, C       (n|m, d)    configurations: ``to_unit`` value of a numeric parameter (Float, Int, OrNone),
                        choice index of a categorical; NaN where a parameter is inactive (absent)
@@ -32,7 +32,7 @@ import numpy as np
 
 from ..space import Categorical, Distribution, Float
 from ..trial import FrozenTrial, TrialState
-from ._base import BaseSampler, SamplerContext, latin_hypercube_start, values_of
+from ._base import BaseSampler, SamplerContext, latin_hypercube_start, learns_from, observations, values_of
 
 __all__ = ["ForestSampler"]
 
@@ -54,7 +54,10 @@ class ForestSampler(BaseSampler):
 
     * The first ``n_startup_trials`` trials follow a Latin hypercube design.
     * Then each trial fits ``n_estimators`` randomised regression trees (scikit-learn's extremely
-      randomised trees by default, or bootstrapped random-forest trees) to the complete trials.
+      randomised trees by default, or bootstrapped random-forest trees) to the complete trials and
+      to those stopped early by a pruner (PRUNED or PAUSED), the latter at a stand-in final value
+      rank-matched from their last intermediate value (``impute_stopped``); both count towards
+      ``n_startup_trials``.
       The mean over the trees is the prediction; the spread (the variance between the trees plus
       the mean variance within their leaves) is the uncertainty.
     * The proposal maximises expected improvement over the best value seen: a local search that
@@ -149,35 +152,37 @@ class ForestSampler(BaseSampler):
             return {}  # one forest models one objective; other studies sample independently
         space: dict[str, Distribution] = {}
         for t in context.trials:
-            if t.state is TrialState.COMPLETE:
+            if learns_from(t):
                 space.update({k: d for k, d in t.distributions.items() if not d.is_single})
         return dict(sorted(space.items()))
 
     def sample_relative(self, context: SamplerContext, search_space: dict[str, Distribution]) -> dict[str, Any]:
         if not search_space:
             return {}
-        complete = [t for t in context.trials if t.state is TrialState.COMPLETE and t.values is not None]
-        if len(complete) < self.n_startup_trials:
+        fitted, values = observations(context)
+        if len(fitted) < self.n_startup_trials:
             return latin_hypercube_start(context, search_space, self.n_startup_trials)
         if context.uniform("forest-interleave") < self.random_fraction:
             return {k: d.from_unit(context.uniform("forest-random", k)) for k, d in search_space.items()}
-        return self._propose(context, _Encoding(search_space), complete)
+        return self._propose(context, _Encoding(search_space), fitted, values)
 
     def sample_independent(self, context: SamplerContext, name: str, distribution: Distribution) -> Any:
         return distribution.from_unit(context.uniform(name))
 
     # -- the model-based proposal ------------------------------------------------------------------
 
-    def _propose(self, context: SamplerContext, enc: _Encoding, complete: list[FrozenTrial]) -> dict[str, Any]:
+    def _propose(
+        self, context: SamplerContext, enc: _Encoding, fitted: list[FrozenTrial], values: list[float]
+    ) -> dict[str, Any]:
         try:
             from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
         except ImportError as e:
             raise ImportError(_EXTRA) from e
 
         rng = context.rng("forest")
-        X = np.array([enc.encode(values_of(t)) for t in complete])
+        X = np.array([enc.encode(values_of(t)) for t in fitted])
         sign = -1.0 if context.directions[0] == "maximize" else 1.0
-        y = _transform(sign * np.array([t.values[0] for t in complete if t.values is not None]), self.output_transform)
+        y = _transform(sign * np.array(values, dtype=float), self.output_transform)
         activity = _Activity(X)
         running = [t for t in context.trials if t.state is TrialState.RUNNING and values_of(t)]
         R = np.array([enc.encode(values_of(t)) for t in running]).reshape(len(running), enc.d)
@@ -288,7 +293,7 @@ def _continuous(dist: Distribution) -> bool:
 
 
 class _Activity:
-    """Which parameters a configuration would use, learned from the parameters complete trials used.
+    """Which parameters a configuration would use, learned from the parameters the fitted trials used.
 
     Define-by-run spaces state no conditions, but the trials show them: ``x`` is present exactly
     when ``kind == "a"``. For each parameter absent from some trials, a decision tree learns its

@@ -15,16 +15,19 @@ import numpy as np
 from .._gp.kernel import CATEGORICAL, NUMERIC
 from ..space import Categorical, Distribution, Float
 from ..trial import FrozenTrial, TrialState
-from ._base import BaseSampler, SamplerContext, latin_hypercube_start, values_of
+from ._base import BaseSampler, SamplerContext, latin_hypercube_start, learns_from, observations, values_of
 
 
 class GPSampler(BaseSampler):
     """Gaussian-process Bayesian optimisation (Matérn-5/2, MAP hyperparameters, log EI).
 
     * The first ``n_startup_trials`` trials follow a Latin hypercube design.
-    * Then every trial refits the GP to the complete trials (warm-started from the last fit) and
-      proposes the maximiser of the acquisition: ``"ei"`` (log expected improvement, the
-      default), ``"ucb"`` (μ + κσ) or ``"pi"`` (log probability of improvement).
+    * Then every trial refits the GP to the complete trials and proposes the maximiser of the
+      acquisition: ``"ei"`` (log expected improvement, the default), ``"ucb"`` (μ + κσ) or
+      ``"pi"`` (log probability of improvement).
+    * Trials stopped early by a pruner (PRUNED or PAUSED) join the fit with a stand-in final value,
+      rank-matched from their last intermediate value (``impute_stopped``), so the model learns
+      that the regions they tried were bad; they count towards ``n_startup_trials``.
     * Log-scale parameters are modelled in log space, integers and steps on their grid,
       categoricals with a Hamming kernel; a parameter absent from a trial (a conditional one) is
       modelled as inactive, not dropped.
@@ -70,24 +73,28 @@ class GPSampler(BaseSampler):
             return {}  # the GP models one objective; other studies sample independently
         space: dict[str, Distribution] = {}
         for t in context.trials:
-            if t.state is TrialState.COMPLETE:
+            if learns_from(t):
                 space.update({k: d for k, d in t.distributions.items() if not d.is_single})
         return dict(sorted(space.items()))
 
     def sample_relative(self, context: SamplerContext, search_space: dict[str, Distribution]) -> dict[str, Any]:
         if not search_space:
             return {}
-        complete = [t for t in context.trials if t.state is TrialState.COMPLETE and t.values is not None]
-        if len(complete) < self.n_startup_trials:
+        fitted, values = observations(context)
+        if len(fitted) < self.n_startup_trials:
             return latin_hypercube_start(context, search_space, self.n_startup_trials)
         # The matrices here are small (n ≤ a few hundred): BLAS threads cost more in start-up and
         # contention than they save (measured: 0.105 s per suggestion at 100 trials on 2 cores
         # with threads, 0.048 s without), and they would compete with parallel workers.
         with _blas_single_thread():
-            return self._propose(context, search_space, complete)
+            return self._propose(context, search_space, fitted, values)
 
     def _propose(
-        self, context: SamplerContext, search_space: dict[str, Distribution], complete: list[FrozenTrial]
+        self,
+        context: SamplerContext,
+        search_space: dict[str, Distribution],
+        fitted: list[FrozenTrial],
+        values: list[float],
     ) -> dict[str, Any]:
         # scipy.optimize and scipy.stats are imported on first use: `import hyperscout` stays fast.
         from .._gp import acquisition as acq
@@ -101,9 +108,9 @@ class GPSampler(BaseSampler):
         dists = [search_space[k] for k in names]
         kinds = np.array([CATEGORICAL if isinstance(d, Categorical) else NUMERIC for d in dists])
         n_choices = np.array([len(d.choices) if isinstance(d, Categorical) else 0 for d in dists])
-        X = np.array([self._encode(values_of(t), names, dists) for t in complete])
+        X = np.array([self._encode(values_of(t), names, dists) for t in fitted])
         sign = 1.0 if context.directions[0] == "maximize" else -1.0
-        raw = sign * np.array([t.values[0] for t in complete if t.values is not None])
+        raw = sign * np.array(values, dtype=float)
         y = transform(raw)
 
         # No warm start from this process's previous fit: θ must depend on the trials alone, so
