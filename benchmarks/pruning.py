@@ -33,9 +33,9 @@ Pruners (``PRUNER_NAMES``, built by ``_pruners``; ``max_resource`` is always ``-
   settings.
 
 Sampler: ``TPESampler(seed=seed)`` by default (``--sampler``: ``tpe``, ``auto``, ``random``), the same one under
-every pruner. Not ``sampler="auto"``: on this mostly numeric space it picks the GP, and switches to TPE once a trial
-is pruned (the GP models complete trials only), so the ``nop`` studies would run the GP and the pruned ones TPE, and
-the table would compare samplers as much as pruners.
+every pruner. TPE rather than ``sampler="auto"`` (the GP on this mostly numeric space, with or without pruning)
+because the table's first runs were made when the auto sampler still switched to TPE once a trial was pruned, which
+would have compared samplers as much as pruners; TPE keeps the runs of every date comparable.
 
 Cost: ``epochs`` counts the epochs every trial trained (the example's ``epochs_trained`` attribute, over all the runs
 of a paused and resumed trial), summed over the study; ``nop`` spends
