@@ -7,14 +7,25 @@ Tables::
     hyperscout_events  study_id, seq, kind, trial, data, claim   -- PK (study_id, seq); UNIQUE (study_id, claim)
     hyperscout_beats   study_id, trial, beat_at        -- running trials only: a finish deletes the row
 
-Appends take the study row's lock (``SELECT ... FOR UPDATE``; ``BEGIN IMMEDIATE`` on SQLite) and
-number events from ``next_seq`` inside the same transaction, so positions are gap-free and become
-visible in order: a reader that remembers "last position seen" never skips an event (an
-auto-increment id would not promise that on PostgreSQL or MySQL). Claims are enforced by the unique
-index, so first-claim-wins needs no extra locking.
+Appends take the study row's lock (``SELECT ... FOR UPDATE`` on MySQL, the ``UPDATE`` of ``next_seq``
+on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite) and number events from ``next_seq`` inside the same
+transaction, so positions are gap-free and become visible in order: a reader that remembers "last
+position seen" never skips an event (an auto-increment id would not promise that on PostgreSQL or
+MySQL). Claims are enforced by the unique index, so first-claim-wins needs no extra locking.
 
 ``now()`` is the database server's clock (SQLite: this machine's, the only one that shares the file),
 so heartbeats written and judged by machines whose clocks disagree still compare correctly.
+
+Round trips are what a trial costs on a server, so on PostgreSQL every operation of the per-trial
+path is one statement in autocommit mode, one round trip: an append is a single statement that
+bumps ``next_seq``, inserts the events and drops finished trials' heartbeats; a read is one
+``SELECT``. The row lock that serialises appends is held for that statement and its commit only
+(the commit waits for the WAL flush, so a study takes at most one append per flush). Both go
+straight to the driver on a pooled connection: SQLAlchemy's execution machinery costs more CPU
+than the statement. MySQL and SQLite keep one transaction per operation. Nothing pings a
+connection before use: a pooled connection whose server hung up is noticed without a round trip
+(its socket has something to read), and an operation whose connection dies under it is retried
+once on a new one, after checking that an interrupted append did not land.
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import threading
 import time
 from collections.abc import Sequence
@@ -113,6 +125,30 @@ _READ = (
     .order_by(_events.c.seq)
 )
 
+# PostgreSQL's append, one statement: the UPDATE takes the study row's lock (a concurrent append
+# waits for this one to commit, then sees its next_seq) and numbers the events from it; a taken
+# claim fails the whole statement. unnest() takes every batch size with one (prepared) text.
+_PG_APPEND = """
+WITH s AS (
+    UPDATE hyperscout_studies SET next_seq = next_seq + %(k)s WHERE id = %(sid)s
+    RETURNING next_seq - %(k)s AS first
+), ins AS (
+    INSERT INTO hyperscout_events (study_id, seq, kind, trial, data, claim)
+    SELECT %(sid)s, s.first + u.i - 1, u.kind, u.trial, u.data, u.claim
+    FROM s, unnest(%(kinds)s::varchar[], %(trials)s::integer[], %(datas)s::text[], %(claims)s::varchar[])
+        WITH ORDINALITY AS u(kind, trial, data, claim, i)
+), dropped AS (
+    DELETE FROM hyperscout_beats WHERE study_id = %(sid)s AND trial = ANY(%(finished)s::integer[])
+        AND EXISTS (SELECT 1 FROM s)
+)
+SELECT first FROM s
+"""
+_PG_READ = "SELECT seq, kind, trial, data, claim FROM hyperscout_events WHERE study_id = %s AND seq > %s ORDER BY seq"
+_PG_BEAT = (
+    "INSERT INTO hyperscout_beats (study_id, trial, beat_at) VALUES (%(sid)s, %(n)s, %(at)s) "
+    "ON CONFLICT (study_id, trial) DO UPDATE SET beat_at = EXCLUDED.beat_at"
+)
+
 # The server's clock in seconds since the epoch. clock_timestamp(), not now(): now() is frozen at the
 # start of the transaction. UTC_TIMESTAMP, not UNIX_TIMESTAMP(NOW(6)): NOW() is in the session's time
 # zone, ambiguous for an hour each autumn where that zone has summer time.
@@ -177,7 +213,13 @@ class SQLStorage(BaseStorage):
         self._shared_lock: threading.RLock | None = None
         u = _normalise_url(url)
         self._sqlite = u.get_backend_name() == "sqlite"
+        # The one-statement path (module docstring) is written for psycopg 3, the driver we install;
+        # PostgreSQL through another driver takes the path MySQL takes.
+        self._pg = u.get_backend_name() == "postgresql" and u.get_driver_name() == "psycopg"
         self._clock_sql = _CLOCK.get(u.get_backend_name())
+        # The highest position this object has seen per study: an append interrupted by a lost
+        # connection can only have landed after it (see _landed).
+        self._seen: dict[int, int] = {}
         kwargs: dict[str, Any] = {"future": True}
         if self._sqlite:
             db = u.database
@@ -195,14 +237,21 @@ class SQLStorage(BaseStorage):
                 kwargs["poolclass"] = sa.pool.StaticPool
                 # One connection shared by every thread (the heartbeat's too): take turns on it.
                 self._shared_lock = threading.RLock()
-        else:
-            kwargs["pool_pre_ping"] = True
+        elif self._pg:
+            # Each statement of the per-trial path is its own transaction (see the module docstring);
+            # the operations of several statements ask for one (_conn(single=False)).
+            kwargs["isolation_level"] = "AUTOCOMMIT"
+        elif u.get_driver_name() != "pymysql":
+            kwargs["pool_pre_ping"] = True  # a driver whose socket _hung_up does not know
         try:
             self._engine = sa.create_engine(u, **kwargs)
         except Exception as e:
             raise StorageError(f"cannot open storage {_safe(url)}: {e}") from None
         if self._sqlite:
             self._install_sqlite_hooks(synchronous)
+        else:
+            self._install_server_hooks()
+        self._dbapi_error: type[Exception] = self._engine.dialect.loaded_dbapi.Error
         delay = 0.01
         for attempt in range(60):
             try:
@@ -240,20 +289,80 @@ class SQLStorage(BaseStorage):
 
         @sa_event.listens_for(self._engine, "begin")
         def _begin(conn: sa.Connection) -> None:
-            write = conn.get_execution_options().get("hs_write", False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            options = conn.get_execution_options()
+            if options.get("hs_write", False):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            elif not options.get("hs_single", False):  # a lone SELECT is a consistent snapshot by itself
+                conn.exec_driver_sql("BEGIN")
 
-    def _conn(self, write: bool) -> sa.Connection:
+    def _install_server_hooks(self) -> None:
+        @sa_event.listens_for(self._engine, "checkout")
+        def _checkout(dbapi_conn: Any, _rec: Any, _proxy: Any) -> None:
+            # Instead of a ping (a round trip at every checkout): the pool then opens a new one.
+            if _hung_up(dbapi_conn):
+                raise sa.exc.DisconnectionError("the server closed this pooled connection")
+
+    def _conn(self, write: bool, single: bool) -> sa.Connection:
         conn = self._engine.connect()
-        return conn.execution_options(hs_write=True) if write else conn
+        if self._sqlite:
+            return conn.execution_options(hs_write=write, hs_single=single)
+        if self._pg and not single:
+            return conn.execution_options(isolation_level=conn.dialect.default_isolation_level or "READ COMMITTED")
+        return conn
 
-    def _retry(self, fn: Any, *, write: bool) -> Any:
+    def _raw(self, fn: Any) -> Any:
+        """``fn(driver connection)`` on a pooled connection in autocommit mode (PostgreSQL), with
+        the driver's errors wrapped as SQLAlchemy wraps them.
+
+        For the per-trial statements only: SQLAlchemy's execution machinery costs more CPU than
+        the driver and the round trip together, and with several workers on two cores CPU is
+        what a trial costs.
+        """
+        fairy = self._engine.raw_connection()
+        try:
+            dbapi_conn: Any = fairy.driver_connection
+            try:
+                return fn(dbapi_conn)
+            except self._dbapi_error as e:
+                lost = bool(dbapi_conn.closed or dbapi_conn.broken)
+                if lost:
+                    fairy.invalidate(e)
+                raise sa.exc.DBAPIError.instance(
+                    None, None, e, self._dbapi_error, connection_invalidated=lost, dialect=self._engine.dialect
+                ) from e
+        finally:
+            fairy.close()
+
+    def _retry(self, fn: Any, *, write: bool, single: bool = False, raw: bool = False, landed: Any = None) -> Any:
+        """``fn(conn)`` in a transaction, again while the database says to try again.
+
+        ``single``: ``fn`` runs one statement, which PostgreSQL then runs as its own transaction.
+        ``raw``: ``fn`` gets the driver's connection (see ``_raw``), in autocommit mode.
+        A connection lost under ``fn`` is replaced once and ``fn`` run again, but for a write,
+        ``landed()`` first says whether the lost attempt went through (and returns its result).
+        """
         delay = 0.01
+        lost = False
         for attempt in range(60):
             try:
-                with self._shared_lock or contextlib.nullcontext(), self._conn(write) as conn, conn.begin():
+                if raw:
+                    return self._raw(fn)
+                with self._shared_lock or contextlib.nullcontext(), self._conn(write, single) as conn, conn.begin():
                     return fn(conn)
-            except OperationalError as e:
+            except sa.exc.DBAPIError as e:
+                if e.connection_invalidated and not lost:
+                    lost = True
+                    found = landed() if landed is not None else None
+                    if found is not None:
+                        return found
+                    continue
+                if isinstance(e, IntegrityError) and lost and landed is not None:
+                    # The lost attempt committed after all, only later than we looked: this is it.
+                    found = landed()
+                    if found is not None:
+                        return found
+                if not isinstance(e, OperationalError):
+                    raise
                 transient = any(
                     s in str(e).lower()
                     for s in ("database is locked", "deadlock", "lock wait timeout", "could not serialize")
@@ -264,9 +373,13 @@ class SQLStorage(BaseStorage):
                 delay = min(delay * 2, 1.0)
         raise AssertionError("unreachable")
 
+    def _saw(self, study_id: int, position: int) -> None:
+        if position > self._seen.get(study_id, 0):
+            self._seen[study_id] = position
+
     def _init_schema(self) -> None:
         try:
-            with self._conn(write=True) as conn:
+            with self._conn(write=True, single=False) as conn:
                 lock = _SCHEMA_LOCK.get(conn.dialect.name)
                 if lock is not None:
                     got = conn.exec_driver_sql(lock[0]).scalar()
@@ -322,7 +435,7 @@ class SQLStorage(BaseStorage):
             return StudyInfo(int(key[0]), name, tuple(directions), seed, now)
 
         try:
-            return self._retry(op, write=True)
+            return self._retry(op, write=True, single=True)
         except IntegrityError:
             raise DuplicatedStudyError(f"a study named {name!r} already exists") from None
 
@@ -331,13 +444,13 @@ class SQLStorage(BaseStorage):
             row = conn.execute(sa.select(_studies).where(_studies.c.name == name)).first()
             return None if row is None else self._info(row)
 
-        return self._retry(op, write=False)
+        return self._retry(op, write=False, single=True)
 
     def list_studies(self) -> list[StudyInfo]:
         def op(conn: sa.Connection) -> list[StudyInfo]:
             return [self._info(r) for r in conn.execute(sa.select(_studies).order_by(_studies.c.id))]
 
-        return self._retry(op, write=False)
+        return self._retry(op, write=False, single=True)
 
     def delete_study(self, name: str) -> None:
         def op(conn: sa.Connection) -> None:
@@ -354,11 +467,28 @@ class SQLStorage(BaseStorage):
 
     def append(self, study_id: int, events: Sequence[Event]) -> int:
         rows = [(e.kind, e.trial, e.data_json(), e.claim) for e in events]
-        lock = _LOCK if self._sqlite else _LOCK_FOR_UPDATE
-        finished = [{"sid": study_id, "n": e.trial} for e in events if e.kind == "finish" and e.trial is not None]
+        finished = [e.trial for e in events if e.kind == "finish" and e.trial is not None]
+        after = self._seen.get(study_id, 0)  # before the append starts: see _landed
+
+        def op_pg(conn: Any) -> int:
+            row = conn.execute(
+                _PG_APPEND,
+                {
+                    "sid": study_id,
+                    "k": len(rows),
+                    "kinds": [r[0] for r in rows],
+                    "trials": [r[1] for r in rows],
+                    "datas": [r[2] for r in rows],
+                    "claims": [r[3] for r in rows],
+                    "finished": finished,
+                },
+            ).fetchone()
+            if row is None:
+                raise KeyError(f"study id {study_id} does not exist (was it deleted?)")
+            return int(row[0])
 
         def op(conn: sa.Connection) -> int:
-            row = conn.execute(lock, {"sid": study_id}).first()
+            row = conn.execute(_LOCK if self._sqlite else _LOCK_FOR_UPDATE, {"sid": study_id}).first()
             if row is None:
                 raise KeyError(f"study id {study_id} does not exist (was it deleted?)")
             seq = int(row[0])
@@ -372,22 +502,59 @@ class SQLStorage(BaseStorage):
             conn.execute(_BUMP, {"sid": study_id, "next": seq + len(rows)})
             if finished:
                 # Keeps the beats table as small as the set of running trials, so beats() stays cheap.
-                conn.execute(_DROP_BEAT, finished)
+                conn.execute(_DROP_BEAT, [{"sid": study_id, "n": n} for n in finished])
             return seq
 
         try:
-            return self._retry(op, write=True)
+            first: int = self._retry(
+                op_pg if self._pg else op,
+                write=True,
+                single=self._pg,
+                raw=self._pg,
+                landed=lambda: self._landed(study_id, rows, after),
+            )
         except IntegrityError:
             raise ClaimTaken(", ".join(r[3] for r in rows if r[3])) from None
+        self._saw(study_id, first + len(rows) - 1)
+        return first
+
+    def _landed(self, study_id: int, rows: list[tuple[str, int | None, str, str | None]], after: int) -> int | None:
+        """Where an append whose connection was lost put its events, or ``None`` if they are not in the log.
+
+        They can only be after ``after``, the last position seen before that append began. The
+        same events in the same order are taken for them: events name their trial, whose events
+        only its worker writes, and carry times and values, so a batch found there that is not
+        ours would record exactly the same facts.
+        """
+
+        found = self._read_rows(study_id, after)
+        for i in range(len(found) - len(rows) + 1):
+            if all(tuple(found[i + j][1:5]) == rows[j] for j in range(len(rows))):
+                return int(found[i][0])
+        return None
+
+    def _read_rows(self, study_id: int, after: int) -> list[Any]:
+        """``(seq, kind, trial, data, claim)`` of the events after ``after``, in order."""
+
+        def op(conn: sa.Connection) -> list[Any]:
+            return list(conn.execute(_READ, {"sid": study_id, "after": after}))
+
+        def op_pg(conn: Any) -> list[Any]:
+            rows: list[Any] = conn.execute(_PG_READ, (study_id, after)).fetchall()
+            return rows
+
+        return self._retry(op_pg if self._pg else op, write=False, single=True, raw=self._pg)  # type: ignore[no-any-return]
 
     def read(self, study_id: int, after: int) -> list[tuple[int, Event]]:
-        def op(conn: sa.Connection) -> list[tuple[int, Event]]:
-            rows = conn.execute(_READ, {"sid": study_id, "after": after})
-            return [(r[0], Event(r[1], r[2], json.loads(r[3]), r[4])) for r in rows]
-
-        return self._retry(op, write=False)
+        out = [(r[0], Event(r[1], r[2], json.loads(r[3]), r[4])) for r in self._read_rows(study_id, after)]
+        if out:
+            self._saw(study_id, out[-1][0])
+        return out
 
     def beat(self, study_id: int, trial: int, at: float) -> None:
+        def op_pg(conn: sa.Connection) -> None:
+            conn.exec_driver_sql(_PG_BEAT, {"sid": study_id, "n": trial, "at": at})
+
         def op(conn: sa.Connection) -> None:
             done = conn.execute(
                 _beats.update().where(_beats.c.study_id == study_id, _beats.c.trial == trial).values(beat_at=at)
@@ -395,14 +562,14 @@ class SQLStorage(BaseStorage):
             if done.rowcount == 0:
                 conn.execute(_beats.insert().values(study_id=study_id, trial=trial, beat_at=at))
 
-        self._retry(op, write=True)
+        self._retry(op_pg if self._pg else op, write=True, single=self._pg)
 
     def beats(self, study_id: int) -> dict[int, float]:
         def op(conn: sa.Connection) -> dict[int, float]:
             q = sa.select(_beats.c.trial, _beats.c.beat_at).where(_beats.c.study_id == study_id)
             return {int(r[0]): float(r[1]) for r in conn.execute(q)}
 
-        return self._retry(op, write=False)
+        return self._retry(op, write=False, single=True)  # type: ignore[no-any-return]
 
     def now(self) -> float:
         """The database server's clock (this machine's for SQLite); one round trip."""
@@ -413,7 +580,7 @@ class SQLStorage(BaseStorage):
         def op(conn: sa.Connection) -> float:
             return float(conn.exec_driver_sql(query).scalar_one())
 
-        return self._retry(op, write=False)
+        return self._retry(op, write=False, single=True)  # type: ignore[no-any-return]
 
     def close(self) -> None:
         self._engine.dispose()
@@ -424,6 +591,30 @@ class SQLStorage(BaseStorage):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["url"])  # type: ignore[misc]
+
+
+def _hung_up(dbapi_conn: Any) -> bool:
+    """Whether an idle connection's server has closed it: its socket has something to read.
+
+    A healthy idle connection is never sent anything (we LISTEN to nothing); a server that shut
+    down, restarted or timed the session out sends its goodbye or closes the socket. No round trip.
+    """
+    try:
+        if hasattr(dbapi_conn, "pgconn"):  # psycopg
+            fd = dbapi_conn.fileno()
+        elif hasattr(dbapi_conn, "_sock"):  # PyMySQL; None once closed
+            if dbapi_conn._sock is None:
+                return True
+            fd = dbapi_conn._sock.fileno()
+        else:
+            return False  # another driver: pool_pre_ping looks instead
+        if hasattr(select, "poll"):
+            poller = select.poll()
+            poller.register(fd, select.POLLIN)
+            return bool(poller.poll(0))
+        return bool(select.select([fd], [], [], 0)[0])
+    except Exception:  # a closed socket, or the driver saying so
+        return True
 
 
 def _safe(url: str | None) -> str:
