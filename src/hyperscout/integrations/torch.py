@@ -16,7 +16,8 @@ retry re-runs it after its worker died)::
 PyTorch Lightning: ``Trainer(callbacks=[LightningPruningCallback(trial, monitor="val_acc")])``.
 
 The reporting itself needs nothing but hyperscout; ``save``/``load`` need torch
-(``pip install "hyperscout[torch]"``) and the callback needs ``lightning`` or ``pytorch_lightning``.
+(``pip install "hyperscout[torch]"``) and the callback needs ``lightning`` or ``pytorch_lightning``
+(``pip install "hyperscout[lightning]"``).
 
 Example:
     >>> import hyperscout as hs
