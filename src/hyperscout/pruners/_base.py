@@ -18,8 +18,13 @@ class BasePruner(ABC):
     (keyword) arguments, which the default ``repr`` shows.
     """
 
-    #: Whether a trial this pruner stops is paused (resumable when ``promotable`` names it), not pruned.
-    pauses: bool = False
+    @property
+    def pauses(self) -> bool:
+        """Whether a trial this pruner stops is paused (resumable when ``promotable`` names it), not pruned.
+
+        True for a pruner constructed with ``pause=True`` (its ``pause`` attribute).
+        """
+        return getattr(self, "pause", False) is True
 
     @abstractmethod
     def prune(self, trial: FrozenTrial, trials: Sequence[FrozenTrial], direction: str) -> bool:

@@ -49,6 +49,13 @@ def check_int(name: str, value: object, minimum: int) -> int:
     return value
 
 
+def check_bool(name: str, value: object) -> bool:
+    """``value`` if it is a bool; otherwise a TypeError naming ``name``."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
 def oriented(value: float, sign: float) -> float:
     """``value`` on the lower-is-better scale, NaN as ``+inf``."""
     return math.inf if math.isnan(value) else sign * value

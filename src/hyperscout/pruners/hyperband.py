@@ -94,13 +94,7 @@ class HyperbandPruner(BasePruner):
                 raise ValueError(f"max_resource must be >= min_resource, got {max_resource!r} < {min_resource!r}")
         self.max_resource = max_resource
         self.reduction_factor = _curves.check_int("reduction_factor", reduction_factor, 2)
-        if not isinstance(pause, bool):
-            raise TypeError(f"pause must be True or False, got {pause!r}")
-        self.pause = pause
-
-    @property
-    def pauses(self) -> bool:  # type: ignore[override]
-        return self.pause
+        self.pause = _curves.check_bool("pause", pause)
 
     def resolved_max_resource(self, trials: Sequence[FrozenTrial]) -> int | None:
         """``max_resource``, with ``"auto"`` worked out from ``trials`` (None while it cannot be)."""

@@ -79,13 +79,7 @@ class SuccessiveHalvingPruner(BasePruner):
         if max_resource is not None:
             _curves.check_int("max_resource", max_resource, 1)
         self.max_resource = max_resource
-        if not isinstance(pause, bool):
-            raise TypeError(f"pause must be True or False, got {pause!r}")
-        self.pause = pause
-
-    @property
-    def pauses(self) -> bool:  # type: ignore[override]
-        return self.pause
+        self.pause = _curves.check_bool("pause", pause)
 
     def resolved_min_resource(self, trials: Sequence[FrozenTrial]) -> int | None:
         """``min_resource``, with ``"auto"`` worked out from ``trials`` (None while it cannot be)."""
