@@ -204,7 +204,7 @@ def _lightning_callback_class() -> type:
         from lightning.pytorch import Callback
     except ImportError:
         try:
-            from pytorch_lightning import Callback
+            from pytorch_lightning import Callback  # type: ignore[assignment]  # the older package name
         except ImportError:
             raise ImportError(
                 "LightningPruningCallback needs PyTorch Lightning: pip install lightning (or pytorch_lightning)"
