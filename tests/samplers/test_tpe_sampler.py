@@ -116,6 +116,30 @@ def test_conditional_branches_are_modelled_from_the_trials_that_used_them():
     assert all(set(t.params) in ({"kind", "g"}, {"kind", "b"}) for t in study.trials)
 
 
+def test_a_plateau_of_tied_values_does_not_hold_the_search():
+    """A branch whose trials all tie (a quantised CV error, say) is left once it stops improving.
+
+    Split by rank, the tied "flat" trials filled the good group and TPE kept choosing them: in these
+    8 seeds it never left the plateau in one and spent 11 of the last 20 trials on it in another.
+    Ties with the threshold now count as bad, so the search moves to where improvements are found.
+    """
+
+    def objective(trial):
+        kind = trial.suggest_categorical("kind", ["flat", "sharp", "bad"])
+        if kind == "flat":
+            trial.suggest_float("a", 0, 1)
+            return 1.0
+        if kind == "sharp":  # below the plateau only within 0.125 of 0.7
+            return 8 * abs(trial.suggest_float("x", 0, 1) - 0.7)
+        return 2.0 + trial.suggest_float("b", 0, 1)
+
+    for seed in range(8):
+        study = hs.create_study(sampler=TPESampler(seed=seed))
+        study.optimize(objective, n_trials=40, show_progress_bar=False)
+        assert study.best_value < 1.0, seed
+        assert sum(t.params["kind"] == "flat" for t in study.trials[20:]) <= 5, seed
+
+
 def test_categorical_and_discrete_parameters_converge():
     def objective(trial):
         c = trial.suggest_categorical("c", ["a", "b", "c", "d", "e"])
@@ -221,6 +245,21 @@ def test_parzen_density_integrates_to_one_and_matches_its_samples():
     np.testing.assert_allclose(x.mean(axis=0), (grid * p[:, None]).mean(axis=0) / p.mean(), atol=5e-3)
 
 
+def test_log_pdf_matches_a_direct_sum_of_truncated_normals():
+    """The Gaussian part is computed as matrix products; check it against scipy, kernel by kernel."""
+    from scipy.special import logsumexp
+    from scipy.stats import truncnorm
+
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.random((40, 3)), [[0.0, 1.0, 0.5], [1e-9, 0.999999, 0.5]]])  # narrow kernels at the ends
+    pe = _tpe.fit(X, np.zeros((42, 0), int), [], [None, None, None], rng.random(42) + 0.1)
+    x = np.vstack([rng.random((30, 3)), [[0.0, 1.0, 0.5], [1.0, 0.0, 0.0]]])
+    a, b = (0 - pe.mu) / pe.sigma, (1 - pe.mu) / pe.sigma  # (K, 3)
+    per_kernel = truncnorm.logpdf(x[:, None, :], a, b, loc=pe.mu, scale=pe.sigma).sum(axis=2)  # (m, K)
+    expected = logsumexp(per_kernel + np.log(pe.w), axis=1)
+    np.testing.assert_allclose(pe.log_pdf(x, np.zeros((32, 0), int)), expected, rtol=1e-9, atol=1e-9)
+
+
 def test_discrete_masses_match_sampled_frequencies():
     pe = _tpe.fit(np.array([[0.3]]), np.zeros((1, 0), int), [], [np.linspace(0, 1, 6)], np.ones(1))
     x, _ = pe.sample(np.random.default_rng(0), 100_000)
@@ -229,6 +268,44 @@ def test_discrete_masses_match_sampled_frequencies():
     masses = np.exp(pe.log_pdf(values[:, None], np.zeros((5, 0), int)))
     assert masses.sum() == pytest.approx(1.0)
     np.testing.assert_allclose(counts / counts.sum(), masses, atol=5e-3)
+
+
+def test_split_weights_follow_the_improvement_over_the_threshold():
+    wl, wg = _tpe.split_weights(np.array([0.0, 1.0, 2.5, 3.0, 7.0]), 3)  # y* = 3.0
+    np.testing.assert_allclose(wl, np.array([3.0, 2.0, 0.5, 0.0, 0.0]) / (5.5 / 3))
+    assert wl.mean() * 5 / 3 == pytest.approx(1.0)  # a mean of 1 over the trials in l
+    assert wg.tolist() == [0.0, 0.0, 0.0, 1.0, 1.0]
+
+
+def test_split_weights_send_ties_with_the_threshold_to_g():
+    # the 2nd and 3rd trials tie with the best trial outside the top 3: they improve on nothing
+    wl, wg = _tpe.split_weights(np.array([0.5, 1.0, 1.0, 1.0, 2.0]), 3)
+    assert wl.tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
+    assert wg.tolist() == [0.0, 1.0, 1.0, 1.0, 1.0]
+    # the whole top ties with y*: l is left to its prior, and every trial is in g
+    wl, wg = _tpe.split_weights(np.array([1.0, 1.0, 1.0, 2.0]), 2)
+    assert not wl.any() and wg.all()
+
+
+def test_split_weights_fall_back_to_the_rank_split():
+    wl, wg = _tpe.split_weights(np.array([0.0, 1.0, math.inf, math.inf]), 3)  # no finite threshold
+    assert wl.tolist() == [1.0, 1.0, 1.0, 0.0] and wg.tolist() == [0.0, 0.0, 0.0, 1.0]
+    wl, wg = _tpe.split_weights(np.array([0.0, 1.0]), 2)  # no trial outside the top
+    assert wl.tolist() == [1.0, 1.0] and not wg.any()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    losses=st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, math.inf]), min_size=1, max_size=30),
+    n_good=st.integers(0, 30),
+)
+def test_split_weights_put_each_trial_in_one_group(losses, n_good):
+    ranked = np.sort(np.array(losses))
+    wl, wg = _tpe.split_weights(ranked, n_good)
+    assert np.all(wl >= 0) and np.all(np.isfinite(wl))
+    assert np.all((wl > 0) != (wg > 0))  # one group each (l may be empty: the prior alone)
+    assert not wl[n_good:].any()  # only the top can be good
+    assert np.all(np.diff(wl) <= 1e-12)  # a better trial never weighs less
 
 
 def test_log_mass_is_accurate_far_in_both_tails():

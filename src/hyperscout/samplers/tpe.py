@@ -31,7 +31,9 @@ class TPESampler(BaseSampler):
     * The first ``n_startup_trials`` trials follow a Latin hypercube design (quasi-random).
     * Then the finished trials are ranked (complete trials by value; pruned trials after them, the
       further they got the better; for several objectives, by Pareto front) and the best
-      ``gamma(n)`` form the good group. Each *group* of parameters that always appear together
+      ``gamma(n)`` form the good group. With one objective, a good trial weighs in proportion to
+      its improvement on the best of the others, and one that ties with it counts as bad
+      (``hyperscout._tpe.split_weights``). Each *group* of parameters that always appear together
       (with ``multivariate=True``; each parameter alone otherwise) gets a joint Parzen estimator
       l(x) of the good trials and g(x) of the others, and takes the best of ``n_ei_candidates``
       draws from l by log l(x) − log g(x). A conditional parameter is modelled only from the trials
@@ -87,9 +89,9 @@ class TPESampler(BaseSampler):
         self.bandwidth = float(bandwidth)
         self.multivariate = multivariate
         self.constant_liar = constant_liar
-        # id(trial) -> (trial, {name: (distribution, code)}): finished trials never change, so their
-        # encoded values are kept; the trial is held so that its id cannot be reused meanwhile.
-        self._codes: dict[int, tuple[FrozenTrial, dict[Any, Any]]] = {}
+        # names of a group -> (their distributions, {id(trial): (trial, encoded row or None)}): finished
+        # trials never change, so their rows are kept; the trial is held so its id cannot be reused.
+        self._codes: dict[tuple[str, ...], tuple[tuple[Distribution, ...], dict[int, Any]]] = {}
 
     def __repr__(self) -> str:
         return f"TPESampler(seed={self.seed!r}, multivariate={self.multivariate!r})"
@@ -104,75 +106,87 @@ class TPESampler(BaseSampler):
     def sample_relative(self, context: SamplerContext, search_space: dict[str, Distribution]) -> dict[str, Any]:
         if not search_space:
             return {}
-        ranked = _rank(context.trials, context.directions, self.n_startup_trials)
+        ranked, losses = _ranked(context.trials, context.directions, self.n_startup_trials)
         if len(ranked) < self.n_startup_trials:
             return latin_hypercube_start(context, search_space, self.n_startup_trials)
         from .. import _tpe  # scipy.special: loaded on first use, so `import hyperscout` stays light
 
         n_good = (self.gamma or _tpe.default_gamma)(len(ranked))
-        good = {t.number for t in ranked[:n_good]}
+        if losses is None:  # ranked by Pareto front or by progress: a plain rank split
+            in_l = (np.arange(len(ranked)) < n_good).astype(float)
+            in_g = 1.0 - in_l
+        else:
+            in_l, in_g = _tpe.split_weights(losses, n_good)
         pool = list(ranked)
         if self.constant_liar:
             pool += [t for t in context.trials if t.state is TrialState.RUNNING and values_of(t)]
-        if len(self._codes) > 200_000:
-            self._codes.clear()
+        # Weights in l and in g along the pool; running trials (the constant liar) are bad ones.
+        n_running = len(pool) - len(ranked)
+        pool_l = np.concatenate([in_l, np.zeros(n_running)])
+        pool_g = np.concatenate([in_g, np.ones(n_running)])
+        numbers = np.array([t.number for t in pool])
         values = [values_of(t) for t in pool]
         out: dict[str, Any] = {}
         for group in _groups(values, search_space, self.multivariate):
             key, dists = tuple(group), tuple(search_space[k] for k in group)
             coder = _Coder(dists)
-            below: list[tuple[float, ...]] = []
-            above: list[tuple[int, tuple[float, ...]]] = []
-            for t, v in zip(pool, values, strict=True):
-                row = self._row(t, v, key, dists)
-                if row is None:
-                    continue  # the trial did not use the whole group (or used another range)
-                if t.number in good:
-                    below.append(row)
-                else:
-                    above.append((t.number, row))
-            above.sort(key=lambda r: r[0])  # oldest first, for the weights
-            l_est = coder.fit(below, np.ones(len(below)), self.prior_weight, self.bandwidth)
-            g_est = coder.fit(
-                [r for _, r in above], _tpe.default_weights(len(above)), self.prior_weight, self.bandwidth
-            )
+            rows = self._rows(pool, values, key, dists)
+            # Only the trials that used the whole group (in this range) say anything about it.
+            used = np.array([r is not None for r in rows], dtype=bool)
+            A = np.array([r for r in rows if r is not None], dtype=float).reshape(-1, len(group))
+            w_l, w_g, nums = pool_l[used], pool_g[used], numbers[used]
+            good = w_l > 0
+            bad = np.flatnonzero(w_g > 0)
+            bad = bad[np.argsort(nums[bad], kind="stable")]  # oldest first, for the weights
+            l_est = coder.fit(A[good], w_l[good], self.prior_weight, self.bandwidth)
+            g_est = coder.fit(A[bad], _tpe.default_weights(len(bad)), self.prior_weight, self.bandwidth)
             x, c = l_est.sample(context.rng("tpe", *group), self.n_ei_candidates)
             score = l_est.log_pdf(x, c) - g_est.log_pdf(x, c)
             i = int(np.argmax(score))
             out.update(coder.decode(x[i], c[i], group))
         return out
 
-    def _row(
-        self, t: FrozenTrial, values: Mapping[str, Any], names: tuple[str, ...], dists: tuple[Distribution, ...]
-    ) -> tuple[float, ...] | None:
-        """Trial ``t``'s values of ``names`` in the model's encoding, or None unless it has them all in ``dists``."""
-        memo: dict[tuple[str, ...], tuple[tuple[Distribution, ...], tuple[float, ...] | None]] | None = None
-        if t.state is not TrialState.RUNNING:
-            entry = self._codes.get(id(t))
-            if entry is None or entry[0] is not t:
-                entry = self._codes[id(t)] = (t, {})
-            memo = entry[1]
-            hit = memo.get(names)
-            if hit is not None and hit[0] == dists:  # identical objects compare without a field-by-field check
-                return hit[1]
-        row: tuple[float, ...] | None = None
-        codes = []
-        for name, d in zip(names, dists, strict=True):
-            v = values.get(name, _MISSING)
-            if v is _MISSING or not (t.distributions.get(name) is d or d.contains(v)):
-                break
-            codes.append(float(_cat_index(d, v)) if _n_choices(d) is not None else d.to_unit(v))
-        else:
-            row = tuple(codes)
-        if memo is not None:
-            memo[names] = (dists, row)
-        return row
+    def _rows(
+        self,
+        pool: Sequence[FrozenTrial],
+        values: Sequence[Mapping[str, Any]],
+        names: tuple[str, ...],
+        dists: tuple[Distribution, ...],
+    ) -> list[tuple[float, ...] | None]:
+        """Each trial's values of ``names`` in the model's encoding, or None unless it has them all in ``dists``."""
+        entry = self._codes.get(names)
+        if entry is None or entry[0] != dists or len(entry[1]) > 200_000:  # a range changed, or too many
+            entry = self._codes[names] = (dists, {})
+        memo = entry[1]
+        out: list[tuple[float, ...] | None] = []
+        for t, v in zip(pool, values, strict=True):
+            hit = memo.get(id(t))
+            if hit is not None and hit[0] is t:
+                out.append(hit[1])
+                continue
+            row = _encode(t, v, names, dists)
+            if t.state is not TrialState.RUNNING:  # finished trials never change; running ones may
+                memo[id(t)] = (t, row)
+            out.append(row)
+        return out
 
     def sample_independent(self, context: SamplerContext, name: str, distribution: Distribution) -> Any:
         return distribution.from_unit(context.uniform(name))
 
 
 _MISSING = object()
+
+
+def _encode(
+    t: FrozenTrial, values: Mapping[str, Any], names: tuple[str, ...], dists: tuple[Distribution, ...]
+) -> tuple[float, ...] | None:
+    codes = []
+    for name, d in zip(names, dists, strict=True):
+        v = values.get(name, _MISSING)
+        if v is _MISSING or not (t.distributions.get(name) is d or d.contains(v)):
+            return None
+        codes.append(float(_cat_index(d, v)) if _n_choices(d) is not None else d.to_unit(v))
+    return tuple(codes)
 
 
 def _rank(trials: Sequence[FrozenTrial], directions: Sequence[str], n_min: int) -> list[FrozenTrial]:
@@ -184,6 +198,13 @@ def _rank(trials: Sequence[FrozenTrial], directions: Sequence[str], n_min: int) 
     study whose trials are mostly stopped early still learns where the good ones are; trials that
     stopped before that step follow, the further they got the better.
     """
+    return _ranked(trials, directions, n_min)[0]
+
+
+def _ranked(
+    trials: Sequence[FrozenTrial], directions: Sequence[str], n_min: int
+) -> tuple[list[FrozenTrial], np.ndarray | None]:
+    """``_rank`` and, when the trials are ranked by one objective's final value, their losses (n,) (NaN → inf)."""
     signs = np.array([-1.0 if d == "maximize" else 1.0 for d in directions])
     sign = float(signs[0])
     complete = [t for t in trials if t.state is TrialState.COMPLETE and t.values is not None]
@@ -191,9 +212,9 @@ def _rank(trials: Sequence[FrozenTrial], directions: Sequence[str], n_min: int) 
     if pruned and len(directions) == 1:
         at_budget = _rank_at_budget([*complete, *pruned], sign, n_min)
         if at_budget is not None:
-            return at_budget
+            return at_budget, None
+    losses = np.array([t.values for t in complete], dtype=float).reshape(len(complete), len(signs)) * signs
     if complete:
-        losses = np.array([t.values for t in complete], dtype=float) * signs
         if len(directions) == 1:
             order = np.argsort(losses[:, 0], kind="stable")
         else:
@@ -202,7 +223,10 @@ def _rank(trials: Sequence[FrozenTrial], directions: Sequence[str], n_min: int) 
             rank_sum = np.argsort(np.argsort(losses, axis=0), axis=0).sum(axis=1)
             order = np.lexsort((rank_sum, fronts))
         complete = [complete[i] for i in order]
-    return complete + sorted(pruned, key=lambda t: _progress_key(t, sign))
+        losses = losses[order]
+    if pruned or len(directions) != 1:
+        return complete + sorted(pruned, key=lambda t: _progress_key(t, sign)), None
+    return complete, np.where(np.isnan(losses[:, 0]), math.inf, losses[:, 0])  # NaN: worse than anything
 
 
 def _loss(v: float, sign: float) -> float:
@@ -264,7 +288,8 @@ def _groups(trials: Sequence[Mapping[str, Any]], space: dict[str, Distribution],
     if not joint:
         return [[k] for k in space]
     groups: list[set[str]] = []
-    for used in map(set, sorted({frozenset(v.keys() & space.keys()) for v in trials}, key=sorted)):
+    names = {frozenset(v) for v in trials}  # the distinct parameter sets first: few, whatever the trials
+    for used in map(set, sorted({n.intersection(space) for n in names}, key=sorted)):
         if not used:
             continue
         split: list[set[str]] = []
@@ -285,11 +310,10 @@ class _Coder:
         self.n_choices = [_n_choices(d) or 0 for d, c in zip(dists, self.cat, strict=True) if c]
         self.edges = [_edges(d) for d, c in zip(dists, self.cat, strict=True) if not c]
 
-    def fit(self, rows: Sequence[tuple[float, ...]], weights: np.ndarray, prior: float, bw: float) -> Any:
-        """The Parzen estimator of encoded rows (one code per parameter of the group, in order)."""
+    def fit(self, A: np.ndarray, weights: np.ndarray, prior: float, bw: float) -> Any:
+        """The Parzen estimator of encoded rows ``A`` (n, one code per parameter of the group, in order)."""
         from .._tpe import fit
 
-        A = np.array(rows, dtype=float).reshape(len(rows), len(self.dists))
         cat = np.array(self.cat, dtype=bool)
         X, C = A[:, ~cat], A[:, cat].astype(np.int64)
         return fit(X, C, self.n_choices, self.edges, weights, prior_weight=prior, bandwidth=bw)
