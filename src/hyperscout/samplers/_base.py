@@ -26,6 +26,7 @@ __all__ = [
     "BaseSampler",
     "SamplerContext",
     "SearchSpaceExhausted",
+    "fitted_search_space",
     "impute_stopped",
     "intersection_search_space",
     "latin_hypercube_start",
@@ -154,6 +155,21 @@ def observations(context: SamplerContext) -> tuple[list[FrozenTrial], list[float
 def learns_from(t: FrozenTrial) -> bool:
     """Whether a surrogate may learn from ``t``: complete, or stopped early with intermediate values."""
     return t.state is TrialState.COMPLETE or (t.state.stopped_early and bool(t.intermediate_values))
+
+
+def fitted_search_space(context: SamplerContext) -> dict[str, Distribution]:
+    """The union of the (non-constant) parameters of the trials a one-objective surrogate fits, sorted by name.
+
+    Empty for several objectives: the GP and the forest model one objective and leave such studies to
+    ``sample_independent``.
+    """
+    if len(context.directions) != 1:
+        return {}
+    space: dict[str, Distribution] = {}
+    for t in context.trials:
+        if learns_from(t):
+            space.update({k: d for k, d in t.distributions.items() if not d.is_single})
+    return dict(sorted(space.items()))
 
 
 def intersection_search_space(trials: Sequence[FrozenTrial]) -> dict[str, Distribution]:

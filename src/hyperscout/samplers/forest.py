@@ -32,7 +32,14 @@ import numpy as np
 
 from ..space import Categorical, Distribution, Float
 from ..trial import FrozenTrial, TrialState
-from ._base import BaseSampler, SamplerContext, latin_hypercube_start, learns_from, observations, values_of
+from ._base import (
+    BaseSampler,
+    SamplerContext,
+    fitted_search_space,
+    latin_hypercube_start,
+    observations,
+    values_of,
+)
 
 __all__ = ["ForestSampler"]
 
@@ -148,13 +155,7 @@ class ForestSampler(BaseSampler):
         return f"ForestSampler(seed={self.seed!r}, model={self.model!r}, n_estimators={self.n_estimators!r})"
 
     def infer_relative_search_space(self, context: SamplerContext) -> dict[str, Distribution]:
-        if len(context.directions) != 1:
-            return {}  # one forest models one objective; other studies sample independently
-        space: dict[str, Distribution] = {}
-        for t in context.trials:
-            if learns_from(t):
-                space.update({k: d for k, d in t.distributions.items() if not d.is_single})
-        return dict(sorted(space.items()))
+        return fitted_search_space(context)
 
     def sample_relative(self, context: SamplerContext, search_space: dict[str, Distribution]) -> dict[str, Any]:
         if not search_space:

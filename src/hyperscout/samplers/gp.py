@@ -15,7 +15,14 @@ import numpy as np
 from .._gp.kernel import CATEGORICAL, NUMERIC
 from ..space import Categorical, Distribution, Float
 from ..trial import FrozenTrial, TrialState
-from ._base import BaseSampler, SamplerContext, latin_hypercube_start, learns_from, observations, values_of
+from ._base import (
+    BaseSampler,
+    SamplerContext,
+    fitted_search_space,
+    latin_hypercube_start,
+    observations,
+    values_of,
+)
 
 
 class GPSampler(BaseSampler):
@@ -69,13 +76,7 @@ class GPSampler(BaseSampler):
         return f"GPSampler(seed={self.seed!r}, acquisition={self.acquisition!r})"
 
     def infer_relative_search_space(self, context: SamplerContext) -> dict[str, Distribution]:
-        if len(context.directions) != 1:
-            return {}  # the GP models one objective; other studies sample independently
-        space: dict[str, Distribution] = {}
-        for t in context.trials:
-            if learns_from(t):
-                space.update({k: d for k, d in t.distributions.items() if not d.is_single})
-        return dict(sorted(space.items()))
+        return fitted_search_space(context)
 
     def sample_relative(self, context: SamplerContext, search_space: dict[str, Distribution]) -> dict[str, Any]:
         if not search_space:
