@@ -227,6 +227,8 @@ def test_dashboard_shows_the_study_and_updates_as_trials_finish(
     browser.get(server.url)
     link = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "a.study-link"), "the list of studies")[0]
     assert link.text == HOSTILE  # shown as text, not parsed as markup
+    time.sleep(1.0)  # five polls of an unchanged list: it must not be rebuilt under the user's click
+    assert link.text == HOSTILE  # raises StaleElementReferenceException if the row was replaced
     link.click()
     rows = "#trials tbody tr"
     wait_for(lambda: len(browser.find_elements(By.CSS_SELECTOR, rows)) == 4, "the 4 trials in the table")

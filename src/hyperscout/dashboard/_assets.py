@@ -123,7 +123,7 @@ DASHBOARD_HTML = """<!DOCTYPE html>
 DASHBOARD_JS = (
     SORT_JS
     + r"""
-var HS = { timer: null, position: -1, study: null, columns: null, interval: 2000 };
+var HS = { timer: null, position: -1, study: null, columns: null, interval: 2000, listing: null };
 
 function hsEl(tag, text, cls) {
   var e = document.createElement(tag);
@@ -150,6 +150,11 @@ function hsStudyFromHash() {
 }
 
 function hsShowStudies(data) {
+  // Rebuild the list only when it changed: a row replaced between a user's mouse-down and mouse-up
+  // swallows the click.
+  var key = JSON.stringify([data.storage, data.studies]);
+  if (key === HS.listing) { return; }
+  HS.listing = key;
   document.getElementById("storage").textContent = data.storage;
   var body = document.querySelector("#studies tbody");
   body.textContent = "";
