@@ -476,6 +476,7 @@ class Study:
                 # conditional parameter never appears in a trial that did not use it; other
                 # workers still see the proposal (to avoid proposing the same point).
                 system["proposed"] = params
+                system.update(self.sampler.proposal_attrs(ctx, params))
             if system:
                 data["system_attrs"] = system
             events = [Event("create", n, data, claim=f"trial/{n}")]

@@ -36,7 +36,8 @@ def _state(study: hs.Study, sampler: CmaEsSampler) -> _Replay:
     ctx = SamplerContext(len(study.trials), study.seed, study.directions, study.trials)
     space = sampler.infer_relative_search_space(ctx)
     sign = -1.0 if study.directions[0] == "maximize" else 1.0
-    replay = sampler._replay(_Encoding(space, sampler.with_margin), ctx.seed, sign, ctx.trials)
+    enc = _Encoding(space, sampler.with_margin)
+    replay = sampler._replay(enc, ctx.seed, sign, ctx.trials, sampler._start(enc, ctx.trials))
     replay.advance()
     return replay
 
@@ -172,10 +173,13 @@ def test_same_seed_same_trials_and_another_seed_other_trials():
     assert sum(x.params != y.params for x, y in zip(a.trials, b.trials, strict=True)) >= 55
 
 
-def test_resumed_study_with_a_fresh_sampler_gives_the_same_trials(tmp_path):
+@pytest.mark.parametrize("warm_start", [False, True])
+def test_resumed_study_with_a_fresh_sampler_gives_the_same_trials(tmp_path, warm_start):
     url = f"sqlite:///{tmp_path / 'cma.db'}"
     # a small λ and a coarse tol_x make runs converge within the budget: the replay crosses restarts
-    settings = {"seed": 7, "popsize": 4, "tol_x": 0.1}
+    settings: dict[str, Any] = {"seed": 7, "popsize": 4, "tol_x": 0.1}
+    if warm_start:  # from 6 trials of the fallback sampler
+        settings.update(warm_start=True, n_startup_trials=6)
     whole = hs.create_study("whole", url, sampler=CmaEsSampler(**settings))
     whole.optimize(_mixed, n_trials=120, show_progress_bar=False)
     assert _state(whole, whole.sampler).restarts >= 1
@@ -202,7 +206,7 @@ class _Checked(CmaEsSampler):
         space = super().infer_relative_search_space(context)
         assert space == CmaEsSampler(**self.kwargs).infer_relative_search_space(context)
         complete = [t for t in context.trials if t.state is TrialState.COMPLETE]
-        if complete:
+        if len(complete) >= self.n_startup_trials:
             assert space == {
                 k: d for k, d in intersection_search_space(complete).items() if not isinstance(d, Categorical)
             }
@@ -215,8 +219,8 @@ class _Checked(CmaEsSampler):
         return proposal
 
 
-@pytest.mark.parametrize("restart_strategy", ["ipop", "bipop"])
-def test_cache_never_changes_a_proposal_with_trials_in_flight(restart_strategy):
+@pytest.mark.parametrize(("restart_strategy", "warm_start"), [("ipop", False), ("bipop", False), ("ipop", True)])
+def test_cache_never_changes_a_proposal_with_trials_in_flight(restart_strategy, warm_start):
     # Up to 4 trials run at once and finish in random order, as with parallel workers; some fail,
     # some are pruned. The cached sampler and a fresh one must agree at every step.
     def objective(trial: hs.Trial) -> float:
@@ -226,7 +230,9 @@ def test_cache_never_changes_a_proposal_with_trials_in_flight(restart_strategy):
             raise hs.TrialPruned()
         return math.nan if trial.number % 9 == 7 else (x - 1) ** 2 + (k - 2) ** 2 + c
 
-    sampler = _Checked(seed=11, popsize=4, restart_strategy=restart_strategy, tol_x=0.1)
+    # With warm_start, trials still running when CMA-ES starts finish later: the recorded start holds.
+    warm: dict[str, Any] = {"warm_start": True, "n_startup_trials": 5} if warm_start else {}
+    sampler = _Checked(seed=11, popsize=4, restart_strategy=restart_strategy, tol_x=0.1, **warm)
     study = hs.create_study(sampler=sampler)
     rng = random.Random(0)
     in_flight: list[hs.Trial] = []
@@ -241,7 +247,7 @@ def test_cache_never_changes_a_proposal_with_trials_in_flight(restart_strategy):
                     study.tell(trial, objective(trial))
                 except hs.TrialPruned:
                     study.tell(trial, state="pruned")
-    assert _Checked.calls >= 95
+    assert _Checked.calls >= (90 if warm_start else 95)
     replay = _state(study, sampler)
     assert replay.restarts >= 1
     assert replay.gens[-1].index >= 8
@@ -377,11 +383,75 @@ def test_bipop_alternates_small_and_large_runs():
         ({"tol_x": 1.0}, "tol_x"),
         ({"with_margin": 1}, "with_margin"),
         ({"independent_sampler": "random"}, "independent_sampler"),
+        ({"warm_start": 1}, "warm_start"),
     ],
 )
 def test_bad_arguments_name_the_value(kwargs, match):
     with pytest.raises(ValueError, match=match):
         CmaEsSampler(**kwargs)
+
+
+# ---------------------------------------------------------------------------------------------------
+# warm start
+
+
+def _sphere_study(seed: int, n_random: int) -> hs.Study:
+    study = hs.create_study(sampler=RandomSampler(seed=seed), seed=seed)
+    study.optimize(_shifted_sphere, n_trials=n_random, show_progress_bar=False)
+    return study
+
+
+def _corner_sphere(trial: hs.Trial) -> float:
+    """A minimum far from the centre, where a cold start begins."""
+    return sum((trial.suggest_float(f"x{i}", -5.0, 5.0) - 4.0 + 0.3 * i) ** 2 for i in range(5))
+
+
+def test_warm_start_records_its_source_and_starts_from_the_best_tenth():
+    study = _sphere_study(0, 40)
+    study.sampler = CmaEsSampler(seed=0, warm_start=True)
+    study.optimize(_shifted_sphere, n_trials=3, show_progress_bar=False)
+    first, later = study.trials[40], study.trials[41:]
+    assert first.system_attrs["cmaes_start"] == {"space": [f"x{i}" for i in range(5)], "source": list(range(40))}
+    assert all("cmaes_start" not in t.system_attrs for t in later)
+
+    enc = _Encoding({f"x{i}": Float(-5.0, 5.0) for i in range(5)}, True)
+    replay = study.sampler._replay(enc, 0, 1.0, study.trials[:40], tuple(range(40)))
+    best = sorted(study.trials[:40], key=lambda t: t.value)[:4]  # 10% of 40
+    expected = np.mean([[(t.params[f"x{i}"] + 5) / 10 for i in range(5)] for t in best], axis=0)
+    np.testing.assert_allclose(replay.gens[0].optimizer.mean, expected, atol=1e-12)
+
+
+def test_warm_start_from_one_trial_starts_at_it():
+    study = _sphere_study(1, 1)
+    study.sampler = CmaEsSampler(seed=1, warm_start=True)
+    study.optimize(_shifted_sphere, n_trials=1, show_progress_bar=False)
+    enc = _Encoding({f"x{i}": Float(-5.0, 5.0) for i in range(5)}, True)
+    replay = study.sampler._replay(enc, 1, 1.0, study.trials[:1], (0,))
+    units = [(study.trials[0].params[f"x{i}"] + 5) / 10 for i in range(5)]
+    np.testing.assert_allclose(replay.gens[0].optimizer.mean, units, atol=1e-12)
+
+
+def test_a_recorded_start_is_replayed_even_without_warm_start():
+    # The record says how the proposals were drawn: a sampler made with the default must follow it.
+    study = _sphere_study(2, 20)
+    study.sampler = CmaEsSampler(seed=2, warm_start=True)
+    study.optimize(_shifted_sphere, n_trials=30, show_progress_bar=False)
+    warm = _state(study, study.sampler)
+    cold = _state(study, CmaEsSampler(seed=2))
+    assert warm.gens[-1].index == cold.gens[-1].index >= 3
+    np.testing.assert_array_equal(warm.gens[-1].optimizer.mean, cold.gens[-1].optimizer.mean)
+
+
+def test_warm_start_continues_from_earlier_trials_better_than_a_cold_start():
+    warm, cold = [], []
+    for seed in range(8):
+        for flag, out in ((True, warm), (False, cold)):
+            study = hs.create_study(sampler=RandomSampler(seed=seed), seed=seed)
+            study.optimize(_corner_sphere, n_trials=60, show_progress_bar=False)
+            study.sampler = CmaEsSampler(seed=seed, warm_start=flag)
+            study.optimize(_corner_sphere, n_trials=40, show_progress_bar=False)
+            out.append(min(t.value for t in study.trials[60:]))
+    assert mannwhitneyu(warm, cold, alternative="less").pvalue < 0.01, (warm, cold)
 
 
 def test_multi_objective_study_is_an_error():

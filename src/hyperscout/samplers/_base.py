@@ -101,6 +101,9 @@ class BaseSampler(ABC):
     * ``sample_independent`` samples any other parameter when the objective asks for it.
     * ``claim`` may return a key that no other trial of the study may hold (the grid uses it to
       hand out each point once across processes and machines).
+    * ``proposal_attrs`` may return system attributes to record with a proposal, in the same write:
+      what a sampler, which keeps no state, must read back later about how it made the proposal
+      (CMA-ES records which trials its warm start came from).
     """
 
     def __init__(self, *, seed: int | None = None) -> None:
@@ -121,6 +124,9 @@ class BaseSampler(ABC):
 
     def claim(self, context: SamplerContext, params: dict[str, Any]) -> str | None:
         return None
+
+    def proposal_attrs(self, context: SamplerContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {}
 
 
 def values_of(t: FrozenTrial) -> Mapping[str, Any]:

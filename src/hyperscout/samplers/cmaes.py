@@ -81,6 +81,7 @@ _RESTART_KEY = 0x434D4145  # "CMAE": keeps restart draws apart from any trial nu
 _UNIT_TOL = 1e-9  # a recorded float may differ from a redraw by round-off of the unit encoding
 _MAX_CACHED = 8
 _LOCK = threading.Lock()  # guards shared random states (see _copy_optimizer) and cache evictions
+_START_KEY = "cmaes_start"  # system attribute of the first warm-started proposal in a joint space
 _STUCK_EXTRAS = 10  # extras per member of λ before a still-running core member is reported
 _RANDOM = RandomSampler()  # stateless: its draws depend on the context alone
 
@@ -112,6 +113,11 @@ class CmaEsSampler(BaseSampler):
         with_margin: Sample integers and stepped floats with CMA-ES with margin (``CMAwM``);
             ``False`` treats them as continuous and rounds. Log-scale integers are always continuous.
         independent_sampler: Samples what CMA-ES does not; ``None`` gives ``RandomSampler()``.
+        warm_start: Start the first run from the complete trials made before it (by another
+            sampler, or an earlier session): its mean, step size and covariance are those of
+            WS-CMA-ES (Nomura et al. 2021) over the best 10% of them, at least the best one. The
+            first proposal records which trials these were (``system_attrs["cmaes_start"]``), so
+            every later replay starts the same way. ``False`` starts at the centre of the space.
 
     Raises:
         ValueError: On an invalid argument; on a study with more than one objective, when sampling.
@@ -135,6 +141,7 @@ class CmaEsSampler(BaseSampler):
         tol_x: float = 1e-3,
         with_margin: bool = True,
         independent_sampler: BaseSampler | None = None,
+        warm_start: bool = False,
     ) -> None:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
             raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
@@ -156,6 +163,8 @@ class CmaEsSampler(BaseSampler):
             raise ValueError(f"with_margin must be True or False, got {with_margin!r}")
         if independent_sampler is not None and not isinstance(independent_sampler, BaseSampler):
             raise ValueError(f"independent_sampler must be a sampler object or None, got {independent_sampler!r}")
+        if not isinstance(warm_start, bool):
+            raise ValueError(f"warm_start must be True or False, got {warm_start!r}")
         self.n_startup_trials = n_startup_trials
         self.sigma0 = sigma0
         self.popsize = popsize
@@ -164,9 +173,11 @@ class CmaEsSampler(BaseSampler):
         self.tol_x = tol_x
         self.with_margin = with_margin
         self.independent_sampler = independent_sampler
+        self.warm_start = warm_start
         # Speed-ups only (see _replay): every entry is checked against the trials before use.
         self._replays: dict[tuple[Any, ...], _Checkpoint] = {}
         self._spaces: dict[int, _SpaceCheckpoint] = {}
+        self._starts: dict[tuple[Any, ...], tuple[int, tuple[int, ...]]] = {}  # the recorded warm start per space
         self._warned: set[int] = set()
 
     def __repr__(self) -> str:
@@ -174,12 +185,12 @@ class CmaEsSampler(BaseSampler):
             f"CmaEsSampler(seed={self.seed!r}, n_startup_trials={self.n_startup_trials!r}, sigma0={self.sigma0!r}, "
             f"popsize={self.popsize!r}, restart_strategy={self.restart_strategy!r}, "
             f"inc_popsize={self.inc_popsize!r}, tol_x={self.tol_x!r}, with_margin={self.with_margin!r}, "
-            f"independent_sampler={self.independent_sampler!r})"
+            f"independent_sampler={self.independent_sampler!r}, warm_start={self.warm_start!r})"
         )
 
     def __getstate__(self) -> dict[str, Any]:
         # A sampler sent to another process starts with empty caches: they are rebuilt on demand.
-        return {**self.__dict__, "_replays": {}, "_spaces": {}}
+        return {**self.__dict__, "_replays": {}, "_spaces": {}, "_starts": {}}
 
     # -- the BaseSampler interface -----------------------------------------------------------------
 
@@ -199,7 +210,9 @@ class CmaEsSampler(BaseSampler):
             return {}
         enc = _Encoding(search_space, self.with_margin)
         sign = -1.0 if context.directions[0] == "maximize" else 1.0
-        replay = self._replay(enc, context.seed, sign, _before(context.trials, context.number))
+        trials = _before(context.trials, context.number)
+        start = self._start(enc, trials)
+        replay = self._replay(enc, context.seed, sign, trials, start)
         replay.advance()
         gen = replay.gens[-1]
         self._warn_if_stuck(gen)
@@ -209,6 +222,39 @@ class CmaEsSampler(BaseSampler):
     def sample_independent(self, context: SamplerContext, name: str, distribution: Distribution) -> Any:
         fallback = self.independent_sampler if self.independent_sampler is not None else _RANDOM
         return fallback.sample_independent(context, name, distribution)
+
+    def proposal_attrs(self, context: SamplerContext, params: dict[str, Any]) -> dict[str, Any]:
+        # The first proposal in a joint space fixes the warm start: trials that complete later must
+        # not change the first generation of a replay.
+        if not self.warm_start:
+            return {}
+        space = self.infer_relative_search_space(context)
+        if not space or set(params) != set(space):
+            return {}
+        enc = _Encoding(space, self.with_margin)
+        trials = _before(context.trials, context.number)
+        if self._recorded(enc, trials) is not None:
+            return {}
+        return {_START_KEY: {"space": enc.names, "source": list(self._start(enc, trials))}}
+
+    def _recorded(self, enc: _Encoding, trials: Sequence[FrozenTrial]) -> tuple[int, tuple[int, ...]] | None:
+        """(trial number, source trials) of the first warm-started proposal in ``enc``'s space, if one was made."""
+        cached = self._starts.get(enc.key)
+        if cached is not None and _holds_start(trials, *cached, enc):
+            return cached
+        found = _recorded_start(enc, trials)
+        if found is not None:
+            self._starts[enc.key] = found
+        return found
+
+    def _start(self, enc: _Encoding, trials: Sequence[FrozenTrial]) -> tuple[int, ...]:
+        """The trials the first run starts from: as recorded, else (``warm_start``) the complete ones so far."""
+        recorded = self._recorded(enc, trials)
+        if recorded is not None:
+            return recorded[1]
+        if not self.warm_start:
+            return ()
+        return tuple(t.number for t in trials if t.state is TrialState.COMPLETE and enc.units(t) is not None)
 
     def _warn_if_stuck(self, gen: _Generation) -> None:
         # A trial asked and never told holds its generation open for good; say so, once.
@@ -226,31 +272,33 @@ class CmaEsSampler(BaseSampler):
 
     # -- replay with a checkpoint cache ------------------------------------------------------------
 
-    def _replay(self, enc: _Encoding, seed: int, sign: float, trials: Sequence[FrozenTrial]) -> _Replay:
+    def _replay(
+        self, enc: _Encoding, seed: int, sign: float, trials: Sequence[FrozenTrial], start: tuple[int, ...] = ()
+    ) -> _Replay:
         """The replay state after every trial in ``trials`` (sorted by number).
 
         The checkpoint is the state after the longest prefix of *settled* trials: finished ones and
         those with no proposal in this space. Nothing later can change what a settled trial
         contributed, so resuming from the checkpoint gives exactly what a full replay gives.
         """
-        key = (seed, sign, enc.key, self._settings())
+        key = (seed, sign, enc.key, self._settings(), start)
         cp = self._replays.get(key)
         if cp is not None and _same_prefix(cp.trials, trials, _replay_signature):
-            replay, start = cp.replay.clone(), len(cp.trials)
+            replay, first = cp.replay.clone(), len(cp.trials)
         else:
-            replay, start = _Replay(self, enc, seed), 0
-        settled = start
-        for i in range(start, len(trials)):
+            replay, first = _Replay(self, enc, seed, _warm_start(enc, sign, trials, start)), 0
+        settled = first
+        for i in range(first, len(trials)):
             t = trials[i]
             entry = enc.entry(t, sign)
             if settled == i:
                 if entry is None or entry.finished:
                     settled += 1
-                elif i > start:
+                elif i > first:
                     self._store(self._replays, key, _Checkpoint(tuple(trials[:i]), replay.clone()))
             if entry is not None:
                 replay.step(entry)
-        if settled == len(trials) and settled > start:
+        if settled == len(trials) and settled > first:
             self._store(self._replays, key, _Checkpoint(tuple(trials), replay.clone()))
         return replay
 
@@ -347,6 +395,16 @@ class _Encoding:
             value = None
         return _Entry(t.number, values, units, t.state.is_finished, value)
 
+    def units(self, t: FrozenTrial) -> np.ndarray | None:
+        """The unit encoding of the values ``t`` took in the joint space, or None unless it has them all."""
+        try:
+            values = [t.params[k] for k in self.names]
+        except KeyError:
+            return None
+        if not all(_is_real(v) for v in values):
+            return None
+        return np.array([d.to_unit(v) for d, v in zip(self.dists, values, strict=True)])
+
     def matches(self, x: np.ndarray, entry: _Entry) -> bool:
         """Whether the draw ``x`` is the recorded proposal.
 
@@ -359,6 +417,58 @@ class _Encoding:
             if self.dists[j].from_unit(float(x[j])) != entry.proposal[j]:
                 return False
         return True
+
+
+# -------------------------------------------------------------------------------------------------
+# the warm start
+
+
+def _recorded_start(enc: _Encoding, trials: Sequence[FrozenTrial]) -> tuple[int, tuple[int, ...]] | None:
+    """(trial number, source trials) of the first warm-started proposal in ``enc``'s space, if one was made."""
+    for t in trials:
+        source = _start_record(t, enc)
+        if source is not None:
+            return t.number, source
+    return None
+
+
+def _start_record(t: FrozenTrial, enc: _Encoding) -> tuple[int, ...] | None:
+    rec = t.system_attrs.get(_START_KEY)
+    if isinstance(rec, dict) and rec.get("space") == enc.names:
+        return tuple(int(n) for n in rec.get("source", ()))
+    return None
+
+
+def _holds_start(trials: Sequence[FrozenTrial], number: int, source: tuple[int, ...], enc: _Encoding) -> bool:
+    """Whether trial ``number`` is among ``trials`` with that record (records are written once, at creation)."""
+    k = bisect.bisect_left(trials, number, key=lambda t: t.number)
+    return k < len(trials) and trials[k].number == number and _start_record(trials[k], enc) == source
+
+
+def _warm_start(
+    enc: _Encoding, sign: float, trials: Sequence[FrozenTrial], source: tuple[int, ...]
+) -> tuple[np.ndarray, float, np.ndarray] | None:
+    """(mean, σ, C) of the first run, from the complete trials numbered ``source``; None for a cold start.
+
+    WS-CMA-ES (Nomura et al. 2021, ``cmaes.get_warm_start_mgd``): the Gaussian fitted to the best
+    γ of the source points, with a prior α²·I (α = 0.1) on the covariance. γ is 10%, or the best one
+    trial when there are fewer than ten.
+    """
+    wanted = set(source)
+    solutions = []
+    for t in trials:
+        if t.number in wanted and t.state is TrialState.COMPLETE and t.values:
+            x = enc.units(t)
+            if x is not None and math.isfinite(t.values[0]):
+                solutions.append((x, sign * float(t.values[0])))
+    if not solutions:
+        return None
+    import cmaes
+
+    mean, sigma, cov = cmaes.get_warm_start_mgd(solutions, gamma=max(0.1, 1.0 / len(solutions)), alpha=0.1)
+    if not (math.isfinite(sigma) and sigma > 0 and np.all(np.isfinite(cov))):  # det underflow in high dimension
+        return None
+    return np.clip(mean, enc.bounds[:, 0], enc.bounds[:, 1]), float(min(sigma, 1.0)), cov
 
 
 # -------------------------------------------------------------------------------------------------
@@ -385,7 +495,9 @@ class _Generation:
 class _Replay:
     """The CMA-ES state after a prefix of the trials (see the module docstring)."""
 
-    def __init__(self, sampler: CmaEsSampler, enc: _Encoding, seed: int) -> None:
+    def __init__(
+        self, sampler: CmaEsSampler, enc: _Encoding, seed: int, warm: tuple[np.ndarray, float, np.ndarray] | None
+    ) -> None:
         self.restart_strategy = sampler.restart_strategy
         self.inc_popsize = sampler.inc_popsize
         self.tol_x = sampler.tol_x
@@ -398,9 +510,12 @@ class _Replay:
         self.regime = "large"  # BIPOP: the first run counts as a large-population run (Hansen 2009)
         self.evals = {"large": 0, "small": 0}
         self.run_evals = 0
-        mean = np.full(enc.dim, 0.5)
+        if warm is None:
+            optimizer = self._new_optimizer(np.full(enc.dim, 0.5), self.sigma0, popsize=self.popsize0)
+        else:
+            optimizer = self._new_optimizer(*warm, popsize=self.popsize0)
         # gens[0] is the generation of the last member seen; earlier ones can no longer gain members.
-        self.gens = [_Generation(0, self._new_optimizer(mean, self.sigma0, self.popsize0), self.popsize0)]
+        self.gens = [_Generation(0, optimizer, self.popsize0)]
 
     def clone(self) -> _Replay:
         """A copy to continue from, leaving this one (a cached checkpoint) untouched."""
@@ -481,9 +596,9 @@ class _Replay:
                 self.large_restarts += 1
                 popsize = self.popsize0 * self.inc_popsize**self.large_restarts
         self.run_evals = 0
-        return self._new_optimizer(mean, sigma, popsize), popsize
+        return self._new_optimizer(mean, sigma, popsize=popsize), popsize
 
-    def _new_optimizer(self, mean: np.ndarray, sigma: float, popsize: int) -> Any:
+    def _new_optimizer(self, mean: np.ndarray, sigma: float, cov: np.ndarray | None = None, *, popsize: int) -> Any:
         try:
             import cmaes
         except ImportError as e:  # pragma: no cover - cmaes is a core dependency
@@ -492,10 +607,10 @@ class _Replay:
         enc = self.enc
         if enc.discrete.any():
             optimizer = cmaes.CMAwM(
-                mean=mean, sigma=sigma, bounds=enc.bounds, steps=enc.steps, seed=0, population_size=popsize
+                mean=mean, sigma=sigma, bounds=enc.bounds, steps=enc.steps, seed=0, population_size=popsize, cov=cov
             )
         else:
-            optimizer = cmaes.CMA(mean=mean, sigma=sigma, bounds=enc.bounds, seed=0, population_size=popsize)
+            optimizer = cmaes.CMA(mean=mean, sigma=sigma, bounds=enc.bounds, seed=0, population_size=popsize, cov=cov)
         _settle(optimizer)
         return optimizer
 
