@@ -38,24 +38,39 @@ def test_small_numeric_study_uses_the_gp():
     assert _choose(_numeric(50))[0] == "gp"
 
 
-def test_large_numeric_study_moves_to_tpe():
+def test_large_numeric_study_moves_to_cmaes():
     assert _choose(_numeric(199))[0] == "gp"
     name, why = _choose(_numeric(200))
-    assert name == "tpe" and "200 trials to fit" in why
-    assert _choose(_numeric(30), gp_max_trials=30)[0] == "tpe"
+    assert name == "cmaes" and "200 trials to fit" in why
+    assert _choose(_numeric(30), gp_max_trials=30)[0] == "cmaes"
+
+
+def test_large_study_with_other_parameters_or_stopped_trials_moves_to_tpe():
+    dists = {**NUMERIC, "kind": Categorical(("a", "b", "c"))}
+    mixed = [_t(i, {"x": 0.5, "n": 3, "kind": "a"}, dists, float(i)) for i in range(30)]
+    assert _choose(mixed, gp_max_trials=30) == ("tpe", "30 trials to fit (GP up to 30), not all parameters numeric")
+    optional = {"x": Float(0.0, 1.0), "n": hs.OrNone(Int(1, 10))}
+    maybe = [_t(i, {"x": 0.5, "n": None}, optional, float(i)) for i in range(30)]
+    assert _choose(maybe, gp_max_trials=30)[0] == "tpe"
+    stopped = _t(30, {"x": 0.5, "n": 3}, NUMERIC, state=TrialState.PRUNED, steps={1: 0.3})
+    name, why = _choose([*_numeric(30), stopped], gp_max_trials=30)
+    assert name == "tpe" and why.endswith("trials stopped early")
 
 
 def test_several_objectives_use_tpe():
     assert _choose(_numeric(5), directions=("minimize", "maximize")) == ("tpe", "several objectives")
 
 
-def test_conditional_space_stays_with_the_gp():
+def test_conditional_space_uses_tpe():
     kinds = {"kind": Categorical(("a", "b"))}
-    trials = [
-        _t(0, {"kind": "a", "x": 0.1}, {**kinds, "x": Float(0.0, 1.0)}),
-        _t(1, {"kind": "b", "n": 3}, {**kinds, "n": Int(1, 10)}),
-    ]
-    assert _choose(trials)[0] == "gp"
+    a = {**kinds, "x": Float(0.0, 1.0), "y": Float(0.0, 1.0)}
+    first = _t(0, {"kind": "a", "x": 0.1, "y": 0.2}, a)
+    assert _choose([first])[0] == "gp"  # one branch seen so far: nothing says the space is conditional
+    assert _choose([first, _t(1, {"kind": "a", "x": 0.3, "y": 0.4}, a)])[0] == "gp"
+    other = _t(2, {"kind": "b", "n": 3, "m": 4}, {**kinds, "n": Int(1, 10), "m": Int(1, 10)})
+    assert _choose([first, other]) == ("tpe", "conditional search space")
+    failed = _t(1, {"kind": "b", "n": 3}, {**kinds, "n": Int(1, 10)}, state=TrialState.FAIL)
+    assert _choose([first, failed])[0] == "gp"  # only what the models fit counts
 
 
 def test_mostly_categorical_space_uses_tpe():
@@ -79,7 +94,7 @@ def test_stopped_trials_count_towards_the_gp_budget():
     stopped = [_t(i, {"x": 0.5, "n": 3}, NUMERIC, state=TrialState.PRUNED, steps={1: 0.3}) for i in range(20, 30)]
     assert _choose([*_numeric(20), *stopped], gp_max_trials=31)[0] == "gp"
     name, why = _choose([*_numeric(20), *stopped], gp_max_trials=30)
-    assert name == "tpe" and "30 trials to fit" in why
+    assert name == "tpe" and "30 trials to fit" in why  # CMA-ES cannot learn from stopped trials
     silent = _t(30, {"x": 0.5, "n": 3}, NUMERIC, state=TrialState.PRUNED)  # no curve: nothing to fit
     assert _choose([*_numeric(20), *stopped[:9], silent], gp_max_trials=30)[0] == "gp"
 
@@ -91,6 +106,17 @@ def test_the_choice_is_what_the_proposals_come_from():
     gp = hs.create_study(sampler=hs.samplers.GPSampler(seed=3), seed=3)
     gp.optimize(lambda t: (t.suggest_float("x", -2, 2) - 0.5) ** 2, n_trials=14, show_progress_bar=False)
     assert [t.params for t in study.trials] == [t.params for t in gp.trials]
+
+
+def test_past_the_gp_budget_the_proposals_are_cmaes_ones():
+    def objective(t):
+        return (t.suggest_float("x", -2, 2) - 0.5) ** 2 + t.suggest_int("n", 0, 9)
+
+    auto = hs.create_study(sampler=AutoSampler(seed=3, gp_max_trials=0), seed=3)
+    auto.optimize(objective, n_trials=25, show_progress_bar=False)
+    cma = hs.create_study(sampler=hs.samplers.CmaEsSampler(seed=3, warm_start=True), seed=3)
+    cma.optimize(objective, n_trials=25, show_progress_bar=False)
+    assert [t.params for t in auto.trials] == [t.params for t in cma.trials]
 
 
 def test_default_sampler_is_auto():

@@ -150,7 +150,14 @@ SAMPLERS = [
     ),
     SamplerCase("gp", lambda seed, p: hs.samplers.GPSampler(seed=seed), space_filling=False),
     SamplerCase("auto", lambda seed, p: hs.samplers.AutoSampler(seed=seed), space_filling=False),
+    # past its GP budget: TPE, or CMA-ES warm-started from the GP's trials
+    SamplerCase("auto-long", lambda seed, p: hs.samplers.AutoSampler(seed=seed, gp_max_trials=5), space_filling=False),
     SamplerCase("cmaes", lambda seed, p: hs.samplers.CmaEsSampler(seed=seed), space_filling=False),
+    SamplerCase(
+        "cmaes-warm",
+        lambda seed, p: hs.samplers.CmaEsSampler(seed=seed, warm_start=True, n_startup_trials=5),
+        space_filling=False,
+    ),
     SamplerCase("forest", lambda seed, p: hs.samplers.ForestSampler(seed=seed), space_filling=False),
 ]
 SEEDED = [c for c in SAMPLERS if c.seeded]
