@@ -43,7 +43,7 @@ class AutoSampler(BaseSampler):
     """GP-based BO for small numeric studies, CMA-ES for long ones, TPE for the rest (rules in the module docstring).
 
     Args:
-        seed: seed of both samplers (the study's seed when ``None``).
+        seed: seed of the GP, TPE and CMA-ES samplers it picks from (the study's seed when ``None``).
         gp_max_trials: trials to fit (complete, or stopped early with intermediate values) from which
             studies move from the GP to CMA-ES or TPE.
 
@@ -64,9 +64,13 @@ class AutoSampler(BaseSampler):
         self._gp = GPSampler(seed=seed)
         self._tpe = TPESampler(seed=seed)
         self._cmaes = CmaEsSampler(seed=seed, warm_start=True)
+        self._memo: tuple[SamplerContext, str] | None = None  # the last context and its pick
 
     def __repr__(self) -> str:
         return f"AutoSampler(seed={self.seed!r})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_memo": None}  # not the trials of a context to another process
 
     def choose(self, context: SamplerContext) -> tuple[str, str]:
         """The sampler that proposes trial ``context.number`` ("gp" or "tpe") and the rule that chose it."""
@@ -89,7 +93,11 @@ class AutoSampler(BaseSampler):
         return "gp", "numeric search space, small budget"
 
     def _sampler(self, context: SamplerContext) -> BaseSampler:
-        return {"gp": self._gp, "tpe": self._tpe, "cmaes": self._cmaes}[self.choose(context)[0]]
+        # The study asks several times per trial with one context; choose() reads every trial.
+        memo = self._memo
+        if memo is None or memo[0] is not context:
+            memo = self._memo = (context, self.choose(context)[0])
+        return {"gp": self._gp, "tpe": self._tpe, "cmaes": self._cmaes}[memo[1]]
 
     def infer_relative_search_space(self, context: SamplerContext) -> dict[str, Distribution]:
         return self._sampler(context).infer_relative_search_space(context)

@@ -465,8 +465,9 @@ def _warm_start(
         return None
     import cmaes
 
-    mean, sigma, cov = cmaes.get_warm_start_mgd(solutions, gamma=max(0.1, 1.0 / len(solutions)), alpha=0.1)
-    if not (math.isfinite(sigma) and sigma > 0 and np.all(np.isfinite(cov))):  # det underflow in high dimension
+    with np.errstate(divide="ignore", invalid="ignore"):  # det(Σ) underflows to 0 in a high dimension
+        mean, sigma, cov = cmaes.get_warm_start_mgd(solutions, gamma=max(0.1, 1.0 / len(solutions)), alpha=0.1)
+    if not (math.isfinite(sigma) and sigma > 0 and np.all(np.isfinite(cov))):
         return None
     return np.clip(mean, enc.bounds[:, 0], enc.bounds[:, 1]), float(min(sigma, 1.0)), cov
 
