@@ -295,7 +295,8 @@ class RunTracker:
     """The trials of one run, found incrementally in a study's view by their ``run`` attribute.
 
     ``slots`` maps each slot of the run to its trial number; ``update`` returns the run's trials
-    that finished since the last call, in the order they finished.
+    that finished since the last call, in the order they finished, and leaves in ``fresh_paused``
+    those first seen PAUSED since then (a paused trial is not finished: it may be resumed).
     """
 
     def __init__(self, study: Study, run_id: str) -> None:
@@ -307,6 +308,8 @@ class RunTracker:
         self._scanned = 0
         self._waiting: set[int] = set()  # enqueued trials: a worker of this run may start them
         self._open: set[int] = set()  # this run's unfinished trials
+        self.paused: set[int] = set()  # the run's trials seen PAUSED (progress counts them then)
+        self.fresh_paused: list[int] = []
 
     def update(self) -> list[int]:
         view = self._view
@@ -319,10 +322,16 @@ class RunTracker:
             for i in [i for i in self._waiting if view.record(i).state is not TrialState.WAITING]:
                 self._waiting.discard(i)
                 self._classify(i, fresh)
+        self.fresh_paused = []
         if self._open:
-            for i in [i for i in self._open if view.record(i).state.is_finished]:
-                self._open.discard(i)
-                fresh.append(i)
+            for i in sorted(self._open):
+                state = view.record(i).state
+                if state.is_finished:
+                    self._open.discard(i)
+                    fresh.append(i)
+                elif state is TrialState.PAUSED and i not in self.paused:
+                    self.paused.add(i)
+                    self.fresh_paused.append(i)
         return sorted(fresh, key=lambda i: (view.record(i).finished or 0.0, i))
 
     @property

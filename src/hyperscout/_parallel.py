@@ -196,7 +196,11 @@ class _Monitor:
             return
         study = self.study
         study._sync()
-        for n in self.tracker.update():
+        finished = self.tracker.update()
+        for n in self.tracker.fresh_paused:  # counted when it pauses, as in a serial run; no callbacks
+            if self._deliver:
+                self.progress.update(study, study._view.frozen(n))
+        for n in finished:
             if not self._deliver:
                 continue
             frozen: FrozenTrial = study._view.frozen(n)
@@ -208,7 +212,7 @@ class _Monitor:
                 self.fail(e)
                 continue
             if n not in self.tracker.requeued:  # its retry counts in its place
-                self.progress.update(study, frozen)
+                self.progress.update(study, frozen, advance=n not in self.tracker.paused)
         if study._stop_flag:
             self.stop()
 

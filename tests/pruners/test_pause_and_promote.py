@@ -274,3 +274,21 @@ def test_pause_and_promote_with_isolated_trials(tmp_path):
     assert any(t.system_attrs.get("resumed_at") for t in study.trials)
     for t in study.trials:
         assert sorted(t.intermediate_values) == list(range(1, epochs[t.number] + 1))
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_progress_counts_each_configuration_once_and_callbacks_see_finished_trials(n_jobs, tmp_path, capsys):
+    seen: list[tuple[int, TrialState]] = []
+    pruner = P.HyperbandPruner(min_resource=1, max_resource=9, pause=True)
+    study = hs.create_study(sampler="random", seed=2, pruner=pruner, checkpoint_root=tmp_path / "c")
+    study.optimize(
+        functools.partial(checkpointing, epochs=9),
+        n_trials=16,
+        n_jobs=n_jobs,
+        show_progress_bar=True,
+        callbacks=[lambda s, t: seen.append((t.number, t.state))],
+    )
+    err = capsys.readouterr().err
+    assert "16/16" in err and "17/16" not in err  # a paused trial counts when it pauses, not again when resumed
+    assert any(t.state is TrialState.PAUSED for t in study.trials)  # some stayed paused: counted all the same
+    assert sorted(n for n, _ in seen) == [t.number for t in study.trials if t.state.is_finished]
