@@ -17,7 +17,6 @@ Needs ``pip install "hyperscout[torch,sklearn]"``.
 from __future__ import annotations
 
 import argparse
-import functools
 import time
 
 import numpy as np
@@ -52,11 +51,6 @@ def build_cnn(depth: int, width: int, dropout: float) -> nn.Module:
     return nn.Sequential(*layers)
 
 
-def training_state(model: nn.Module, opt: torch.optim.Optimizer, epoch: int) -> dict[str, object]:
-    """What a paused trial needs to continue exactly where it stopped."""
-    return {"model": model.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(), "epoch": epoch}
-
-
 def make_objective(data: tuple[torch.Tensor, ...], epochs: int, seed: int):
     X_tr, y_tr, X_va, y_va = data
 
@@ -74,14 +68,9 @@ def make_objective(data: tuple[torch.Tensor, ...], epochs: int, seed: int):
         opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
         loss_fn = nn.CrossEntropyLoss()
         reporter = PruningReporter(trial)  # checkpoints go to trial.checkpoint_dir
-        # A trial paused by Hyperband (pause=True) and promoted later continues from its checkpoint.
-        state = reporter.load()  # None unless this trial saved one before pausing
-        first = 1
-        if state is not None:
-            model.load_state_dict(state["model"])
-            opt.load_state_dict(state["optimizer"])
-            torch.set_rng_state(state["rng"])
-            first = int(state["epoch"]) + 1
+        # A trial paused by Hyperband (pause=True) and promoted later continues from its checkpoint:
+        # model, optimiser and torch's random state as they were after the epoch it paused at.
+        first = reporter.resume(model, opt)
         accuracy = 0.0
         trained = 0
         try:
@@ -97,7 +86,7 @@ def make_objective(data: tuple[torch.Tensor, ...], epochs: int, seed: int):
                     accuracy = (model(X_va).argmax(dim=1) == y_va).float().mean().item()
                 # Reports (step = epochs completed) and raises hs.TrialPruned when told; the state is
                 # saved first when the trial is paused rather than stopped for good.
-                reporter.step(accuracy, epoch=epoch, state=functools.partial(training_state, model, opt, epoch))
+                reporter.step(accuracy, epoch=epoch, model=model, optimizer=opt)
         finally:
             # The epochs this trial really trained, over all its runs: what pruning is measured by.
             trial.set_user_attr("epochs_trained", int(trial.user_attrs.get("epochs_trained", 0)) + trained)

@@ -13,7 +13,9 @@ followed by ``depth`` ReLU layers (depth 0 is plain matrix factorisation), score
 product plus an item bias, and trained with the BPR loss (Rendle et al. 2009): a user's picked item
 should score above an item drawn at random. Searches the learning rate, width and depth, dropout,
 batch size and weight decay. Each trial trains for up to ``--epochs`` epochs and reports its hit rate
-after every epoch; the Hyperband pruner stops the unpromising ones early. At the end it prints the
+after every epoch; the Hyperband pruner pauses the unpromising ones at its rungs and resumes a
+paused one from its checkpoint when it turns out to be among the best of its rung (``--stop``: stop
+them for good instead). At the end it prints the
 best parameters, the best hit rate and how many epochs pruning saved.
 
     python examples/pytorch_recommender.py             # 30 trials, a few minutes on 2 cores
@@ -136,9 +138,10 @@ def make_objective(data: Feedback, epochs: int, seed: int) -> Callable[[hs.Trial
         torch.manual_seed(seed * 100_003 + trial.number)
         model = TwoTower(data.n_users, data.n_items, width, depth, dropout)
         opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-        reporter = PruningReporter(trial)
+        reporter = PruningReporter(trial)  # checkpoints go to trial.checkpoint_dir
         hits = 0.0
-        for _epoch in range(epochs):
+        # A trial paused by Hyperband and promoted later continues from the epoch it paused at.
+        for _epoch in range(reporter.resume(model, opt), epochs + 1):
             model.train()
             for idx in torch.randperm(len(data.users)).split(batch_size):
                 users = data.users[idx]
@@ -153,7 +156,9 @@ def make_objective(data: Feedback, epochs: int, seed: int) -> Callable[[hs.Trial
             model.eval()
             with torch.no_grad():
                 hits = hit_rate(model.all_scores(data.n_users, data.n_items), data)
-            reporter.step(hits)  # step = epochs completed; raises hs.TrialPruned when told
+            # Reports (step = epochs completed) and raises hs.TrialPruned when told, saving the model,
+            # optimiser and random state first when the trial is paused rather than stopped.
+            reporter.step(hits, model=model, optimizer=opt)
         return hits
 
     return objective
@@ -167,6 +172,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process (default 1)")
     parser.add_argument("--quick", action="store_true", help="6 trials of 3 epochs: a smoke run")
+    parser.add_argument(
+        "--stop", action="store_true",
+        help="stop trials for good at Hyperband's rungs instead of pausing them and promoting the best later",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.quick:
         args.n_trials, args.epochs = 6, 3
@@ -177,17 +186,20 @@ def main(argv: list[str] | None = None) -> None:
     data = load_data(args.seed)
     study = hs.create_study(
         "recommender", args.storage, direction="maximize", seed=args.seed,
-        pruner=hs.pruners.HyperbandPruner(min_resource=1, max_resource=args.epochs, reduction_factor=3),
+        pruner=hs.pruners.HyperbandPruner(
+            min_resource=1, max_resource=args.epochs, reduction_factor=3, pause=not args.stop
+        ),
     )  # fmt: skip
     start = time.perf_counter()
     study.optimize(make_objective(data, args.epochs, args.seed), n_trials=args.n_trials, show_progress_bar=False)
     seconds = time.perf_counter() - start
 
     trials = study.trials
-    pruned = sum(t.state is hs.TrialState.PRUNED for t in trials)
-    run = sum(t.last_step or 0 for t in trials)
+    stopped = sum(t.state.stopped_early for t in trials)
+    resumed = sum(bool(t.system_attrs.get("resumed_at")) for t in trials)
+    run = sum(t.last_step or 0 for t in trials)  # a resumed trial continued from its checkpoint
     full = len(trials) * args.epochs
-    print(f"{len(trials)} trials in {seconds:.0f} s ({pruned} pruned)")
+    print(f"{len(trials)} trials in {seconds:.0f} s ({stopped} stopped early, {resumed} resumed after a pause)")
     print(f"best validation hit rate@10: {study.best_value:.4f} (trial {study.best_trial.number})")
     print(
         f"most popular items: {hit_rate(popularity_scores(data), data):.4f}; "

@@ -44,7 +44,7 @@ def _quick(name: str, tmp_path: Path) -> tuple[str, str]:
 
 
 def _check_summary(text: str, url: str, study_name: str) -> None:
-    assert re.search(r"^6 trials in \d+ s \(\d+ pruned\)$", text, re.M)
+    assert re.search(r"^6 trials in \d+ s \(\d+ stopped early, \d+ resumed after a pause\)$", text, re.M)
     for name in ("lr", "depth", "width", "dropout", "batch_size", "weight_decay"):
         assert f"'{name}'" in text
     run, full = map(int, re.search(r"epochs trained: (\d+) of (\d+) without pruning", text).groups())  # type: ignore[union-attr]
@@ -54,7 +54,7 @@ def _check_summary(text: str, url: str, study_name: str) -> None:
     assert sum(t.last_step or 0 for t in trials) == run
     for t in trials:
         assert t.last_step is not None and list(t.intermediate_values) == list(range(1, t.last_step + 1))
-        assert t.state in (hs.TrialState.COMPLETE, hs.TrialState.PRUNED)
+        assert t.state in (hs.TrialState.COMPLETE, hs.TrialState.PAUSED)  # Hyperband pauses, it does not stop
 
 
 # -- the text example --------------------------------------------------------------------------------------------------

@@ -94,10 +94,19 @@ class PruningReporter:
     """Report a metric per epoch, stop the trial when pruned, and keep a checkpoint per trial.
 
     ``step(value)`` reports at step 1, 2, 3, ... (epochs completed: the resource the ASHA and
-    Hyperband rungs count); pass ``epoch=`` to number steps yourself, e.g. after resuming from a
-    checkpoint. ``save``/``load`` keep a state dict in the trial's ``checkpoint_dir``, which a
-    paused-then-resumed trial and a retried trial find again; or, with ``checkpoint_dir``, in
-    ``checkpoint_dir/trial-<number>/``.
+    Hyperband rungs count); pass ``epoch=`` to number steps yourself. ``save``/``load`` keep a state
+    dict in the trial's ``checkpoint_dir``, which a paused-then-resumed trial and a retried trial
+    find again; or, with ``checkpoint_dir``, in ``checkpoint_dir/trial-<number>/``.
+
+    For a plain training loop, ``resume(model, optimizer)`` and ``step(value, model=model,
+    optimizer=optimizer)`` do the checkpointing of pause-and-promote: the model, the optimiser,
+    torch's random state (CPU, and CUDA when in use) and the epoch are saved when the trial is
+    paused, and loaded when it is resumed, so it continues exactly where it stopped::
+
+        reporter = PruningReporter(trial)
+        for epoch in range(reporter.resume(model, opt), epochs + 1):
+            train_one_epoch(model, opt)
+            reporter.step(evaluate(model), model=model, optimizer=opt)
 
     Args:
         trial: the running trial.
@@ -132,26 +141,60 @@ class PruningReporter:
         *,
         epoch: int | None = None,
         state: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
+        model: Any = None,
+        optimizer: Any = None,
     ) -> None:
         """Report ``value`` for the next step (or for ``epoch``) and raise ``hs.TrialPruned`` when told.
 
-        ``state`` (a state dict, or a function returning one, called only when needed) is saved with
-        ``save`` before raising when the trial will be paused (``trial.will_pause()``), so that it
-        continues from there if it is promoted.
+        When the trial will be paused (``trial.will_pause()``), what it needs to continue is saved
+        first: ``model`` and ``optimizer`` (as ``resume`` loads them), or ``state``, a state dict of
+        your own or a function returning one (called only then).
 
         Raises:
             TrialPruned: when the pruner stops the trial; let it propagate out of the objective.
+            ValueError: on a negative ``epoch``, ``state`` given with ``model``, or ``optimizer`` without it.
         """
         if epoch is None:
             epoch = 1 if self.last_step is None else self.last_step + 1
         elif isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
             raise ValueError(f"epoch must be a non-negative int, got {epoch!r}")
+        if state is not None and model is not None:
+            raise ValueError("pass either state= (a state dict of your own) or model= (and optimizer=), not both")
+        if optimizer is not None and model is None:
+            raise ValueError("optimizer= needs model=: the checkpoint holds both")
         self.last_step = epoch
         self.trial.report(_number(value, "the reported value"), epoch)
         if self.trial.should_prune():
-            if state is not None and self.trial.will_pause():
-                self.save(state() if callable(state) else state)
+            if self.trial.will_pause():
+                if model is not None:
+                    self.save(_training_state(model, optimizer, epoch))
+                elif state is not None:
+                    self.save(state() if callable(state) else state)
             raise TrialPruned(f"trial {self.trial.number} stopped at step {epoch}")
+
+    def resume(self, model: Any, optimizer: Any = None) -> int:
+        """Load the state ``step(..., model=, optimizer=)`` saved when this trial paused; the first epoch to train.
+
+        Returns 1 when the trial has no checkpoint (a new trial). Otherwise the model, the optimiser
+        and torch's random state are as they were after the epoch the trial paused at, and the
+        next ``step()`` without ``epoch=`` reports the epoch after it.
+        """
+        state = self.load()
+        if state is None:
+            return 1
+        if "model" not in state or "epoch" not in state:
+            raise ValueError(
+                f"{self._path('checkpoint.pt')} was not written by step(model=...); load it with load() instead"
+            )
+        torch = _torch()
+        model.load_state_dict(state["model"])
+        if optimizer is not None and state.get("optimizer") is not None:
+            optimizer.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["rng"])
+        if state.get("cuda_rng") is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        self.last_step = int(state["epoch"])
+        return self.last_step + 1
 
     def _path(self, name: str) -> Path:
         directory = self.directory
@@ -190,6 +233,18 @@ class PruningReporter:
             return None
         state = torch.load(path, map_location=map_location, weights_only=True)
         return dict(state)
+
+
+def _training_state(model: Any, optimizer: Any, epoch: int) -> dict[str, Any]:
+    torch = _torch()
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() and torch.cuda.is_initialized() else None
+    return {
+        "model": model.state_dict(),
+        "optimizer": None if optimizer is None else optimizer.state_dict(),
+        "rng": torch.get_rng_state(),
+        "cuda_rng": cuda,
+        "epoch": epoch,
+    }
 
 
 _LIGHTNING_CLASS: type | None = None
