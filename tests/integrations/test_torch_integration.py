@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import types
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -217,68 +220,60 @@ def test_lightning_trainer_end_to_end(tmp_path):
     assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.COMPLETE, TrialState.PRUNED]
 
 
-def _resumable(trial: hs.Trial, epochs: int = 9) -> float:
-    """SGD with momentum on a noisy linear problem; continues from its checkpoint when resumed."""
-    lr = trial.suggest_float("lr", 1e-3, 0.2, log=True)
-    torch.manual_seed(0)
-    x = torch.randn(256, 4)
-    y = x @ torch.tensor([1.0, -2.0, 0.5, 3.0])
-    model = torch.nn.Linear(4, 1)
+def _resumable(trial: hs.Trial, epochs: int = 9, *, own_state: bool = False, device: str = "cpu") -> float:
+    """SGD with momentum and dropout on a noisy linear problem; continues from its checkpoint when resumed.
+
+    Dropout and the batch order draw from torch's generator on ``device``, so the checkpoint must
+    carry its state. ``own_state``: save and load a state dict of the objective's own (``state=``,
+    ``load``) instead of ``step(model=, optimizer=)`` and ``resume``.
+    """
+    lr = trial.suggest_float("lr", 1e-3, 0.1, log=True)
+    dev = torch.device(device)
+    torch.manual_seed(0)  # the CPU and every CUDA generator
+    x = torch.randn(256, 8, device=dev)
+    y = x @ torch.randn(8, device=dev)
+    layers = [torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Dropout(0.3), torch.nn.Linear(16, 1)]
+    model = torch.nn.Sequential(*layers).to(dev)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     reporter = hst.PruningReporter(trial)
-    state = reporter.load()
-    first = 1
-    if state is not None:
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        torch.set_rng_state(state["rng"])
-        first = state["epoch"] + 1
+    if own_state:
+        state = reporter.load()
+        first = 1
+        if state is not None:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+            torch.set_rng_state(state["rng"])
+            first = state["epoch"] + 1
+    else:
+        first = reporter.resume(model, opt)
     loss = torch.tensor(0.0)
     for epoch in range(first, epochs + 1):
-        for idx in torch.randperm(256).split(32):  # the batch order draws from torch's global generator
+        model.train()
+        for idx in torch.randperm(256, device=dev).split(32):
             opt.zero_grad()
             loss = torch.nn.functional.mse_loss(model(x[idx]).squeeze(1), y[idx])
             loss.backward()
             opt.step()
+        model.eval()
         with torch.no_grad():
             loss = torch.nn.functional.mse_loss(model(x).squeeze(1), y)
-        reporter.step(
-            loss,
-            epoch=epoch,
-            state=lambda e=epoch: {
-                "model": model.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(), "epoch": e
-            },
-        )  # fmt: skip
+        if own_state:
+            reporter.step(
+                loss,
+                epoch=epoch,
+                state=lambda e=epoch: {
+                    "model": model.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(), "epoch": e
+                },
+            )  # fmt: skip
+        else:
+            reporter.step(loss, model=model, optimizer=opt)  # numbered from where resume() left off
     return float(loss)
 
 
-def _resumable_by_the_reporter(trial: hs.Trial, epochs: int = 9) -> float:
-    """``_resumable`` with the reporter's own checkpointing: ``resume`` and ``step(model=, optimizer=)``."""
-    lr = trial.suggest_float("lr", 1e-3, 0.2, log=True)
-    torch.manual_seed(0)
-    x = torch.randn(256, 4)
-    y = x @ torch.tensor([1.0, -2.0, 0.5, 3.0])
-    model = torch.nn.Linear(4, 1)
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    reporter = hst.PruningReporter(trial)
-    loss = torch.tensor(0.0)
-    for _ in range(reporter.resume(model, opt), epochs + 1):
-        for idx in torch.randperm(256).split(32):
-            opt.zero_grad()
-            loss = torch.nn.functional.mse_loss(model(x[idx]).squeeze(1), y[idx])
-            loss.backward()
-            opt.step()
-        with torch.no_grad():
-            loss = torch.nn.functional.mse_loss(model(x).squeeze(1), y)
-        reporter.step(loss, model=model, optimizer=opt)  # numbered from where resume() left off
-    return float(loss)
-
-
-@pytest.mark.parametrize("objective", [_resumable, _resumable_by_the_reporter], ids=["own-state", "reporter"])
-def test_a_paused_trial_resumed_from_its_checkpoint_learns_exactly_as_an_uninterrupted_one(tmp_path, objective):
+def _assert_resumed_trials_learn_as_uninterrupted_ones(objective: Any, n_trials: int, tmp_path: Path) -> None:
     pruner = hs.pruners.HyperbandPruner(min_resource=1, max_resource=9, pause=True)
     study = hs.create_study(sampler="random", seed=4, pruner=pruner, checkpoint_root=tmp_path / "ck")
-    study.optimize(objective, n_trials=12, show_progress_bar=False)
+    study.optimize(objective, n_trials=n_trials, show_progress_bar=False)
     resumed = [t for t in study.trials if t.system_attrs.get("resumed_at")]
     assert resumed
     assert all((tmp_path / "ck" / f"trial-{t.number}" / "checkpoint.pt").exists() for t in resumed)
@@ -291,47 +286,16 @@ def test_a_paused_trial_resumed_from_its_checkpoint_learns_exactly_as_an_uninter
         assert paused.intermediate_values == {s: whole.intermediate_values[s] for s in paused.intermediate_values}
 
 
-def _resumable_on_cuda(trial: hs.Trial, epochs: int = 9) -> float:
-    """Dropout and the batch order draw from the CUDA generator, which the checkpoint must carry too."""
-    lr = trial.suggest_float("lr", 1e-3, 0.1, log=True)
-    dev = torch.device("cuda")
-    torch.manual_seed(0)  # the CPU and every CUDA generator
-    x = torch.randn(512, 16, device=dev)
-    y = x @ torch.randn(16, device=dev)
-    layers = [torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Dropout(0.3), torch.nn.Linear(32, 1)]
-    model = torch.nn.Sequential(*layers).to(dev)
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    reporter = hst.PruningReporter(trial)
-    loss = torch.tensor(0.0)
-    for _ in range(reporter.resume(model, opt), epochs + 1):
-        model.train()
-        for idx in torch.randperm(512, device=dev).split(64):
-            opt.zero_grad()
-            loss = torch.nn.functional.mse_loss(model(x[idx]).squeeze(1), y[idx])
-            loss.backward()
-            opt.step()
-        model.eval()
-        with torch.no_grad():
-            loss = torch.nn.functional.mse_loss(model(x).squeeze(1), y)
-        reporter.step(loss, model=model, optimizer=opt)
-    return float(loss)
+@pytest.mark.parametrize("own_state", [True, False], ids=["own-state", "reporter"])
+def test_a_paused_trial_resumed_from_its_checkpoint_learns_exactly_as_an_uninterrupted_one(tmp_path, own_state):
+    _assert_resumed_trials_learn_as_uninterrupted_ones(functools.partial(_resumable, own_state=own_state), 12, tmp_path)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_a_paused_trial_on_cuda_resumes_exactly(tmp_path):
     # Passed on an H200 (torch 2.11, CUDA 13); the same check with the CUDA generator left
     # unrestored on resume gave different curves.
-    pruner = hs.pruners.HyperbandPruner(min_resource=1, max_resource=9, pause=True)
-    study = hs.create_study(sampler="random", seed=4, pruner=pruner, checkpoint_root=tmp_path / "ck")
-    study.optimize(_resumable_on_cuda, n_trials=27, show_progress_bar=False)
-    resumed = [t for t in study.trials if t.system_attrs.get("resumed_at")]
-    assert resumed
-    plain = hs.create_study(seed=0)
-    for t in resumed:
-        plain.enqueue(t.params)
-    plain.optimize(_resumable_on_cuda, n_trials=len(resumed), show_progress_bar=False)
-    for paused, whole in zip(resumed, plain.trials, strict=True):
-        assert paused.intermediate_values == {s: whole.intermediate_values[s] for s in paused.intermediate_values}
+    _assert_resumed_trials_learn_as_uninterrupted_ones(functools.partial(_resumable, device="cuda"), 27, tmp_path)
 
 
 def test_resume_and_step_reject_what_they_cannot_use(tmp_path):
