@@ -155,3 +155,50 @@ def test_cross_r2_fast_path_matches_the_general_one() -> None:
     A, B, inv_ls2 = rng.random((7, 4)), rng.random((5, 4)), rng.random(4) * 10
     kinds = np.zeros(4, dtype=int)
     np.testing.assert_allclose(cross_r2(A, B, kinds, inv_ls2), scaled_r2(sq_dists(A, B, kinds), inv_ls2), atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_yeo_johnson_matches_scipy(seed: int) -> None:
+    from scipy import stats
+
+    from hyperscout._gp.transforms import standardize, yeo_johnson, yeo_johnson_lambda
+
+    rng = np.random.default_rng(seed)
+    z = standardize(
+        [
+            rng.lognormal(0, 2, 40),
+            rng.normal(size=50),
+            -rng.lognormal(0, 1, 30),
+            rng.random(25),
+            -np.exp(rng.normal(0, 3, 40)),
+        ][seed]
+    )
+    expected, lam = stats.yeojohnson(z)
+    np.testing.assert_allclose(yeo_johnson(z, lam), expected, rtol=1e-9, atol=1e-12)
+    assert yeo_johnson_lambda(z) == pytest.approx(lam, abs=2e-3)  # the fine grid's step is 1e-3
+
+
+def test_cho_inverse_is_the_inverse() -> None:
+    from hyperscout._gp.gp import cho_inverse
+
+    A = np.random.default_rng(0).random((30, 30))
+    K = A @ A.T + 30 * np.eye(30)
+    np.testing.assert_allclose(cho_inverse(np.linalg.cholesky(K)), np.linalg.inv(K), rtol=1e-10, atol=1e-12)
+
+
+def test_batched_gradients_match_one_point_at_a_time() -> None:
+    X, y, kinds = _data(3)
+    post = Posterior.build(X, y, kinds, default_theta(3) + 0.2)
+    Q = np.random.default_rng(1).random((5, 3))
+    Q[:, 2] = np.arange(5) % 3
+    m, v, dm, dv = post.predict_with_grad(Q)
+    for i, q in enumerate(Q):
+        mi, vi = post.predict(q[None, :])
+        assert m[i] == pytest.approx(mi[0]) and v[i] == pytest.approx(vi[0])
+        _, _, dmi, dvi = post.predict_grad(q)
+        np.testing.assert_allclose(dm[i], dmi)
+        np.testing.assert_allclose(dv[i], dvi)
+    a, dam, das = acq.evaluate_grad("ei", m, np.sqrt(v), 0.5, 0.0, 2.0)
+    for i in range(5):
+        ai, dmi, dsi = acq.evaluate_grad("ei", float(m[i]), float(np.sqrt(v[i])), 0.5, 0.0, 2.0)
+        assert (a[i], dam[i], das[i]) == pytest.approx((ai, dmi, dsi))

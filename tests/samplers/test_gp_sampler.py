@@ -134,3 +134,45 @@ def test_a_resumed_run_proposes_what_an_uninterrupted_one_would(tmp_path) -> Non
     resumed = hs.load_study("gp", url, sampler=GPSampler(seed=5, n_startup_trials=4))  # a new process, in effect
     resumed.optimize(branin, n_trials=4, show_progress_bar=False)
     assert [t.params for t in resumed.trials] == [t.params for t in straight.trials]
+
+
+def test_never_proposes_an_evaluated_point_again_in_a_small_integer_space() -> None:
+    # 5 x 4 = 20 points, 20 trials: a deterministic objective learns nothing from a repeated point.
+    def objective(trial: hs.Trial) -> float:
+        return (trial.suggest_int("a", 1, 5) - 4) ** 2 + 0.3 * (trial.suggest_int("b", 1, 4) - 2) ** 2
+
+    study = hs.create_study(sampler=GPSampler(seed=0, n_startup_trials=5))
+    study.optimize(objective, n_trials=20, show_progress_bar=False)
+    assert len({(t.params["a"], t.params["b"]) for t in study.trials}) == 20
+
+
+def test_all_equal_values_do_not_send_the_search_to_the_corners() -> None:
+    # A plateau: with nothing to rank, the largest posterior variance is at the edges of the box.
+    def objective(trial: hs.Trial) -> float:
+        return 1.0 + 0 * sum(trial.suggest_float(f"x{i}", 0, 1) for i in range(3))
+
+    study = hs.create_study(sampler=GPSampler(seed=0, n_startup_trials=5))
+    study.optimize(objective, n_trials=25, show_progress_bar=False)
+    on_edge = [t for t in study.trials[5:] if any(v < 1e-6 or v > 1 - 1e-6 for v in t.params.values())]
+    assert len(on_edge) <= 2
+
+
+def _plateau_with_a_basin(trial: hs.Trial) -> float:
+    # 1.0 on most of [0, 1]^4; inside a ball of radius 0.45 (about a fifth of the box) the squared distance
+    # to its centre, scaled to [0, 1): a model that is switched off on most of its box, as a decision tree
+    # with large min_samples_* is.
+    x = np.array([trial.suggest_float(f"x{i}", 0, 1) for i in range(4)])
+    r2 = float(np.sum((x - np.array([0.3, 0.7, 0.25, 0.6])) ** 2)) / 0.45**2
+    return min(1.0, r2)
+
+
+def test_beats_random_search_on_a_plateau_with_a_narrow_basin() -> None:
+    def best(sampler: hs.samplers.BaseSampler, seed: int) -> float:
+        study = hs.create_study(sampler=sampler, seed=seed)
+        study.optimize(_plateau_with_a_basin, n_trials=30, show_progress_bar=False)
+        return study.best_value
+
+    gp = [best(GPSampler(seed=s), s) for s in range(10)]
+    rnd = [best(RandomSampler(seed=s), s) for s in range(10)]
+    assert mannwhitneyu(gp, rnd, alternative="less").pvalue < 0.01
+    assert np.median(gp) < 0.2 * np.median(rnd)

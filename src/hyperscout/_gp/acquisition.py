@@ -18,11 +18,21 @@ Notation: μ, σ (m,) posterior mean and standard deviation of f; f* the best ob
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.special import erfcx, log_ndtr
 
 _HALF_LOG_2PI = 0.5 * np.log(2 * np.pi)
 _HALF_LOG_PI_2 = 0.5 * np.log(np.pi / 2)
+
+ArrayOrFloat = float | np.ndarray
+Grad = tuple[Any, Any, Any]  # (value, d/dμ, d/dσ): floats for float inputs, arrays for array inputs
+
+
+def _out(a: Any) -> Any:
+    """A 0-d result as a Python float (one point), an array as it is (many points)."""
+    return float(a) if np.ndim(a) == 0 else a
 
 
 def _log1mexp(x: np.ndarray) -> np.ndarray:
@@ -48,13 +58,13 @@ def log_ei(mean: np.ndarray, std: np.ndarray, best: float, xi: float = 0.0) -> n
     return np.log(std) + log_h(z)
 
 
-def log_ei_grad(mean: float, std: float, best: float, xi: float = 0.0) -> tuple[float, float, float]:
-    """log EI and its partial derivatives with respect to μ and σ."""
-    z = (mean - best - xi) / std
-    lh = float(log_h(np.array([z]))[0])
-    ratio = float(np.exp(log_ndtr(z) - lh))  # Φ(z) / h(z)
+def log_ei_grad(mean: ArrayOrFloat, std: ArrayOrFloat, best: float, xi: float = 0.0) -> Grad:
+    """log EI and its partial derivatives with respect to μ and σ (scalars or arrays of one shape)."""
+    z = (np.asarray(mean, dtype=float) - best - xi) / std
+    lh = log_h(np.atleast_1d(z)).reshape(np.shape(z))
+    ratio = np.exp(log_ndtr(z) - lh)  # Φ(z) / h(z)
     # d/dμ = ratio / σ;  d/dσ = 1/σ + ratio · (−z/σ)
-    return float(np.log(std) + lh), ratio / std, (1.0 - ratio * z) / std
+    return _out(np.log(std) + lh), _out(ratio / std), _out((1.0 - ratio * z) / std)
 
 
 def ucb(mean: np.ndarray, std: np.ndarray, kappa: float) -> np.ndarray:
@@ -65,12 +75,12 @@ def log_pi(mean: np.ndarray, std: np.ndarray, best: float, xi: float = 0.0) -> n
     return log_ndtr((mean - best - xi) / std)
 
 
-def log_pi_grad(mean: float, std: float, best: float, xi: float = 0.0) -> tuple[float, float, float]:
-    z = (mean - best - xi) / std
-    lp = float(log_ndtr(z))
+def log_pi_grad(mean: ArrayOrFloat, std: ArrayOrFloat, best: float, xi: float = 0.0) -> Grad:
+    z = (np.asarray(mean, dtype=float) - best - xi) / std
+    lp = log_ndtr(z)
     # d log Φ(z)/dz = φ(z)/Φ(z)
-    r = float(np.exp(-0.5 * z * z - _HALF_LOG_2PI - lp))
-    return lp, r / std, -r * z / std
+    r = np.exp(-0.5 * z * z - _HALF_LOG_2PI - lp)
+    return _out(lp), _out(r / std), _out(-r * z / std)
 
 
 def evaluate(kind: str, mean: np.ndarray, std: np.ndarray, best: float, xi: float, kappa: float) -> np.ndarray:
@@ -84,14 +94,13 @@ def evaluate(kind: str, mean: np.ndarray, std: np.ndarray, best: float, xi: floa
     raise ValueError(f"unknown acquisition {kind!r}; use 'ei', 'ucb' or 'pi'")
 
 
-def evaluate_grad(
-    kind: str, mean: float, std: float, best: float, xi: float, kappa: float
-) -> tuple[float, float, float]:
-    """The acquisition and its derivatives with respect to μ and σ at one point."""
+def evaluate_grad(kind: str, mean: ArrayOrFloat, std: ArrayOrFloat, best: float, xi: float, kappa: float) -> Grad:
+    """The acquisition and its derivatives with respect to μ and σ, at one point (floats) or many (arrays)."""
     if kind == "ei":
         return log_ei_grad(mean, std, best, xi)
     if kind == "ucb":
-        return mean + kappa * std, 1.0, kappa
+        ones = np.ones_like(np.asarray(mean, dtype=float))
+        return _out(mean + kappa * np.asarray(std)), _out(ones), _out(kappa * ones)
     if kind == "pi":
         return log_pi_grad(mean, std, best, xi)
     raise ValueError(f"unknown acquisition {kind!r}; use 'ei', 'ucb' or 'pi'")

@@ -44,10 +44,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import cho_solve, solve_triangular
+from scipy.linalg import cho_solve
+from scipy.linalg.lapack import dpotri
 from scipy.optimize import minimize
 
-from .kernel import CATEGORICAL, cross_r2, matern52, matern52_dr2, scaled_r2, sq_dists
+from .kernel import CATEGORICAL, cross_r2, matern52, matern52_with_dr2, scaled_r2, sq_dists
 
 _LOG_2PI = float(np.log(2 * np.pi))
 _BOUNDS_LS = (np.log(5e-3), np.log(1e2))
@@ -68,6 +69,20 @@ def cholesky(K: np.ndarray) -> tuple[np.ndarray, float]:
         except np.linalg.LinAlgError:
             jitter = scale * 1e-9 if jitter == 0.0 else jitter * 10
     raise np.linalg.LinAlgError("the kernel matrix is not positive definite even with jitter")
+
+
+def cho_inverse(L: np.ndarray) -> np.ndarray:
+    """K⁻¹ from the lower Cholesky factor L of K, whose upper triangle is zero (as ``np.linalg.cholesky`` gives).
+
+    LAPACK ``potri`` does a third of the work of solving K X = I, and writes the lower triangle of
+    K⁻¹ only; the upper one keeps L's zeros, so K⁻¹ = T + Tᵀ with the diagonal counted once.
+    """
+    inv, info = dpotri(L, lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"potri failed (info={info})")
+    full = inv + inv.T
+    full.flat[:: len(full) + 1] = np.diag(inv)
+    return full
 
 
 def _log_prior(theta: np.ndarray, d: int) -> tuple[float, np.ndarray]:
@@ -91,16 +106,18 @@ def neg_log_posterior(theta: np.ndarray, D: np.ndarray, y: np.ndarray) -> tuple[
     inv_ls2 = np.exp(-2.0 * theta[:d])
     var, noise = float(np.exp(theta[d])), float(np.exp(theta[d + 1]))
     r2 = scaled_r2(D, inv_ls2)
-    Kf = matern52(r2, var)
-    L, jitter = cholesky(Kf + noise * np.eye(n))
+    Kf, dK_dr2 = matern52_with_dr2(r2, var)
+    K = Kf.copy()
+    K.flat[:: n + 1] += noise
+    L, jitter = cholesky(K)
     alpha = cho_solve((L, True), y, check_finite=False)
-    Kinv = cho_solve((L, True), np.eye(n), check_finite=False)
+    Kinv = cho_inverse(L)
     W = np.outer(alpha, alpha) - Kinv
     logml = -0.5 * float(y @ alpha) - float(np.sum(np.log(np.diag(L)))) - 0.5 * n * _LOG_2PI
     grad = np.empty(d + 2)
-    M = W * matern52_dr2(r2, var)
+    M = W * dK_dr2
     # ∂K/∂log ℓ_j = dk/dr² · (−2 inv_ls2_j) · D_j
-    grad[:d] = 0.5 * (-2.0 * inv_ls2) * np.tensordot(D, M, axes=([1, 2], [0, 1]))
+    grad[:d] = 0.5 * (-2.0 * inv_ls2) * (D.reshape(d, -1) @ M.ravel())
     grad[d] = 0.5 * float(np.sum(W * Kf))
     grad[d + 1] = 0.5 * noise * float(np.trace(W))
     lp, glp = _log_prior(theta, d)
@@ -166,9 +183,7 @@ class Posterior:
         d = X.shape[1]
         K = matern52(scaled_r2(sq_dists(X, X, kinds), np.exp(-2.0 * theta[:d])), float(np.exp(theta[d])))
         L, _ = cholesky(K + float(np.exp(theta[d + 1])) * np.eye(len(X)))
-        eye = np.eye(len(X))
-        return cls(X, y, kinds, theta, L, cho_solve((L, True), y, check_finite=False),
-                   cho_solve((L, True), eye, check_finite=False))  # fmt: skip
+        return cls(X, y, kinds, theta, L, cho_solve((L, True), y, check_finite=False), cho_inverse(L))
 
     @property
     def inv_ls2(self) -> np.ndarray:
@@ -185,25 +200,40 @@ class Posterior:
         """Posterior mean and variance of f, each of shape (m,)."""
         Kq = matern52(self._r2(Xq), self.variance)  # (m, n)
         mean = Kq @ self.alpha
-        v = solve_triangular(self.L, Kq.T, lower=True, check_finite=False)  # (n, m)
-        var = self.variance - np.sum(v**2, axis=0)
+        # kᵀK⁻¹k as one matrix product with K⁻¹ (BLAS gemm), several times faster than a triangular
+        # solve with L for the thousands of candidates the acquisition optimiser scores.
+        var = self.variance - np.sum((Kq @ self.Kinv) * Kq, axis=1)
         return mean, np.maximum(var, 1e-12)
 
     def predict_grad(self, x: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray]:
         """Mean, variance and their gradients (d,) at one point; zero along categorical dims."""
-        xq = x[None, :]
-        r2 = self._r2(xq)[0]  # (n,)
-        kq = matern52(r2, self.variance)
-        dk_dr2 = matern52_dr2(r2, self.variance)
-        # ∂k(x, x_b)/∂x_j = dk/dr² · inv_ls2_j · 2 (x_j − x_bj), zero where either side is inactive
-        diff = x[None, :] - self.X  # (n, d)
-        numeric = (self.kinds != CATEGORICAL)[None, :] & ~np.isnan(diff)
-        dk = dk_dr2[:, None] * self.inv_ls2[None, :] * 2.0 * np.where(numeric, diff, 0.0)  # (n, d)
-        kinv_k = self.Kinv @ kq
-        mean = float(kq @ self.alpha)
-        var = float(self.variance - kq @ kinv_k)
-        dmean = dk.T @ self.alpha
-        dvar = -2.0 * dk.T @ kinv_k
-        if var < 1e-12:
-            return mean, 1e-12, dmean, np.zeros_like(dvar)
+        m, v, dm, dv = self.predict_with_grad(x[None, :])
+        return float(m[0]), float(v[0]), dm[0], dv[0]
+
+    def predict_with_grad(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Mean (m,), variance (m,) and their gradients (m, d) at many points at once.
+
+        ∂k(x, x_b)/∂x_j = dk/dr² · inv_ls2_j · 2 (x_j − x_bj) along numeric dims where x_b is active,
+        0 along categorical dims. Summed over b with weights w_b, that is
+        2 inv_ls2_j (x_j Σ_b w_b a_bj − Σ_b w_b a_bj x_bj), a_bj = [x_bj active]: two matrix products,
+        so the acquisition optimiser refines all its starts in one call instead of one point at a time.
+        """
+        r2 = self._r2(Xq)  # (m, n)
+        kq, dk_dr2 = matern52_with_dr2(r2, self.variance)
+        kinv_k = kq @ self.Kinv  # (m, n); K⁻¹ is symmetric
+        mean = kq @ self.alpha
+        var = self.variance - np.sum(kq * kinv_k, axis=1)
+        active = (self.kinds != CATEGORICAL)[None, :] & ~np.isnan(self.X)  # (n, d)
+        X0 = np.where(active, self.X, 0.0)
+        A = active.astype(float)
+        scale = 2.0 * self.inv_ls2 * (self.kinds != CATEGORICAL)  # (d,)
+
+        def grad(w: np.ndarray) -> np.ndarray:  # Σ_b w_ab ∂k(x_a, x_b)/∂x_j / dk_dr2, shape (m, d)
+            return scale * (Xq * (w @ A) - w @ X0)
+
+        dmean = grad(dk_dr2 * self.alpha[None, :])
+        dvar = -2.0 * grad(dk_dr2 * kinv_k)
+        flat = var < 1e-12
+        var = np.where(flat, 1e-12, var)
+        dvar[flat] = 0.0
         return mean, var, dmean, dvar

@@ -60,6 +60,14 @@ def matern52_dr2(r2: np.ndarray, variance: float) -> np.ndarray:
     return -variance * (5.0 / 6.0) * (1.0 + _SQRT5 * r) * np.exp(-_SQRT5 * r)
 
 
+def matern52_with_dr2(r2: np.ndarray, variance: float) -> tuple[np.ndarray, np.ndarray]:
+    """``matern52`` and ``matern52_dr2`` together, sharing one square root and one exponential."""
+    r = np.sqrt(np.maximum(r2, 0.0))
+    e = variance * np.exp(-_SQRT5 * r)
+    s5r = _SQRT5 * r
+    return (1.0 + s5r + (5.0 / 3.0) * r2) * e, -(5.0 / 6.0) * (1.0 + s5r) * e
+
+
 def scaled_r2(D: np.ndarray, inv_ls2: np.ndarray) -> np.ndarray:
     return np.tensordot(inv_ls2, D, axes=1)
 

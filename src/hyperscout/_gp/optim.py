@@ -9,7 +9,8 @@ points (integers and steps rounded, categories as indices).
 2. Refine about ten of them with L-BFGS-B over the numeric dims (categories fixed), using the
    analytic gradient of the acquisition, then snap to valid values. The starts mix the best
    candidates with global ones drawn by roulette, so a second basin gets its chance.
-3. Try every other category of each categorical dim at the winner (one coordinate pass).
+3. Take the best candidate that is not a point already evaluated (``taken``).
+4. Try every other category of each categorical dim at the winner (one coordinate pass).
 """
 
 from __future__ import annotations
@@ -23,28 +24,39 @@ from scipy.stats import qmc
 
 from .kernel import CATEGORICAL
 
+_MAXITER = 40  # joint iterations of the batched refinement; see maximize()
 Batch = Callable[[np.ndarray], np.ndarray]  # (m, d) -> (m,)
-WithGrad = Callable[[np.ndarray], tuple[float, np.ndarray]]  # (d,) -> (value, gradient (d,))
+WithGrad = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # (k, d) -> (values (k,), gradients (k, d))
 
 
-def _sobol(rng: np.random.Generator, n: int, kinds: np.ndarray, n_choices: np.ndarray) -> np.ndarray:
+def _sobol(
+    rng: np.random.Generator, n: int, kinds: np.ndarray, n_choices: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sob = qmc.Sobol(len(kinds), scramble=True, seed=rng).random(n)
     cat = kinds == CATEGORICAL
+    sob = np.where(cat, sob, lo + sob * (hi - lo))
     sob[:, cat] = np.floor(sob[:, cat] * n_choices[cat])
     return sob
 
 
 def _local(
-    rng: np.random.Generator, n: int, kinds: np.ndarray, n_choices: np.ndarray, centres: np.ndarray, scale: float
+    rng: np.random.Generator,
+    n: int,
+    kinds: np.ndarray,
+    n_choices: np.ndarray,
+    centres: np.ndarray,
+    scale: float,
+    lo: np.ndarray,
+    hi: np.ndarray,
 ) -> np.ndarray:
-    """Gaussian perturbations of ``centres`` (numeric dims), with random category flips."""
+    """Gaussian perturbations of ``centres`` (numeric dims, kept in [lo, hi]), with random category flips."""
     d = len(kinds)
     cat = kinds == CATEGORICAL
     per = max(1, n // max(len(centres), 1))
     local = np.repeat(centres, per, axis=0)
-    local = np.where(cat, local, np.clip(local + rng.normal(0.0, scale, size=local.shape), 0.0, 1.0))
+    local = np.where(cat, local, np.clip(local + rng.normal(0.0, scale, size=local.shape), lo, hi))
     flip = (rng.random(local.shape) < 1.0 / max(d, 1)) & cat
     return np.where(flip, np.floor(rng.random(local.shape) * np.maximum(n_choices, 1)), local)
 
@@ -76,51 +88,104 @@ def maximize(
     rng: np.random.Generator,
     centres: np.ndarray,
     n_candidates: int = 2048,
+    taken: np.ndarray | None = None,
+    box: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """The best point found, shape (d,).
+    """The best point found that is not in ``taken``, shape (d,).
+
+    ``box = (lo, hi)``, each (d,): search only there along the numeric dims (a trust region);
+    the whole unit cube by default.
 
     Starts for the gradient refinement: the best two local candidates, the best three global (Sobol)
-    ones, and five global ones drawn by roulette on the acquisition value.
+    ones, and five global ones drawn by roulette on the acquisition value. All starts are refined in
+    one L-BFGS-B run over their stacked coordinates, maximising the sum of their acquisition values:
+    the sum separates, so each block follows its own ascent, and one batched call per step replaces
+    one call per start (as BoTorch's ``gen_candidates_scipy`` does).
+
+    ``taken`` (k, d): encoded points already evaluated or running. A deterministic objective gives
+    nothing new at such a point, yet after rounding an integer, a step or a category (or clipping to
+    a bound) the acquisition's maximiser often lands on one. The best candidate outside ``taken`` is
+    returned; only when every candidate seen is taken (a small space, all visited) is a taken one.
     """
-    G = snap(_sobol(rng, n_candidates, kinds, n_choices))
-    g_vals = acq(G)
-    g_vals = np.where(np.isfinite(g_vals), g_vals, -np.inf)
+    is_taken = _membership(taken)
+    d = len(kinds)
+    lo, hi = box if box is not None else (np.zeros(d), np.ones(d))
+    G = snap(_sobol(rng, n_candidates, kinds, n_choices, lo, hi))
+    g_vals = _finite(acq(G))
     starts = [G[i] for i in _starts(G, g_vals, 3, 5, rng)]
-    best_x: np.ndarray = G[int(np.argmax(g_vals))]
-    best_v = float(np.max(g_vals))
+    pool, pool_vals = [G], [g_vals]
     if len(centres):
-        L = snap(_local(rng, n_candidates // 2, kinds, n_choices, centres, scale=0.05))
-        l_vals = acq(L)
-        l_vals = np.where(np.isfinite(l_vals), l_vals, -np.inf)
+        L = snap(_local(rng, n_candidates // 2, kinds, n_choices, centres, 0.05, lo, hi))
+        l_vals = _finite(acq(L))
         starts += [L[i] for i in _starts(L, l_vals, 2, 0, rng)]
-        if np.max(l_vals) > best_v:
-            best_x, best_v = L[int(np.argmax(l_vals))], float(np.max(l_vals))
+        pool.append(L)
+        pool_vals.append(l_vals)
     numeric = kinds != CATEGORICAL
-    if numeric.any():
-        for x0 in starts:
-
-            def f(z: np.ndarray, x0: np.ndarray = x0) -> tuple[float, np.ndarray]:
-                x = x0.copy()
-                x[numeric] = z
-                v, g = acq_grad(x)
-                return -v, -g[numeric]
-
-            try:
-                res = minimize(f, x0[numeric], jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * int(numeric.sum()),
-                               options={"maxiter": 100})  # fmt: skip
-            except (ValueError, np.linalg.LinAlgError, FloatingPointError):
-                continue
-            x = x0.copy()
-            x[numeric] = res.x
-            x = snap(x[None, :])[0]
-            v = float(acq(x[None, :])[0])
-            if np.isfinite(v) and v > best_v:
-                best_x, best_v = x, v
+    if numeric.any() and starts:
+        S = np.array(starts)
+        R = _refine(acq_grad, S, numeric, lo, hi)
+        R = snap(R)
+        pool.append(R)
+        pool_vals.append(_finite(acq(R)))
+    C, vals = np.vstack(pool), np.concatenate(pool_vals)
+    best_x, best_v = _best_untaken(C, vals, is_taken)
     for j in np.flatnonzero(~numeric):
         trial = np.repeat(best_x[None, :], int(n_choices[j]), axis=0)
         trial[:, j] = np.arange(n_choices[j])
-        scores = acq(trial)
+        scores = _finite(acq(trial))
+        scores[[bool(is_taken(row)) for row in trial]] = -np.inf
         k = int(np.argmax(scores))
         if scores[k] > best_v:
             best_x, best_v = trial[k], float(scores[k])
     return best_x
+
+
+def _finite(v: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(v), v, -np.inf)
+
+
+def _refine(acq_grad: WithGrad, S: np.ndarray, numeric: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """L-BFGS-B from every row of ``S`` at once, over the numeric dims in [lo, hi]; the refined rows (k, d)."""
+    k, dn = len(S), int(numeric.sum())
+
+    def f(z: np.ndarray) -> tuple[float, np.ndarray]:
+        X = S.copy()
+        X[:, numeric] = z.reshape(k, dn)
+        v, g = acq_grad(X)
+        v = np.where(np.isfinite(v), v, -1e300)
+        return -float(np.sum(v)), -np.nan_to_num(g[:, numeric]).ravel()
+
+    out = S.copy()
+    try:
+        bounds = list(zip(np.tile(lo[numeric], k), np.tile(hi[numeric], k), strict=True))
+        x0 = np.clip(S[:, numeric], lo[numeric], hi[numeric]).ravel()
+        res = minimize(f, x0, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": _MAXITER})
+    except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+        return out
+    out[:, numeric] = np.clip(res.x.reshape(k, dn), lo[numeric], hi[numeric])
+    return out
+
+
+def is_row_of(x: np.ndarray, rows: np.ndarray) -> bool:
+    """Whether ``x`` equals a row of ``rows`` (to 1e-9)."""
+    return _membership(rows)(x)
+
+
+def _membership(taken: np.ndarray | None) -> Callable[[np.ndarray], bool]:
+    """A test of whether an encoded point equals one of ``taken`` (to 1e-9; inactive NaNs never match)."""
+    if taken is None or len(taken) == 0:
+        return lambda row: False
+    T = np.asarray(taken, dtype=float)
+
+    def is_taken(row: np.ndarray) -> bool:
+        return bool(np.any(np.all(np.abs(T - row) <= 1e-9, axis=1)))
+
+    return is_taken
+
+
+def _best_untaken(C: np.ndarray, vals: np.ndarray, is_taken: Callable[[np.ndarray], bool]) -> tuple[np.ndarray, float]:
+    order = np.argsort(-vals, kind="stable")
+    for i in order:
+        if not is_taken(C[i]):
+            return C[i], float(vals[i])
+    return C[order[0]], float(vals[order[0]])

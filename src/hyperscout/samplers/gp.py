@@ -58,8 +58,10 @@ class GPSampler(BaseSampler):
         kappa: float = 2.576,
         xi: float = 0.0,
         output_transform: str = "power",
+        trust_region: bool = False,
     ) -> None:
         super().__init__(seed=seed)
+        self.trust_region = trust_region
         if output_transform not in ("power", "standardize"):
             raise ValueError(f"output_transform must be 'power' or 'standardize', got {output_transform!r}")
         self.output_transform = output_transform
@@ -84,6 +86,13 @@ class GPSampler(BaseSampler):
         fitted, values = observations(context)
         if len(fitted) < self.n_startup_trials:
             return latin_hypercube_start(context, search_space, self.n_startup_trials)
+        finite = [v for v in values if math.isfinite(v)]
+        if not finite or max(finite) == min(finite):
+            # Every trial scored the same (a plateau): the model has nothing to rank, and the largest
+            # variance, which expected improvement then chases, is in the corners of the box, where
+            # hyperparameters usually switch a model off. Spread out uniformly instead, as random search does.
+            rng = context.rng("gp-flat")
+            return {k: d.from_unit(float(rng.random())) for k, d in search_space.items()}
         # The matrices here are small (n ≤ a few hundred): BLAS threads cost more in start-up and
         # contention than they save (measured: 0.105 s per suggestion at 100 trials on 2 cores
         # with threads, 0.048 s without), and they would compete with parallel workers.
@@ -132,11 +141,11 @@ class GPSampler(BaseSampler):
             m, v = post.predict(C)
             return acq.evaluate(self.acquisition, m, np.sqrt(v), best, self.xi, self.kappa)
 
-        def with_grad(x: np.ndarray) -> tuple[float, np.ndarray]:
-            m, v, dm, dv = post.predict_grad(x)
-            s = math.sqrt(v)
+        def with_grad(C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            m, v, dm, dv = post.predict_with_grad(C)
+            s = np.sqrt(v)
             a, da_dm, da_ds = acq.evaluate_grad(self.acquisition, m, s, best, self.xi, self.kappa)
-            return a, da_dm * dm + da_ds * dv / (2.0 * s)
+            return a, da_dm[:, None] * dm + (da_ds / (2.0 * s))[:, None] * dv
 
         def snap(C: np.ndarray) -> np.ndarray:
             C = C.copy()
@@ -149,8 +158,27 @@ class GPSampler(BaseSampler):
 
         top = X[np.argsort(-y)[: min(5, len(y))]]
         top = np.where(np.isnan(top), 0.5, top)
-        x = optim.maximize(batch, with_grad, kinds, n_choices, snap, context.rng("gp"), top)
+        # Points already evaluated, or running: proposing one again would learn nothing (see optim.maximize).
+        taken = np.vstack([X, Xr]) if running else X
+        region = self._region(fitted, raw, X, kinds, post) if self.trust_region else None
+        rng = context.rng("gp")
+        x = optim.maximize(batch, with_grad, kinds, n_choices, snap, rng, top, taken=taken, box=region)
+        if region is not None and optim.is_row_of(x, taken):  # every point of the region was tried
+            x = optim.maximize(batch, with_grad, kinds, n_choices, snap, rng, top, taken=taken)
         return self._decode(x, names, dists)
+
+    def _region(
+        self, fitted: list[FrozenTrial], raw: np.ndarray, X: np.ndarray, kinds: np.ndarray, post: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The trust region (``_gp/trust_region.py``) around the incumbent, from the trials in number order."""
+        from .._gp import trust_region
+
+        order = np.argsort([t.number for t in fitted], kind="stable")
+        y = raw[order]
+        k = min(self.n_startup_trials, len(y))
+        length = trust_region.side_length(y[k:], float(np.max(y[:k])), int(np.sum(kinds != CATEGORICAL)))
+        lengthscales = np.exp(post.theta[: X.shape[1]])
+        return trust_region.box(X[int(np.argmax(raw))], length, lengthscales, kinds != CATEGORICAL)
 
     @staticmethod
     def _encode(params: Mapping[str, Any], names: list[str], dists: list[Distribution]) -> list[float]:
