@@ -437,6 +437,7 @@ def run_one(problem_name: str, optimizer_name: str, seed: int, budget: int) -> d
         "optimizer_time": (end - begin) - objective_time,
         "objective_time": objective_time,
         "suggest_times": [s - e for s, e in zip(rec.starts, [begin, *rec.ends], strict=False)],
+        "eval_times": [e - s for s, e in zip(rec.starts, rec.ends, strict=True)],
         "error": error,
         "notes": notes,
         "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
@@ -788,7 +789,7 @@ def _targets(problems: list[str], optimizers: list[str], facts: dict[str, Any]) 
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     dists = ("hyperscout", "optuna", "torch", "greenlet", "cmaes", "hyperopt", "scikit-optimize")
-    for dist in (*dists, "bayesian-optimization", "scikit-learn", "scipy", "numpy"):
+    for dist in (*dists, "bayesian-optimization", "smac", "hebo", "scikit-learn", "scipy", "numpy"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
