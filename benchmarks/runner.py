@@ -387,6 +387,68 @@ def _bayes_opt(problem: Problem, seed: int, budget: int, evaluate: Evaluate) -> 
     return {"duplicate_points": int(getattr(bo._space, "n_duplicate_points", 0))}
 
 
+@optimizer("smac")
+def _smac(problem: Problem, seed: int, budget: int, evaluate: Evaluate) -> None:
+    # SMAC3 2.x's HPO facade (random forest surrogate, log EI, Sobol initial design), its defaults; deterministic=True
+    # because every problem is a deterministic function (one evaluation per configuration, no re-runs on other
+    # seeds). Runs from its own virtual environment where the main one lacks it (see benchmarks/README.md).
+    from ConfigSpace import Categorical, ConfigurationSpace, EqualsCondition, Float, Integer
+    from smac import HyperparameterOptimizationFacade, Scenario
+
+    space = ConfigurationSpace(seed=seed)
+    hps: dict[str, Any] = {}
+    for p in problem.params:
+        if p.kind == "categorical":
+            hps[p.name] = Categorical(p.name, list(p.choices))
+        elif p.kind == "int":
+            hps[p.name] = Integer(p.name, (int(p.low), int(p.high)), log=p.log)
+        else:
+            hps[p.name] = Float(p.name, (p.low, p.high), log=p.log)
+    space.add(list(hps.values()))
+    space.add([EqualsCondition(hps[p.name], hps[p.when[0]], p.when[1]) for p in problem.params if p.when])
+    by_name = {p.name: p for p in problem.params}
+
+    def train(config: Any, seed: int = 0) -> float:
+        return evaluate({k: _cast(by_name[k], v) for k, v in dict(config).items()})
+
+    with tempfile.TemporaryDirectory() as folder:
+        scenario = Scenario(space, deterministic=True, n_trials=budget, seed=seed, output_directory=folder)
+        smac = HyperparameterOptimizationFacade(scenario, train, overwrite=True, logging_level=40)
+        smac.optimize()
+
+
+@optimizer("hebo")
+def _hebo(problem: Problem, seed: int, budget: int, evaluate: Evaluate) -> None:
+    # HEBO 0.3.6 with its defaults, one suggestion at a time. It draws from numpy's and torch's global generators
+    # (and scrambles its Sobol initial design with ``scramble_seed``), so they are seeded here. A flat space: the
+    # problem ignores inactive parameters.
+    import random
+
+    import torch
+    from hebo.design_space.design_space import DesignSpace
+    from hebo.optimizers.hebo import HEBO
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+    def spec(p: Param) -> dict[str, Any]:
+        if p.kind == "categorical":
+            return {"name": p.name, "type": "cat", "categories": list(p.choices)}
+        if p.kind == "int":
+            return {"name": p.name, "type": "pow_int" if p.log else "int", "lb": int(p.low), "ub": int(p.high)}
+        if p.log:
+            return {"name": p.name, "type": "pow", "lb": p.low, "ub": p.high, "base": 10}
+        return {"name": p.name, "type": "num", "lb": p.low, "ub": p.high}
+
+    opt = HEBO(DesignSpace().parse([spec(p) for p in problem.params]), scramble_seed=seed)
+    for _ in range(budget):
+        rec = opt.suggest(n_suggestions=1)
+        row = rec.iloc[0]
+        y = evaluate({p.name: _cast(p, row[p.name]) for p in problem.params})
+        opt.observe(rec, np.array([[y]]))
+
+
 # -- running one optimisation ----------------------------------------------------------------------------------------
 
 
@@ -437,6 +499,7 @@ def run_one(problem_name: str, optimizer_name: str, seed: int, budget: int) -> d
         "optimizer_time": (end - begin) - objective_time,
         "objective_time": objective_time,
         "suggest_times": [s - e for s, e in zip(rec.starts, [begin, *rec.ends], strict=False)],
+        "eval_times": [e - s for s, e in zip(rec.starts, rec.ends, strict=True)],
         "error": error,
         "notes": notes,
         "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
@@ -788,7 +851,7 @@ def _targets(problems: list[str], optimizers: list[str], facts: dict[str, Any]) 
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     dists = ("hyperscout", "optuna", "torch", "greenlet", "cmaes", "hyperopt", "scikit-optimize")
-    for dist in (*dists, "bayesian-optimization", "scikit-learn", "scipy", "numpy"):
+    for dist in (*dists, "bayesian-optimization", "smac", "hebo", "scikit-learn", "scipy", "numpy"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
