@@ -99,6 +99,7 @@ Mean ranks are those of the table, over all the problems of the run, except in t
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import dataclasses
 import datetime
@@ -111,6 +112,7 @@ import math
 import multiprocessing
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -168,6 +170,44 @@ def optimizer(name: str) -> Callable[[Adapter], Adapter]:
         return adapter
 
     return register
+
+
+_VARIANT = re.compile(r"^hyperscout-(auto|gp|tpe|forest|cmaes)\[(.*)\]$")
+_VARIANT_CLASSES = {
+    "auto": "AutoSampler",
+    "gp": "GPSampler",
+    "tpe": "TPESampler",
+    "forest": "ForestSampler",
+    "cmaes": "CmaEsSampler",
+}
+
+
+def variant(name: str) -> Adapter | None:
+    """An adapter for a hyperscout sampler with options other than its defaults, or ``None`` for another name.
+
+    ``hyperscout-gp[trust_region=True;n_startup_trials=8]`` runs ``GPSampler(seed=seed, trust_region=True,
+    n_startup_trials=8)``: options as ``key=Python literal``, separated by ``;`` (a comma separates optimisers on the
+    command line). For measuring one change at a time against the defaults, in the same tables.
+
+    Example:
+        >>> variant("hyperscout-gp[trust_region=True]") is not None, variant("optuna-gp") is None
+        (True, True)
+    """
+    match = _VARIANT.match(name)
+    if match is None:
+        return None
+    kwargs: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in match.group(2).split(";"))):
+        key, _, value = part.partition("=")
+        kwargs[key.strip()] = ast.literal_eval(value.strip())
+    cls = _VARIANT_CLASSES[match.group(1)]
+
+    def adapter(problem: Problem, seed: int, budget: int, evaluate: Evaluate) -> None:
+        import hyperscout as hs
+
+        _hyperscout(getattr(hs.samplers, cls)(seed=seed, **kwargs), problem, seed, budget, evaluate)
+
+    return adapter
 
 
 def _define_by_run(problem: Problem, evaluate: Evaluate) -> Callable[[Any], float]:
@@ -480,7 +520,10 @@ def run_one(problem_name: str, optimizer_name: str, seed: int, budget: int) -> d
     error, notes = None, {}
     begin = time.perf_counter()
     try:
-        notes = OPTIMIZERS[optimizer_name](problem, seed, budget, rec) or {}
+        adapter = OPTIMIZERS.get(optimizer_name) or variant(optimizer_name)
+        if adapter is None:
+            raise KeyError(f"unknown optimizer {optimizer_name!r}")
+        notes = adapter(problem, seed, budget, rec) or {}
     except Exception:
         error = traceback.format_exc()
     end = time.perf_counter()
@@ -896,7 +939,7 @@ def _names(
     names: list[str] = []
     for name in (n.strip() for n in text.split(",")):
         names += presets.get(name, (name,)) if name else ()
-    unknown = [n for n in names if n not in known]
+    unknown = [n for n in names if n not in known and not (what == "optimizers" and variant(n))]
     if unknown:
         choices = ", ".join([*presets, *known])
         raise SystemExit(f"unknown {what}: {', '.join(unknown)}; choose from {choices}")

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._gp.kernel import CATEGORICAL, NUMERIC
-from ..space import Categorical, Distribution, Float
+from ..space import Categorical, Distribution, Float, OrNone
 from ..trial import FrozenTrial, TrialState
 from ._base import (
     BaseSampler,
@@ -28,10 +28,19 @@ from ._base import (
 class GPSampler(BaseSampler):
     """Gaussian-process Bayesian optimisation (Matérn-5/2, MAP hyperparameters, log EI).
 
-    * The first ``n_startup_trials`` trials follow a Latin hypercube design.
+    * The first ``n_startup_trials`` trials follow a Latin hypercube design. With ``centre_start``
+      (the default) trial 0 is the centre of the space: the middle of each range on its own scale
+      (the geometric middle of a log range) and the first of each list of choices, where people
+      put the values they believe in (``centre_of``).
     * Then every trial refits the GP to the complete trials and proposes the maximiser of the
       acquisition: ``"ei"`` (log expected improvement, the default), ``"ucb"`` (μ + κσ) or
-      ``"pi"`` (log probability of improvement).
+      ``"pi"`` (log probability of improvement). A point already evaluated or running is never
+      proposed again while an untried one is left, and while every value seen is equal (a
+      plateau) the next point is drawn uniformly instead of where the model is most unsure (the
+      corners of the box).
+    * ``trust_region=True`` confines the acquisition search to a box around the best trial that
+      grows on success and shrinks on failure (TuRBO); ``"alternate"`` on every other trial. Off
+      by default: it helped on smooth tasks and hurt on tree models (``docs/samplers.md``).
     * Trials stopped early by a pruner (PRUNED or PAUSED) join the fit with a stand-in final value,
       rank-matched from their last intermediate value (``impute_stopped``), so the model learns
       that the regions they tried were bad; they count towards ``n_startup_trials``.
@@ -58,9 +67,17 @@ class GPSampler(BaseSampler):
         kappa: float = 2.576,
         xi: float = 0.0,
         output_transform: str = "power",
-        trust_region: bool = False,
+        trust_region: bool | str = False,
+        centre_start: bool = True,
     ) -> None:
         super().__init__(seed=seed)
+        if (
+            trust_region not in (True, False, "alternate")
+            or isinstance(trust_region, int)
+            and not isinstance(trust_region, bool)
+        ):
+            raise ValueError(f"trust_region must be True, False or 'alternate', got {trust_region!r}")
+        self.centre_start = centre_start
         self.trust_region = trust_region
         if output_transform not in ("power", "standardize"):
             raise ValueError(f"output_transform must be 'power' or 'standardize', got {output_transform!r}")
@@ -160,7 +177,8 @@ class GPSampler(BaseSampler):
         top = np.where(np.isnan(top), 0.5, top)
         # Points already evaluated, or running: proposing one again would learn nothing (see optim.maximize).
         taken = np.vstack([X, Xr]) if running else X
-        region = self._region(fitted, raw, X, kinds, post) if self.trust_region else None
+        local = self.trust_region is True or (self.trust_region == "alternate" and context.number % 2 == 1)
+        region = self._region(fitted, raw, X, kinds, post) if local else None
         rng = context.rng("gp")
         x = optim.maximize(batch, with_grad, kinds, n_choices, snap, rng, top, taken=taken, box=region)
         if region is not None and optim.is_row_of(x, taken):  # every point of the region was tried
@@ -201,7 +219,28 @@ class GPSampler(BaseSampler):
         return out
 
     def sample_independent(self, context: SamplerContext, name: str, distribution: Distribution) -> Any:
+        if self.centre_start and context.number == 0:
+            return centre_of(distribution)
         return distribution.from_unit(context.uniform(name))
+
+
+def centre_of(distribution: Distribution) -> Any:
+    """The middle of a range (on its own scale: the geometric middle of a log range), the first of the choices.
+
+    Where the first trial goes with ``centre_start``: people write a range around the values they
+    believe in (``C`` from 1e-2 to 1e3 centres on 3) and list first the choice they would try first
+    (``["rbf", "poly", "sigmoid"]``). An optional parameter gets its inner distribution's centre.
+
+    Example:
+        >>> from hyperscout.space import Categorical, Float, Int, OrNone
+        >>> [centre_of(d) for d in (Float(0, 4), Int(1, 9), Categorical(["b", "a"]), OrNone(Int(2, 4)))]
+        [2.0, 5, 'b', 3]
+    """
+    if isinstance(distribution, OrNone):
+        return centre_of(distribution.inner)
+    if isinstance(distribution, Categorical):
+        return distribution.choices[0]
+    return distribution.from_unit(0.5)
 
 
 _MISSING = object()
