@@ -176,3 +176,31 @@ def test_beats_random_search_on_a_plateau_with_a_narrow_basin() -> None:
     rnd = [best(RandomSampler(seed=s), s) for s in range(10)]
     assert mannwhitneyu(gp, rnd, alternative="less").pvalue < 0.01
     assert np.median(gp) < 0.2 * np.median(rnd)
+
+
+def test_the_first_trial_is_the_centre_of_the_space_unless_told_otherwise() -> None:
+    def objective(trial: hs.Trial) -> float:
+        trial.suggest_float("lr", 1e-4, 1e0, log=True)
+        trial.suggest_int("k", 1, 9)
+        trial.suggest_categorical("kernel", ["rbf", "poly"])
+        return 0.0
+
+    centred = hs.create_study(sampler=GPSampler(seed=3))
+    centred.optimize(objective, n_trials=2, show_progress_bar=False)
+    first = centred.trials[0].params
+    assert first["lr"] == pytest.approx(1e-2) and first["k"] == 5 and first["kernel"] == "rbf"
+    assert centred.trials[1].params != first  # only trial 0
+    plain = hs.create_study(sampler=GPSampler(seed=3, centre_start=False))
+    plain.optimize(objective, n_trials=1, show_progress_bar=False)
+    assert plain.trials[0].params["lr"] != pytest.approx(1e-2)
+
+
+def test_rejects_an_unknown_trust_region() -> None:
+    with pytest.raises(ValueError, match="trust_region"):
+        GPSampler(trust_region="sometimes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("mode", [True, "alternate"])
+def test_trust_region_modes_find_the_branin_minimum(mode) -> None:
+    regrets = [_regret(GPSampler(seed=s, trust_region=mode), s, 30) for s in range(3)]
+    assert np.median(regrets) < 0.05

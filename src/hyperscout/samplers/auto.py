@@ -8,8 +8,9 @@ The rules, each backed by a figure of ``benchmarks/runner.py`` (see ``docs/sampl
    trials do not all have the same parameters) → TPE, which models each group of parameters that
    appear together from the trials that used it: on ``wine_conditional`` (60 seeds × 50
    evaluations) this rule took the median CV error from the GP's 0.0113 to 0.00565, better on 39
-   seeds and worse on 2 (Wilcoxon p = 6e-8); on the main job's SVC, whose ``degree`` exists for
-   one kernel only, it was better on 11 of 20 seeds and worse on 1 after 50 trials (p = 0.007).
+   seeds and worse on 2 (Wilcoxon p = 6e-8); on the SVC example (``examples/tune_svc_digits.py``),
+   whose ``degree`` exists for one kernel only, it was better on 11 of 20 seeds and worse on 1
+   after 50 trials (p = 0.007).
 3. Otherwise, while the GP would fit fewer than ``gp_max_trials`` trials (the complete ones and
    those a pruner stopped early, which it fits at rank-matched stand-in values) → GP: the most
    sample-efficient model on numeric spaces at small budgets, with or without pruning. (A rule sent
