@@ -381,7 +381,7 @@ def test_study_survives_reopening(shared_url):
     url = shared_url
     study = hs.create_study("s", url, seed=1)
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3, show_progress_bar=False)
-    study._storage.close()
+    study._lifecycle.storage.close()
     loaded = hs.load_study("s", url)
     assert [t.value for t in loaded.trials] == [t.params["x"] for t in study.trials]
     assert loaded.best_value == min(t.value for t in study.trials)

@@ -39,9 +39,8 @@ CONTOUR_PARAMS = 3
 
 
 def log_position(study: Study) -> int:
-    """How far the study's event log has been read: it grows whenever anything about a trial changes."""
-    study.trials  # noqa: B018 - reading the trials brings the view up to date
-    return int(study._view.position)
+    """Where in the study's log the latest change to any trial lies: it grows whenever a trial changes."""
+    return max((t.log_position for t in study.trials), default=0)
 
 
 def summary(study: Study, now: float | None = None) -> dict[str, Any]:

@@ -24,22 +24,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..exceptions import ClaimTaken, DuplicatedStudyError, StorageError
+
 __all__ = ["BaseStorage", "Event", "StudyInfo", "ClaimTaken", "DuplicatedStudyError", "StorageError", "SCHEMA_VERSION"]
 
 #: Version of the on-disk layout; a database written by a newer version is refused.
 SCHEMA_VERSION = 1
-
-
-class StorageError(RuntimeError):
-    """The storage cannot be opened or used; the message says why and what to do."""
-
-
-class ClaimTaken(Exception):
-    """An append was refused because one of its claims is already in the log."""
-
-
-class DuplicatedStudyError(ValueError):
-    """A study of that name already exists (pass ``load_if_exists=True`` to continue it)."""
 
 
 @dataclass(frozen=True)
