@@ -143,7 +143,7 @@ class Trial:
         self._distributions: dict[str, Distribution] = dict(distributions or {})
 
     def __repr__(self) -> str:
-        return f"Trial(number={self.number}, params={self._params!r})"
+        return f"hyperscout.Trial(number={self.number}, params={self._params!r})"
 
     @property
     def params(self) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 Example:
     >>> import hyperscout as hs
-    >>> hs.storages.get_storage(None)  # doctest: +ELLIPSIS
-    <hyperscout.storages._memory.InMemoryStorage object at ...>
+    >>> hs.storages.get_storage(None)
+    hyperscout.storages.InMemoryStorage()
 """
 
 from __future__ import annotations
