@@ -8,6 +8,8 @@ a cycle patched with ``TYPE_CHECKING`` is still a cycle.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -151,3 +153,16 @@ def test_nothing_imports_upward(name: str) -> None:
         elif order.index(theirs) > order.index(mine) or (mine, theirs) in SIDE_BY_SIDE:
             upward.append(f"{dep} ({theirs})")
     assert upward == [], f"{name} ({mine}) imports from a higher layer"
+
+
+def test_sqlalchemy_is_imported_only_when_a_sql_storage_is_opened(tmp_path: Path) -> None:
+    code = (
+        "import sys, hyperscout as hs\n"
+        "hs.create_study().optimize(lambda t: t.suggest_float('x', 0, 1), n_trials=2, show_progress_bar=False)\n"
+        "hs.create_study(storage='journal:///' + sys.argv[1] + '/j.log')\n"
+        "print('sqlalchemy' in sys.modules)\n"
+        "hs.create_study(storage='sqlite:///' + sys.argv[1] + '/s.db')\n"
+        "print('sqlalchemy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
