@@ -48,6 +48,10 @@ PUBLIC: dict[str, list[str]] = {
         "JournalFileStorage", "SQLStorage", "StorageError", "StudyInfo", "get_storage",
     ],
     "hyperscout.study": ["Study", "create_study", "delete_study", "get_all_study_names", "load_study"],
+    "hyperscout.testing": [
+        "PRUNER_CHECKS", "SAMPLER_CHECKS", "STORAGE_CHECKS", "SamplerCase", "make_storage",
+        "parametrize_pruner_checks", "parametrize_sampler_checks", "parametrize_storage_checks",
+    ],
     "hyperscout.trial": ["FrozenTrial", "Trial", "TrialOwner", "TrialPruned", "TrialState"],
     "hyperscout.visualization": [
         "plot_contour", "plot_edf", "plot_intermediate_values", "plot_optimization_history",
