@@ -155,6 +155,33 @@ def test_nothing_imports_upward(name: str) -> None:
     assert upward == [], f"{name} ({mine}) imports from a higher layer"
 
 
+def _private_imports(name: str) -> list[str]:
+    """``from <hyperscout module> import _name`` in module ``name``, where ``_name`` is not a module."""
+    path, is_package = MODULES[name]
+    package = name if is_package else name.rsplit(".", 1)[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            parts = package.split(".")
+            base = ".".join(parts[: len(parts) - (node.level - 1)] + ([node.module] if node.module else []))
+        else:
+            base = node.module or ""
+        if base not in MODULES:
+            continue
+        private = [a.name for a in node.names if a.name.startswith("_") and not a.name.endswith("__")]
+        found += [f"{base}.{n}" for n in private if f"{base}.{n}" not in MODULES]
+    return found
+
+
+def test_no_module_imports_another_modules_underscore_names() -> None:
+    # Privacy lives in module names: what another module uses carries no underscore (SLF001 sees
+    # attribute access; this sees imports).
+    found = {name: _private_imports(name) for name in MODULES}
+    assert {name: names for name, names in found.items() if names} == {}
+
+
 def test_sqlalchemy_is_imported_only_when_a_sql_storage_is_opened(tmp_path: Path) -> None:
     code = (
         "import sys, hyperscout as hs\n"

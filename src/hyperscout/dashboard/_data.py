@@ -20,7 +20,7 @@ from ..visualization import (
     plot_slice,
     plot_timeline,
 )
-from ..visualization._common import _EXTRA, empty_figure, text
+from ..visualization._common import PLOTLY_EXTRA, empty_figure, text
 from ..visualization._importance import importance_figure
 
 #: The figures of a study page, in the order they are shown, with their headings.
@@ -174,7 +174,7 @@ def safe_json(data: Any) -> str:
     try:
         import plotly.utils  # its encoder knows numpy arrays, dates and NaN (as null)
     except ImportError:
-        raise ImportError(_EXTRA) from None
+        raise ImportError(PLOTLY_EXTRA) from None
 
     raw = json.dumps(data, cls=plotly.utils.PlotlyJSONEncoder)
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
