@@ -253,6 +253,7 @@ class RunTracker:
         self._open: set[int] = set()  # this run's unfinished trials
         self.paused: set[int] = set()  # the run's trials seen PAUSED (progress counts them then)
         self.fresh_paused: list[int] = []
+        self._passed = False  # one of the run's first trials finished without raising (see failed_fast)
 
     def update(self) -> list[int]:
         view = self._view
@@ -280,7 +281,7 @@ class RunTracker:
     @property
     def requeued(self) -> set[int]:
         """The run's reaped trials that were enqueued again: their retry takes their place in the budget."""
-        return self._retried & self._numbers
+        return self._retried & self._numbers if self._retried else set()
 
     @property
     def spent(self) -> int:
@@ -307,12 +308,16 @@ class RunTracker:
 
     def failed_fast(self, n_trials: int | None) -> bool:
         """Whether the run's first ``min(FAIL_FAST, n_trials)`` trials all raised."""
-        first = [self.slots.get(s) for s in range(min(FAIL_FAST, n_trials or FAIL_FAST))]
-        for n in first:
+        if self._passed:
+            return False
+        for slot in range(min(FAIL_FAST, n_trials or FAIL_FAST)):
+            n = self.slots.get(slot)
             if n is None:
                 return False
             rec = self._view.record(n)
             if rec.state is not TrialState.FAIL or not rec.system.get(_RAISED):
+                # A finished outcome never changes: one of the first trials did not raise, for good.
+                self._passed = rec.state.is_finished
                 return False
         return True
 
@@ -344,11 +349,13 @@ def work(
     exhausted = False
     pauses = life.pruner is not None and life.pruner.pauses
 
+    stop_key = spec.stop_key
+
     def halted() -> bool:
         return bool(
             life.stop_requested
             or (stopped is not None and stopped.is_set())
-            or life.view.system_attrs.get(spec.stop_key)
+            or life.view.system_attrs.get(stop_key)
             or tracker.failed_fast(spec.n_trials)
         )
 

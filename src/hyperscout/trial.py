@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -186,11 +187,11 @@ class Trial:
         self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
     ) -> float:
         """Suggest a float in ``[low, high]`` (``log=True`` samples evenly in log space)."""
-        return self.suggest(name, self._checked(name, lambda: Float(low, high, log=log, step=step)))
+        return self.suggest(name, self._checked(name, lambda: _distribution(Float, low, high, log, step)))
 
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
         """Suggest an integer in ``[low, high]`` on the grid ``low, low + step, ...``."""
-        return self.suggest(name, self._checked(name, lambda: Int(low, high, log=log, step=step)))
+        return self.suggest(name, self._checked(name, lambda: _distribution(Int, low, high, log, step)))
 
     def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
         """Suggest one of ``choices`` (the value itself, never its index)."""
@@ -241,6 +242,25 @@ class Trial:
         if not isinstance(key, str):
             raise ValueError(f"attribute keys must be strings, got {key!r}")
         self._owner.set_trial_attr(self, key, value)
+
+
+@functools.lru_cache(maxsize=1024, typed=True)
+def _cached_distribution(kind: type[Float] | type[Int], low: Any, high: Any, log: bool, step: Any) -> Distribution:
+    return kind(low, high, log=log, step=step)
+
+
+def _distribution(kind: type[Float] | type[Int], low: Any, high: Any, log: bool, step: Any) -> Distribution:
+    """``kind(low, high, log=log, step=step)``, built and validated once per set of arguments.
+
+    An objective asks for the same ranges in every trial, and validating them again each time was a
+    tenth of the optimiser's own cost per trial; distributions are frozen, so one object serves all.
+    """
+    try:
+        return _cached_distribution(kind, low, high, log, step)
+    except TypeError as e:
+        if "unhashable" not in str(e):
+            raise
+        return kind(low, high, log=log, step=step)  # not a cache key: let the constructor say what is wrong
 
 
 def check_values(values: Any, n_objectives: int) -> tuple[tuple[float, ...] | None, str | None]:
