@@ -7,6 +7,7 @@ contract fails them, so the checks are not vacuous.
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,8 @@ class Stratified(BaseSampler):
     """Each trial's value of a parameter comes from its own stratum of [0, 1), shuffled by the seed."""
 
     def sample_independent(self, context: SamplerContext, name: str, distribution: Distribution) -> Any:
-        rng = np.random.default_rng([context.seed, abs(hash(name)) % 2**32])
+        # crc32, not hash(): str hashes change from one process to the next, and seeds must not
+        rng = np.random.default_rng([context.seed, zlib.crc32(name.encode())])
         strata = rng.permutation(64)
         u = (strata[context.number % 64] + rng.random()) / 64
         return distribution.from_unit(min(u, np.nextafter(1.0, 0.0)))
