@@ -357,23 +357,23 @@ def _dead_pid() -> int:
 
 def _running(study: hs.Study, number: int, worker: str, *, t: float, **system: Any) -> None:
     data = {"number": number, "state": "running", "t": t, "worker": worker, "system_attrs": {"hb": 1.0, **system}}
-    study._view.append([Event("create", number, data, claim=f"trial/{number}")])
+    study._lifecycle.view.append([Event("create", number, data, claim=f"trial/{number}")])
 
 
 def test_a_reaped_trial_is_retried_at_most_retry_failed_times():
     study = hs.create_study()
     dead = f"{socket.gethostname()}/{_dead_pid()}/1"
     _running(study, 0, dead, t=time.time(), retry=1, proposed={"x": 0.25})
-    assert study._reap() == [0]
+    assert study._lifecycle.reap() == [0]
     retry = study.trials[1]
     assert retry.state is TrialState.WAITING
     assert retry.system_attrs == {"fixed_params": {"x": 0.25}, "retry_of": 0, "attempt": 1}
     # The retry dies too: it is reaped, and not queued a second time.
-    study._view.append([Event("start", 1, {"t": time.time(), "worker": dead}, claim="start/1")])
-    study._view.append(
+    study._lifecycle.view.append([Event("start", 1, {"t": time.time(), "worker": dead}, claim="start/1")])
+    study._lifecycle.view.append(
         [Event("attr", 1, {"key": k, "value": v, "system": True}) for k, v in (("hb", 1.0), ("retry", 1))]
     )
-    assert study._reap() == [1]
+    assert study._lifecycle.reap() == [1]
     assert len(study.trials) == 2
     assert "re-queued" not in study.trials[1].error
 
@@ -382,7 +382,7 @@ def test_a_grid_trial_is_left_to_the_grid_to_retry():
     study = hs.create_study()
     dead = f"{socket.gethostname()}/{_dead_pid()}/1"
     _running(study, 0, dead, t=time.time(), retry=1, grid="grid:abc")
-    assert study._reap() == [0]
+    assert study._lifecycle.reap() == [0]
     assert len(study.trials) == 1
 
 
@@ -403,9 +403,9 @@ def test_a_trial_elsewhere_is_reaped_when_its_heartbeat_is_older_than_the_grace(
     grace = 1.0 * GRACE_INTERVALS
     _running(study, 0, "elsewhere/1/1", t=now - grace - 5)  # never beat, started long ago
     _running(study, 1, "elsewhere/2/1", t=now - grace - 5)
-    storage.beat(study._view.info.id, 1, now - 1)  # beat a second ago
+    storage.beat(study._lifecycle.view.info.id, 1, now - 1)  # beat a second ago
     _running(study, 2, "elsewhere/3/1", t=now - 1)  # started a second ago, has not beaten yet
-    assert study._reap() == [0]
+    assert study._lifecycle.reap() == [0]
     assert "no heartbeat" in study.trials[0].error
     assert [t.state for t in study.trials[1:]] == [TrialState.RUNNING] * 2
 
@@ -413,17 +413,17 @@ def test_a_trial_elsewhere_is_reaped_when_its_heartbeat_is_older_than_the_grace(
 def test_heartbeats_and_trial_times_are_stamped_on_the_storage_clock():
     storage = _SkewedStorage()
     study = hs.create_study(storage=storage)
-    with Heartbeat(study, 0.02) as beat:
-        trial = study._start_trial(heartbeat=0.02)
+    with Heartbeat(study._lifecycle, 0.02) as beat:
+        trial = study._lifecycle.start(heartbeat=0.02)
         beat.current = trial.number
         deadline = time.monotonic() + 10
-        while trial.number not in storage.beats(study._view.info.id) and time.monotonic() < deadline:
+        while trial.number not in storage.beats(study._lifecycle.view.info.id) and time.monotonic() < deadline:
             time.sleep(0.01)
         beat.current = None
-    assert storage.beats(study._view.info.id)[trial.number] > time.time() + 3000
+    assert storage.beats(study._lifecycle.view.info.id)[trial.number] > time.time() + 3000
     assert study.trials[trial.number].started_at > time.time() + 3000
     # Judged on the same clock, the live trial is not taken for dead.
-    assert study._reap() == []
+    assert study._lifecycle.reap() == []
 
 
 # -- trial isolation ----------------------------------------------------------------------------------
@@ -507,24 +507,27 @@ def test_a_dask_cluster_of_processes_runs_a_study(tmp_path):
 
 def test_run_tracker_counts_slots_and_retries():
     study = hs.create_study()
-    tracker = RunTracker(study, "r")
+    tracker = RunTracker(study._lifecycle, "r")
     for n in range(3):
         tags = [("run", ["r", n], f"run/r/{n}")]
-        study._start_trial(heartbeat=None, tags=lambda tags=tags: tags)
-    study._finish(1, TrialState.COMPLETE, (1.0,), None)
+        study._lifecycle.start(heartbeat=None, tags=lambda tags=tags: tags)
+    study._lifecycle.finish(1, TrialState.COMPLETE, (1.0,), None)
     assert tracker.update() == [1]
     assert tracker.slots == {0: 0, 1: 1, 2: 2} and tracker.spent == 3
     with pytest.raises(ClaimTaken):  # a slot is held once
-        study._view.append([Event("attr", 2, {"key": "run", "value": ["r", 0], "system": True}, claim="run/r/0")])
+        run_attr = {"key": "run", "value": ["r", 0], "system": True}
+        study._lifecycle.view.append([Event("attr", 2, run_attr, claim="run/r/0")])
     # Trial 2 is reaped and re-queued: its retry takes its place in the budget.
     retry = {"number": 3, "state": "waiting", "t": 0.0, "system_attrs": {"retry_of": 2}}
     finish = {"state": "fail", "values": None, "error": "reaped", "t": 0.0}
-    study._view.append([Event("finish", 2, finish, claim="finish/2"), Event("create", 3, retry, claim="trial/3")])
+    study._lifecycle.view.append(
+        [Event("finish", 2, finish, claim="finish/2"), Event("create", 3, retry, claim="trial/3")]
+    )
     assert tracker.update() == [2]
     assert tracker.requeued == {2} and tracker.spent == 2
     # A worker of the run starts the retry; a tracker that first sees it running counts it the same.
-    study._start_trial(heartbeat=None, tags=lambda: [("run", ["r", 3], "run/r/3")])
-    late = RunTracker(study, "r")
+    study._lifecycle.start(heartbeat=None, tags=lambda: [("run", ["r", 3], "run/r/3")])
+    late = RunTracker(study._lifecycle, "r")
     late.update()
     assert late.slots == {0: 0, 1: 1, 2: 2, 3: 3} and late.requeued == {2} and late.spent == 3
 

@@ -329,14 +329,14 @@ def test_fold_pruning_saves_fits_and_keeps_the_best(digits) -> None:
 
 
 def test_fold_pruner_bound() -> None:
-    from hyperscout._sklearn.folds import _FoldPruner
+    from hyperscout._sklearn.folds import FoldPruner
 
     def trial(number: int, folds: list[float], state: TrialState = TrialState.RUNNING) -> hs.FrozenTrial:
         value = (float(np.mean(folds)),) if state is TrialState.COMPLETE else None
         return hs.FrozenTrial(number, state, {}, {}, values=value, intermediate_values=dict(enumerate(folds)))
 
     best = trial(0, [0.9, 0.95, 1.0, 0.9, 0.95], TrialState.COMPLETE)  # mean 0.94, best fold 1.0
-    pruner = _FoldPruner(5)
+    pruner = FoldPruner(5)
     # (0.5 + 0.5 + 3 * 1.0) / 5 = 0.8 < 0.94: cannot catch up.
     assert pruner.prune(trial(1, [0.5, 0.5]), [best], "maximize")
     # (0.9 + 4 * 1.0) / 5 = 0.98 >= 0.94: might still win.

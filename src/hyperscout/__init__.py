@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from . import importance, pruners, samplers, storages, visualization
+from . import exceptions, importance, pruners, samplers, storages, visualization
 from ._version import __version__
 from .bayesopt import BayesianOptimization
 from .samplers import SearchSpaceExhausted
@@ -42,6 +42,7 @@ __all__ = [
     "storages",
     "visualization",
     "importance",
+    "exceptions",
     "StorageError",
     "DuplicatedStudyError",
     "SearchSpaceExhausted",

@@ -1,131 +1,113 @@
-"""Running trials: worker identity, heartbeats, reaping dead workers' trials, the serial and worker loops.
+"""The run loop: one worker's loop over trials, run in-process (``n_jobs=1``) or in worker processes.
 
-A trial created by ``optimize`` records which worker runs it (``host/pid/process start time``) and
-its heartbeat interval. A RUNNING trial is reaped (marked FAIL) when its worker is known to be dead:
-on this host, when no process with that pid and start time exists; elsewhere, when its heartbeat is
-older than ``GRACE_INTERVALS`` intervals. Heartbeats are stamped and judged on the storage's clock
-(``BaseStorage.now()``), so machines whose clocks disagree do not reap each other's live trials.
-Trials created by ``ask()`` have no worker loop and are never reaped.
+``work`` is the only loop. ``optimize(n_jobs=1)`` runs it in this process (``run_serial``);
+``optimize(n_jobs=k)`` and ``executor=`` run it in ``k`` workers (``_parallel``); ``hyperscout
+worker`` on another machine runs the same thing. So budgets, fail-fast, callbacks, pausing and
+reaping follow one set of rules wherever trials run.
 
-Parallel runs (``_parallel``) start several workers that each run ``work`` against the same
-storage. The trials of one ``optimize`` call form a *run*: each holds a ``run`` attribute
-``[run id, slot]`` whose claim ``run/<id>/<slot>`` makes slots unique, so ``n_trials`` is exact
-across workers without any other coordination (``RunTracker``).
+The loop receives a ``_lifecycle.Lifecycle`` and drives trials through its public methods; it
+never sees a ``Study``. Callbacks reach it as ``on_trial(frozen, resumed)`` (the ``Study`` facade
+binds itself into the user's callbacks before handing them down).
+
+The trials of one ``optimize`` call form a *run*: each holds a ``run`` attribute ``[run id,
+slot]`` whose claim ``run/<id>/<slot>`` makes slots unique, so ``n_trials`` is exact across
+workers without any other coordination (``RunTracker``). Worker identity and liveness live in
+``_workers``; isolating a trial in a child process in ``_isolate``; pickling in ``_pickling``.
 
 Example:
-    >>> worker_alive(worker_id())
-    True
+    >>> spec = RunSpec("r1", n_trials=3)
+    >>> spec.stop_key
+    'stop/r1'
 """
 
 from __future__ import annotations
 
 import math
-import os
-import socket
 import threading
 import time
-import traceback
-from collections.abc import Callable, Iterable, Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ._lifecycle import Lifecycle, Tags
+from ._pickling import error_text
+from ._workers import GRACE_INTERVALS, HEARTBEAT_INTERVAL, dead_trials, worker_alive, worker_id
+from .exceptions import TrialCrashed, TrialPruned
+from .samplers import SearchSpaceExhausted
 from .storages import Event
-from .trial import FrozenTrial, TrialPruned, TrialState
+from .trial import FrozenTrial, TrialState
 
-if TYPE_CHECKING:
-    from .study import Study
+# Re-exported: these lived here before ``_workers`` and ``exceptions`` held them.
+__all__ = [
+    "FAIL_FAST",
+    "Delivery",
+    "GRACE_INTERVALS",
+    "HEARTBEAT_INTERVAL",
+    "Heartbeat",
+    "RunSpec",
+    "RunTracker",
+    "StopRun",
+    "Tags",
+    "TrialCrashed",
+    "dead_trials",
+    "run_one",
+    "run_serial",
+    "work",
+    "worker_alive",
+    "worker_id",
+]
 
-#: Seconds between heartbeats of a running trial.
-HEARTBEAT_INTERVAL = 10.0
-#: A trial whose heartbeat is older than this many intervals is taken for dead.
-GRACE_INTERVALS = 6
 #: optimize() raises the objective's own error when its first this-many trials all raised.
 FAIL_FAST = 3
 
-
-def _proc_stat(pid: int) -> list[str] | None:
-    """The fields of /proc/<pid>/stat after the command name, or None where unknown."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
+#: ``on_trial(frozen, resumed)``: told of each trial a worker recorded (``resumed``: it had paused before).
+OnTrial = Callable[[FrozenTrial, bool], None]
 
 
-def _process_start(pid: int) -> str | None:
-    """The kernel's start time of ``pid`` (guards against pid reuse), or None where unknown."""
-    fields = _proc_stat(pid)
-    return fields[19] if fields and len(fields) > 19 else None
+class Delivery:
+    """What the process that called ``optimize`` does with each recorded trial: callbacks, then progress.
 
+    One set of rules for serial and parallel runs: a PAUSED trial gets no callbacks (it is not
+    finished) but counts in the progress when it first pauses; a resumed trial does not count
+    again; a trial that was reaped and re-queued gets its callbacks but its retry counts in its
+    place. ``callbacks`` take the frozen trial (``Study`` binds itself into the user's).
+    """
 
-def worker_id() -> str:
-    pid = os.getpid()
-    return f"{socket.gethostname()}/{pid}/{_process_start(pid) or '-'}"
+    def __init__(self, callbacks: Sequence[Callable[[FrozenTrial], None]], progress: Any) -> None:
+        self.callbacks = tuple(callbacks)
+        self.progress = progress
 
+    @property
+    def wanted(self) -> bool:
+        """Whether anything listens (else a parallel run need not read the log after every trial)."""
+        return bool(self.callbacks) or bool(getattr(self.progress, "enabled", False))
 
-def worker_alive(worker: str) -> bool | None:
-    """True/False for a worker on this host; None when it runs elsewhere (heartbeats decide)."""
-    try:
-        host, pid_s, start = worker.rsplit("/", 2)
-        pid = int(pid_s)
-    except ValueError:
-        return None
-    if host != socket.gethostname():
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    fields = _proc_stat(pid)
-    if fields is None:
-        return True  # no /proc here: the pid exists, take it as alive (heartbeats still apply elsewhere)
-    if fields[0] in ("Z", "X"):
-        return False  # killed, not yet waited for by its parent
-    return start == "-" or fields[19] == start
-
-
-def dead_trials(study: Study, now: float) -> list[tuple[int, str]]:
-    """``(number, reason)`` for RUNNING trials whose worker is gone; ``now`` is on the storage's clock."""
-    view = study._view
-    beats: dict[int, float] | None = None
-    out = []
-    for i in range(len(view)):
-        rec = view.record(i)
-        if rec.state is not TrialState.RUNNING or rec.number in study._live or not rec.system.get("hb"):
-            continue
-        alive = worker_alive(rec.worker or "")
-        if alive is False:
-            out.append((rec.number, f"its worker {rec.worker} died before the trial finished"))
-            continue
-        if alive is None:
-            if beats is None:
-                beats = study._storage.beats(view.info.id)
-            last = max(beats.get(rec.number, 0.0), rec.started or 0.0, float(rec.system.get("resumed_at", 0.0)))
-            grace = float(rec.system["hb"]) * GRACE_INTERVALS
-            if now - last > grace:
-                out.append((rec.number, f"no heartbeat from worker {rec.worker} for {now - last:.0f} s"))
-    return out
+    def trial(self, frozen: FrozenTrial, *, resumed: bool, requeued: bool = False) -> None:
+        if frozen.state is not TrialState.PAUSED:
+            for cb in self.callbacks:
+                cb(frozen)
+        if not requeued:
+            self.progress.update(frozen, advance=not resumed)
 
 
 class Heartbeat:
     """A daemon thread that beats for the trial this worker is running, on the storage's clock.
 
-    It also keeps ``study._clock_offset`` (storage clock minus this machine's) current, which
+    It also keeps ``lifecycle.clock_offset`` (storage clock minus this machine's) current, which
     trial start and end times are stamped with, so that a trial that has not beaten yet is judged
     by a start time on the same clock.
     """
 
-    def __init__(self, study: Study, interval: float) -> None:
-        self._study = study
-        self._interval = interval
+    def __init__(self, lifecycle: Lifecycle, interval: float) -> None:
+        self.lifecycle = lifecycle
+        self.interval = interval
         self._stop = threading.Event()
         self.current: int | None = None
         self._thread = threading.Thread(target=self._run, name="hyperscout-heartbeat", daemon=True)
 
     def __enter__(self) -> Heartbeat:
-        self._study._clock_offset = self._study._storage.now() - time.time()
+        self.lifecycle.clock_offset = self.lifecycle.storage.now() - time.time()
         self._thread.start()
         return self
 
@@ -134,58 +116,43 @@ class Heartbeat:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        study = self._study
-        storage, sid = study._storage, study._view.info.id
-        while not self._stop.wait(self._interval):
+        life = self.lifecycle
+        storage, sid = life.storage, life.view.info.id
+        while not self._stop.wait(self.interval):
             n = self.current
             if n is not None:
                 try:
                     at = storage.now()
-                    study._clock_offset = at - time.time()
+                    life.clock_offset = at - time.time()
                     storage.beat(sid, n, at)
                     # A long trial's parameters become durable here, so a crash still shows them.
-                    study._flush_params(n)
+                    life.flush_params(n)
                 except Exception:  # a missed beat is retried next interval; never kill the run
                     pass
 
-
-class TrialCrashed(Exception):
-    """An isolated trial's process died or overran ``trial_timeout``; the message says which."""
-
-
-def _error_text(e: BaseException) -> str:
-    if isinstance(e, TrialCrashed):
-        return f"crashed: {e}"
-    return "".join(traceback.format_exception_only(type(e), e)).strip()
-
-
-#: ``(system attribute, value, claim or None)`` triples that ``Study._start_trial`` records on a new trial.
-Tags = Callable[[], Sequence[tuple[str, Any, "str | None"]]]
 
 _RAISED = "raised"
 
 
 def run_one(
-    study: Study,
+    lifecycle: Lifecycle,
     objective: Callable[[Any], Any],
     catch: tuple[type[BaseException], ...],
     beat: Heartbeat | None,
     *,
     tags: Tags | None = None,
-    mark_raised: bool = False,
     trial: Any = None,
 ) -> tuple[FrozenTrial, BaseException | None]:
     """Create, run and record one trial. Returns the record and the exception the objective raised.
 
-    ``tags`` adds system attributes to the trial (and may raise ``StopRun`` to start none);
-    ``mark_raised`` records that the objective raised, which parallel workers read for fail-fast;
-    ``trial``, a resumed paused trial, is run instead of a new one.
+    ``tags`` adds system attributes to the trial (and may raise ``StopRun`` to start none); a
+    trial whose objective raised is marked ``raised``, which fail-fast reads; ``trial``, a resumed
+    paused trial, is run instead of a new one.
     """
     if trial is None:
-        trial = study._start_trial(heartbeat=beat._interval if beat else None, tags=tags)
+        trial = lifecycle.start(heartbeat=beat.interval if beat else None, tags=tags)
     if beat:
         beat.current = trial.number
-    raised = [Event("attr", trial.number, {"key": _RAISED, "value": True, "system": True})] if mark_raised else []
     try:
         try:
             ret = objective(trial)
@@ -193,17 +160,29 @@ def run_one(
             if beat:
                 beat.current = None  # before the outcome is written: no heartbeat write after it
     except TrialPruned:
-        return study._stop_early(trial.number), None
+        return lifecycle.stop_early(trial.number), None
     except catch as e:
-        return study._finish(trial.number, TrialState.FAIL, None, _error_text(e), extra=raised), e
+        return lifecycle.finish(trial.number, TrialState.FAIL, None, _trial_error(e), extra=_raised(trial.number)), e
     except BaseException as e:
         # Ctrl-C or an error the user asked not to catch: record the trial, then let it propagate.
-        study._finish(trial.number, TrialState.FAIL, None, _error_text(e) or type(e).__name__, extra=raised)
+        error = _trial_error(e) or type(e).__name__
+        lifecycle.finish(trial.number, TrialState.FAIL, None, error, extra=_raised(trial.number))
         raise
-    values, problem = study._check_values(ret)
+    values, problem = lifecycle.check_values(ret)
     if problem:
-        return study._finish(trial.number, TrialState.FAIL, None, problem), None
-    return study._finish(trial.number, TrialState.COMPLETE, values, None), None
+        return lifecycle.finish(trial.number, TrialState.FAIL, None, problem), None
+    return lifecycle.finish(trial.number, TrialState.COMPLETE, values, None), None
+
+
+def _raised(number: int) -> list[Event]:
+    """The mark of a trial whose objective raised, which fail-fast reads."""
+    return [Event("attr", number, {"key": _RAISED, "value": True, "system": True})]
+
+
+def _trial_error(e: BaseException) -> str:
+    if isinstance(e, TrialCrashed):
+        return f"crashed: {e}"
+    return error_text(e)
 
 
 def _fail_fast_note(error: BaseException, raised: int, number: int) -> None:
@@ -215,61 +194,8 @@ def _fail_fast_note(error: BaseException, raised: int, number: int) -> None:
         error.add_note(note)
 
 
-def optimize_serial(
-    study: Study,
-    objective: Callable[[Any], Any],
-    *,
-    n_trials: int | None,
-    timeout: float | None,
-    catch: tuple[type[BaseException], ...],
-    callbacks: Iterable[Callable[[Study, FrozenTrial], None]],
-    progress: Any,
-    retry_failed: int = 0,
-) -> None:
-    from .samplers import SearchSpaceExhausted
-
-    study._stop_flag = False
-    study._reap()
-    deadline = math.inf if timeout is None else time.monotonic() + timeout
-    tags: Tags | None = (lambda: [("retry", retry_failed, None)]) if retry_failed else None
-    next_reap = time.monotonic() + HEARTBEAT_INTERVAL
-    done = 0
-    raised = 0
-    exhausted = False
-    with Heartbeat(study, HEARTBEAT_INTERVAL) as beat:
-        while time.monotonic() < deadline and not study._stop_flag:
-            if time.monotonic() >= next_reap:
-                study._reap()  # other workers sharing the storage may have died meanwhile
-                next_reap = time.monotonic() + HEARTBEAT_INTERVAL
-            more = not exhausted and (n_trials is None or done < n_trials)
-            # A promoted paused trial goes first (ASHA); once no new trial will start, the rest are drained.
-            resumed = study._resume_paused(beat._interval, final=not more)
-            if resumed is None and not more:
-                break
-            try:
-                frozen, error = run_one(study, objective, catch, beat, tags=tags, trial=resumed)
-            except SearchSpaceExhausted:
-                exhausted = True
-                continue
-            if resumed is None:
-                done += 1
-                if error is not None and raised == done - 1:
-                    raised += 1
-                    if raised >= min(FAIL_FAST, n_trials or FAIL_FAST):
-                        _fail_fast_note(error, raised, frozen.number)
-                        raise error
-            if frozen.state is not TrialState.PAUSED:
-                for cb in callbacks:
-                    cb(study, frozen)
-            progress.update(study, frozen, advance=resumed is None)
-    study._stop_flag = False
-
-
-# -- parallel runs ---------------------------------------------------------------------------------
-
-
 class StopRun(Exception):
-    """Raised by a run's ``tags`` when the run must start no more trials."""
+    """Raised by a run's ``tags`` when the run must start no more trials (internal to the loop)."""
 
 
 @dataclass(frozen=True)
@@ -284,11 +210,28 @@ class RunSpec:
     deadline: float | None = None
     catch: tuple[type[BaseException], ...] = (Exception,)
     retry_failed: int = 0
+    #: One worker alone runs the run (``n_jobs=1``): its slots need no claim, nobody else takes one.
+    single_worker: bool = False
 
     @property
     def stop_key(self) -> str:
         """The study system attribute whose presence tells the run's workers to stop."""
         return f"stop/{self.run_id}"
+
+    @classmethod
+    def new(
+        cls,
+        lifecycle: Lifecycle,
+        *,
+        n_trials: int | None,
+        timeout: float | None,
+        catch: tuple[type[BaseException], ...],
+        retry_failed: int,
+        single_worker: bool = False,
+    ) -> RunSpec:
+        """A run with a fresh id whose deadline, ``timeout`` seconds from now, is on the storage's clock."""
+        deadline = None if timeout is None else lifecycle.storage.now() + timeout
+        return cls(uuid.uuid4().hex[:16], n_trials, deadline, catch, retry_failed, single_worker)
 
 
 class RunTracker:
@@ -299,8 +242,8 @@ class RunTracker:
     those first seen PAUSED since then (a paused trial is not finished: it may be resumed).
     """
 
-    def __init__(self, study: Study, run_id: str) -> None:
-        self._view = study._view
+    def __init__(self, lifecycle: Lifecycle, run_id: str) -> None:
+        self._view = lifecycle.view
         self.run_id = run_id
         self.slots: dict[int, int] = {}
         self._numbers: set[int] = set()  # the run's trial numbers
@@ -310,6 +253,7 @@ class RunTracker:
         self._open: set[int] = set()  # this run's unfinished trials
         self.paused: set[int] = set()  # the run's trials seen PAUSED (progress counts them then)
         self.fresh_paused: list[int] = []
+        self._passed = False  # one of the run's first trials finished without raising (see failed_fast)
 
     def update(self) -> list[int]:
         view = self._view
@@ -337,7 +281,7 @@ class RunTracker:
     @property
     def requeued(self) -> set[int]:
         """The run's reaped trials that were enqueued again: their retry takes their place in the budget."""
-        return self._retried & self._numbers
+        return self._retried & self._numbers if self._retried else set()
 
     @property
     def spent(self) -> int:
@@ -364,45 +308,54 @@ class RunTracker:
 
     def failed_fast(self, n_trials: int | None) -> bool:
         """Whether the run's first ``min(FAIL_FAST, n_trials)`` trials all raised."""
-        first = [self.slots.get(s) for s in range(min(FAIL_FAST, n_trials or FAIL_FAST))]
-        for n in first:
+        if self._passed:
+            return False
+        for slot in range(min(FAIL_FAST, n_trials or FAIL_FAST)):
+            n = self.slots.get(slot)
             if n is None:
                 return False
             rec = self._view.record(n)
             if rec.state is not TrialState.FAIL or not rec.system.get(_RAISED):
+                # A finished outcome never changes: one of the first trials did not raise, for good.
+                self._passed = rec.state.is_finished
                 return False
         return True
 
 
 def work(
-    study: Study,
+    lifecycle: Lifecycle,
     objective: Callable[[Any], Any],
     spec: RunSpec,
-    notify: Callable[[int], None] | None = None,
+    notify: OnTrial | None = None,
     stopped: threading.Event | None = None,
 ) -> None:
-    """One worker of a parallel run: run trials of ``spec``'s run until it is over.
+    """One worker of a run: run trials of ``spec``'s run until it is over.
 
     The run is over when its ``n_trials`` slots are taken, its deadline passed, the sampler has
-    nothing left, the run's stop attribute appears (``study.stop()``, Ctrl-C, an error elsewhere),
+    nothing left, the run's stop attribute appears (``study.stop()`` in a parallel run, Ctrl-C,
+    an error elsewhere), ``lifecycle.stop_requested`` is set (``study.stop()`` in this process),
     or its first trials all raised (then the worker whose trial completed that raises the error).
-    ``notify`` is called with each trial's number when it is recorded; setting ``stopped`` ends
-    the loop after the running trial.
+    A paused trial the pruner promotes runs before a new one; once no new trial will start, the
+    promotable rest are drained. ``notify`` is told of each trial when it is recorded (an error
+    it raises ends the run); setting ``stopped`` ends the loop after the running trial.
     """
-    from .samplers import SearchSpaceExhausted
-
-    tracker = RunTracker(study, spec.run_id)
+    life = lifecycle
+    tracker = RunTracker(life, spec.run_id)
     deadline = math.inf
     if spec.deadline is not None:
-        deadline = time.monotonic() + max(spec.deadline - study._storage.now(), 0.0)
-    study._reap()
+        deadline = time.monotonic() + max(spec.deadline - life.storage.now(), 0.0)
+    life.reap()
     next_reap = time.monotonic() + HEARTBEAT_INTERVAL
     exhausted = False
+    pauses = life.pruner is not None and life.pruner.pauses
+
+    stop_key = spec.stop_key
 
     def halted() -> bool:
         return bool(
-            (stopped is not None and stopped.is_set())
-            or study._view.system_attrs.get(spec.stop_key)
+            life.stop_requested
+            or (stopped is not None and stopped.is_set())
+            or life.view.system_attrs.get(stop_key)
             or tracker.failed_fast(spec.n_trials)
         )
 
@@ -414,36 +367,50 @@ def work(
         slot = len(tracker.slots)
         if halted() or spent():
             raise StopRun
-        out: list[tuple[str, Any, str | None]] = [("run", [spec.run_id, slot], f"run/{spec.run_id}/{slot}")]
+        claim = None if spec.single_worker else f"run/{spec.run_id}/{slot}"
+        out: list[tuple[str, Any, str | None]] = [("run", [spec.run_id, slot], claim)]
         if spec.retry_failed:
             out.append(("retry", spec.retry_failed, None))
         return out
 
-    with Heartbeat(study, HEARTBEAT_INTERVAL) as beat:
+    with Heartbeat(life, HEARTBEAT_INTERVAL) as beat:
         while time.monotonic() < deadline:
             if time.monotonic() >= next_reap:
-                study._reap()  # trials of workers that died elsewhere (a lost machine)
+                life.reap()  # trials of workers that died elsewhere (a lost machine)
                 next_reap = time.monotonic() + HEARTBEAT_INTERVAL
             resumed = None
-            if study.pruner is not None and study.pruner.pauses:
-                study._sync()
+            if pauses:
+                life.sync()
                 tracker.update()
                 if not halted():
-                    resumed = study._resume_paused(beat._interval, final=exhausted or spent())
+                    resumed = life.resume_paused(beat.interval, final=exhausted or spent())
             if resumed is None and exhausted:
                 return
             try:
-                frozen, error = run_one(study, objective, spec.catch, beat, tags=tags, mark_raised=True, trial=resumed)
+                frozen, error = run_one(life, objective, spec.catch, beat, tags=tags, trial=resumed)
             except StopRun:
                 return
             except SearchSpaceExhausted:
                 exhausted = True  # paused trials may still be promoted
                 continue
             if notify is not None:
-                notify(frozen.number)
+                notify(frozen, resumed is not None)
             if error is not None:
-                study._sync()
+                life.sync()
                 tracker.update()
                 if tracker.failed_fast(spec.n_trials):
                     _fail_fast_note(error, min(FAIL_FAST, spec.n_trials or FAIL_FAST), frozen.number)
                     raise error
+
+
+def run_serial(lifecycle: Lifecycle, objective: Callable[[Any], Any], spec: RunSpec, delivery: Delivery) -> None:
+    """``optimize(n_jobs=1)``: the worker loop, run in this process, with ``delivery`` told of each trial.
+
+    ``lifecycle.stop_requested`` (``study.stop()`` from a callback) ends the run after the trial
+    that is running, and is cleared when the run ends.
+    """
+    lifecycle.stop_requested = False
+    try:
+        work(lifecycle, objective, spec, lambda frozen, resumed: delivery.trial(frozen, resumed=resumed))
+    finally:
+        lifecycle.stop_requested = False

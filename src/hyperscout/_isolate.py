@@ -27,9 +27,10 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from ._execution import TrialCrashed
+from ._pickling import dump_exception, error_text, load_exception
+from .exceptions import TrialCrashed, TrialPruned
 from .space import Distribution
-from .trial import FrozenTrial, Trial, TrialPruned
+from .trial import Trial
 
 __all__ = ["IsolatedObjective", "Limits", "TrialCrashed", "context", "parse_memory"]
 
@@ -95,7 +96,9 @@ def context() -> Any:
             # starts with hyperscout imported. Only heeded if the server is not running yet.
             from multiprocessing import forkserver
 
-            preload = list(getattr(forkserver._forkserver, "_preload_modules", ["__main__"]))
+            # The standard library offers no getter for the preload list: read it where it is kept.
+            server = forkserver._forkserver  # noqa: SLF001
+            preload = list(getattr(server, "_preload_modules", ["__main__"]))
             if "hyperscout" not in preload:
                 ctx.set_forkserver_preload([*preload, "hyperscout"])
         else:
@@ -193,7 +196,7 @@ class IsolatedObjective:
             return True, msg[1]
         if kind == "raise":
             _, exc_bytes, text, tb = msg
-            exc = _load_exception(exc_bytes, text)
+            exc = load_exception(exc_bytes, text)
             if isinstance(exc, MemoryError) and self.limits.memory is not None:
                 why = f"the trial exceeded its trial_memory_limit of {_size(self.limits.memory)}"
                 exc = MemoryError(f"{exc} ({why})" if str(exc) else why)
@@ -209,8 +212,8 @@ class IsolatedObjective:
                 result = trial.should_prune()
             elif kind == "attr":
                 trial.set_user_attr(msg[1], msg[2])
-            elif kind == "frozen":
-                result = trial._owner._frozen(trial.number)
+            elif kind == "user_attrs":
+                result = trial.user_attrs
             elif kind == "checkpoint_dir":
                 result = trial.checkpoint_dir
             elif kind == "will_pause":
@@ -219,7 +222,7 @@ class IsolatedObjective:
                 raise RuntimeError(f"unknown request {kind!r} from a trial process")
             conn.send(("ok", result))
         except Exception as e:  # the objective gets the error, as it would in-process
-            conn.send(("error", _dump_exception(e), _error_text(e)))
+            conn.send(("error", dump_exception(e), error_text(e)))
         return False, None
 
 
@@ -235,30 +238,6 @@ def _kill(proc: Any) -> None:
             return
 
 
-def _error_text(e: BaseException) -> str:
-    return "".join(traceback.format_exception_only(type(e), e)).strip()
-
-
-def _dump_exception(e: BaseException) -> bytes | None:
-    try:
-        data = pickle.dumps(e)
-        pickle.loads(data)  # some exceptions pickle but cannot be re-created
-        return data
-    except Exception:
-        return None
-
-
-def _load_exception(data: bytes | None, text: str) -> BaseException:
-    if data is not None:
-        try:
-            exc = pickle.loads(data)
-            if isinstance(exc, BaseException):
-                return exc
-        except Exception:
-            pass
-    return RuntimeError(text)
-
-
 class _PipeOwner:
     """The child's side of a trial: every call goes to the worker that owns the trial."""
 
@@ -270,29 +249,29 @@ class _PipeOwner:
         answer = self._conn.recv()
         if answer[0] == "ok":
             return answer[1]
-        raise _load_exception(answer[1], answer[2])
+        raise load_exception(answer[1], answer[2])
 
-    def _suggest(self, trial: Trial, name: str, distribution: Distribution) -> Any:
+    def suggest(self, trial: Trial, name: str, distribution: Distribution) -> Any:
         return self._ask("suggest", name, distribution)
 
-    def _report(self, trial: Trial, value: float, step: int) -> None:
+    def report(self, trial: Trial, value: float, step: int) -> None:
         self._ask("report", value, step)
 
-    def _should_prune(self, trial: Trial) -> bool:
+    def should_prune(self, trial: Trial) -> bool:
         return bool(self._ask("should_prune"))
 
-    def _set_trial_attr(self, trial: Trial, key: str, value: Any) -> None:
+    def set_trial_attr(self, trial: Trial, key: str, value: Any) -> None:
         self._ask("attr", key, value)
 
-    def _frozen(self, number: int) -> FrozenTrial:
-        frozen: FrozenTrial = self._ask("frozen")
-        return frozen
+    def user_attrs(self, number: int) -> dict[str, Any]:
+        attrs: dict[str, Any] = self._ask("user_attrs")
+        return attrs
 
-    def _checkpoint_dir(self, number: int) -> Path:
+    def checkpoint_dir(self, number: int) -> Path:
         path: Path = self._ask("checkpoint_dir")
         return path
 
-    def _will_pause(self, number: int) -> bool:
+    def will_pause(self, number: int) -> bool:
         return bool(self._ask("will_pause"))
 
 
@@ -311,7 +290,7 @@ def _child_main(conn: Connection, objective_bytes: bytes, number: int, memory: i
         ret = objective(Trial(_PipeOwner(conn), number))
     except BaseException as e:
         tb = "".join(traceback.format_exception(type(e), e, e.__traceback__))
-        conn.send(("raise", _dump_exception(e), _error_text(e), tb))
+        conn.send(("raise", dump_exception(e), error_text(e), tb))
     else:
         try:
             conn.send(("return", ret))

@@ -11,10 +11,12 @@ stop attribute, reaps the trial of a worker that died and starts another worker 
 A storage that lives in this process (the in-memory default, a ``sqlite://`` memory database) is
 served to the workers by a ``_remote.StorageServer``; a database URL is opened by each worker.
 
+The workers receive a ``_lifecycle.Lifecycle`` (opened on the shared storage) and run
+``_execution.work``; callbacks here receive ``(frozen trial, resumed)``, as in a serial run.
+
 Example:
-    >>> import pickle
-    >>> pickle.loads(dumps(len, "a function"))("abc")
-    3
+    >>> cpu_count() >= 1
+    True
 """
 
 from __future__ import annotations
@@ -27,67 +29,25 @@ import sys
 import threading
 import time
 import traceback
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import _execution
-from ._execution import RunSpec, RunTracker
-from ._isolate import IsolatedObjective, Limits, _dump_exception, _load_exception, context
+from ._execution import Delivery, OnTrial, RunSpec, RunTracker, work
+from ._isolate import IsolatedObjective, Limits, context
+from ._lifecycle import Lifecycle
+from ._pickling import dump_exception, dumps, error_text, load_exception
+from ._remote import StorageServer
+from ._workers import HEARTBEAT_INTERVAL
 from .storages import BaseStorage, Event, get_storage
+from .storages._view import StudyView
 from .trial import FrozenTrial
-
-if TYPE_CHECKING:
-    from ._remote import StorageServer
-    from .study import Study
 
 #: Seconds between this process's looks at the log when no worker says anything.
 POLL = 0.1
 #: Worker processes that may die in a row (no trial recorded in between) before the run gives up.
 MAX_DEATHS = 3
-
-
-def _module_of(obj: Any) -> str | None:
-    func = getattr(obj, "func", None)  # functools.partial
-    return getattr(func if callable(func) else obj, "__module__", None)
-
-
-def dumps(obj: Any, what: str, *, by_value: bool = False) -> bytes:
-    """Pickle ``obj`` for another process, or raise a ``TypeError`` that says how to make it picklable.
-
-    Plain pickle sends functions by reference (module and name), which a worker process on this
-    machine can import. cloudpickle, where installed, sends by value what cannot be imported
-    there: lambdas and closures, and anything of an interactive ``__main__`` (a notebook), or of
-    any ``__main__`` when ``by_value`` (an executor's workers do not run this script).
-    """
-    main = sys.modules.get("__main__")
-    need_value = _module_of(obj) == "__main__" and (by_value or not getattr(main, "__file__", None))
-    error: Exception | None = None
-    if not need_value:
-        try:
-            return pickle.dumps(obj)
-        except Exception as e:
-            error = e
-    try:
-        import cloudpickle
-    except ImportError:
-        cloudpickle = None
-    if cloudpickle is not None:
-        try:
-            data: bytes = cloudpickle.dumps(obj)
-            return data
-        except Exception as e:
-            error = e
-    why = str(error) if error is not None else "it is defined in an interactive session, which workers cannot import"
-    raise TypeError(
-        f"{what} {obj!r} cannot be sent to worker processes ({why}). n_jobs, executor= and isolate=True run "
-        "it in other processes, so it must be picklable: define it at module level (not a lambda or a nested "
-        "function) and pass data with functools.partial or a class with __call__; in a script, keep the "
-        'optimize call under `if __name__ == "__main__":`. `pip install cloudpickle` also lets lambdas and '
-        "closures through. Or run with n_jobs=1."
-    ) from None
 
 
 @dataclass(frozen=True)
@@ -108,30 +68,25 @@ def _loads(x: Any) -> Any:
     return pickle.loads(x) if isinstance(x, bytes) else x
 
 
-def _open(payload: _Payload) -> Study:
-    from .storages._view import StudyView
-    from .study import Study
-
+def _open(payload: _Payload) -> Lifecycle:
     storage: BaseStorage = get_storage(payload.storage) if isinstance(payload.storage, str) else payload.storage
     info = storage.find_study(payload.study_name)
     if info is None:
         raise KeyError(f"no study named {payload.study_name!r} in the storage (was it deleted?)")
-    return Study(StudyView(storage, info), _loads(payload.sampler), _loads(payload.pruner), payload.seed)
+    return Lifecycle(StudyView(storage, info), _loads(payload.sampler), _loads(payload.pruner), payload.seed)
 
 
-def _run(
-    payload: _Payload, notify: Callable[[int], None] | None = None, stopped: threading.Event | None = None
-) -> None:
-    study = _open(payload)
+def _run(payload: _Payload, notify: OnTrial | None = None, stopped: threading.Event | None = None) -> None:
+    lifecycle = _open(payload)
     if payload.limits is not None:
         objective: Any = IsolatedObjective(payload.objective, payload.limits)
     else:
         objective = _loads(payload.objective)
     try:
-        _execution.work(study, objective, payload.spec, notify, stopped)
+        work(lifecycle, objective, payload.spec, notify, stopped)
     finally:
         if isinstance(payload.storage, str):
-            study._storage.close()
+            lifecycle.storage.close()
 
 
 def _executor_task(payload: Any, index: int) -> int:
@@ -159,8 +114,8 @@ def _process_main(payload: bytes, conn: Connection) -> None:
             if os.getppid() != parent:
                 stopped.set()
 
-    def notify(number: int) -> None:
-        if not _send(conn, ("trial", number)):
+    def notify(frozen: FrozenTrial, resumed: bool) -> None:
+        if not _send(conn, ("trial", frozen.number)):
             stopped.set()  # the parent is gone
 
     threading.Thread(target=watch_parent, name="hyperscout-parent-watch", daemon=True).start()
@@ -168,7 +123,7 @@ def _process_main(payload: bytes, conn: Connection) -> None:
         _run(pickle.loads(payload), notify=notify, stopped=stopped)
     except BaseException as e:
         tb = "".join(traceback.format_exception(type(e), e, e.__traceback__))
-        _send(conn, ("error", _dump_exception(e), _execution._error_text(e), tb))
+        _send(conn, ("error", dump_exception(e), error_text(e), tb))
         conn.close()
         sys.exit(1)
     _send(conn, ("done",))
@@ -178,42 +133,36 @@ def _process_main(payload: bytes, conn: Connection) -> None:
 class _Monitor:
     """This process's part of a run: callbacks and progress as trials finish, stop, errors."""
 
-    def __init__(self, study: Study, spec: RunSpec, callbacks: Sequence[Any], progress: Any) -> None:
-        self.study = study
+    def __init__(self, lifecycle: Lifecycle, spec: RunSpec, delivery: Delivery) -> None:
+        self.lifecycle = lifecycle
         self.spec = spec
-        self.callbacks = callbacks
-        self.progress = progress
-        self.tracker = RunTracker(study, spec.run_id)
+        self.delivery = delivery
+        self.tracker = RunTracker(lifecycle, spec.run_id)
         self.stopped = False
         self.errors: list[BaseException] = []
         self._deliver = True
         # Without callbacks or a bar, reading the log after every trial would only load the storage.
-        self.live = bool(callbacks) or getattr(progress, "_bar", None) is not None
-        self.deadline = None if spec.deadline is None else time.monotonic() + (spec.deadline - study._storage.now())
+        self.live = delivery.wanted
+        now = lifecycle.storage.now()
+        self.deadline = None if spec.deadline is None else time.monotonic() + (spec.deadline - now)
 
     def deliver(self, force: bool = False) -> None:
+        """Hand the run's trials recorded since the last call to ``delivery``, in the order they ended."""
         if not (self.live or force):
             return
-        study = self.study
-        study._sync()
+        life = self.lifecycle
+        life.sync()
         finished = self.tracker.update()
-        for n in self.tracker.fresh_paused:  # counted when it pauses, as in a serial run; no callbacks
-            if self._deliver:
-                self.progress.update(study, study._view.frozen(n))
-        for n in finished:
+        recorded = [(n, False) for n in self.tracker.fresh_paused] + [(n, n in self.tracker.paused) for n in finished]
+        for n, resumed in recorded:
             if not self._deliver:
-                continue
-            frozen: FrozenTrial = study._view.frozen(n)
+                break
             try:
-                for cb in self.callbacks:
-                    cb(study, frozen)
+                self.delivery.trial(life.view.frozen(n), resumed=resumed, requeued=n in self.tracker.requeued)
             except BaseException as e:  # as in a serial run, a callback's error ends the run
                 self._deliver = False
                 self.fail(e)
-                continue
-            if n not in self.tracker.requeued:  # its retry counts in its place
-                self.progress.update(study, frozen, advance=n not in self.tracker.paused)
-        if study._stop_flag:
+        if life.stop_requested:
             self.stop()
 
     def stop(self) -> None:
@@ -221,7 +170,7 @@ class _Monitor:
         if not self.stopped:
             self.stopped = True
             data = {"key": self.spec.stop_key, "value": True, "system": True}
-            self.study._view.append([Event("study_attr", None, data)])
+            self.lifecycle.view.append([Event("study_attr", None, data)])
 
     def fail(self, error: BaseException) -> None:
         self.errors.append(error)
@@ -264,7 +213,7 @@ def _run_processes(payload: bytes, k: int, monitor: _Monitor) -> None:
                     w.outcome = "done"
                 elif msg[0] == "error":
                     w.outcome = "error"
-                    exc = _load_exception(msg[1], msg[2])
+                    exc = load_exception(msg[1], msg[2])
                     if not isinstance(exc, KeyboardInterrupt):
                         monitor.fail(exc)
                     else:
@@ -291,7 +240,7 @@ def _run_processes(payload: bytes, k: int, monitor: _Monitor) -> None:
                 if w.outcome is not None:
                     continue
                 deaths += 1
-                in_trial = bool(monitor.study._reap())  # its trial, at once: its pid is gone
+                in_trial = bool(monitor.lifecycle.reap())  # its trial, at once: its pid is gone
                 monitor.deliver(force=True)  # over() needs the run's trials
                 if deaths > max(MAX_DEATHS, k):
                     monitor.fail(RuntimeError(_deaths_message(deaths, w.proc.exitcode, in_trial)))
@@ -301,7 +250,7 @@ def _run_processes(payload: bytes, k: int, monitor: _Monitor) -> None:
     except BaseException:
         monitor.stop()
         _shutdown(procs)
-        monitor.study._reap()
+        monitor.lifecycle.reap()
         raise
 
 
@@ -334,7 +283,7 @@ def _shutdown(procs: list[_Proc]) -> None:
 
 def _run_executor(executor: cf.Executor, payload: Any, k: int, monitor: _Monitor) -> None:
     pending = {executor.submit(_executor_task, payload, i) for i in range(k)}
-    next_reap = time.monotonic() + _execution.HEARTBEAT_INTERVAL
+    next_reap = time.monotonic() + HEARTBEAT_INTERVAL
     try:
         while pending:
             done, pending = cf.wait(pending, timeout=POLL, return_when=cf.FIRST_COMPLETED)
@@ -346,8 +295,8 @@ def _run_executor(executor: cf.Executor, payload: Any, k: int, monitor: _Monitor
             monitor.deliver()
             if time.monotonic() >= next_reap:
                 # Workers reap each other too; this covers the last worker of a lost machine.
-                monitor.study._reap()
-                next_reap = time.monotonic() + _execution.HEARTBEAT_INTERVAL
+                monitor.lifecycle.reap()
+                next_reap = time.monotonic() + HEARTBEAT_INTERVAL
     except BaseException:
         monitor.stop()
         for f in pending:
@@ -400,51 +349,43 @@ def _shared_url(storage: BaseStorage) -> str | None:
     return url
 
 
-def optimize_parallel(
-    study: Study,
+def run_parallel(
+    lifecycle: Lifecycle,
     objective: Callable[[Any], Any],
+    spec: RunSpec,
     *,
-    n_trials: int | None,
-    timeout: float | None,
     n_jobs: int | None,
     executor: Any,
-    catch: tuple[type[BaseException], ...],
-    callbacks: Sequence[Callable[[Study, FrozenTrial], None]],
-    progress: Any,
+    delivery: Delivery,
     limits: Limits | None,
-    retry_failed: int,
 ) -> None:
-    """``Study.optimize`` with several workers (see the module docstring)."""
+    """``Study.optimize`` with several workers (see the module docstring); ``delivery`` is told of each trial."""
     ex = _as_executor(executor)
-    if n_trials == 0:
+    if spec.n_trials == 0:
         return
     if n_jobs is None or n_jobs == -1:
         k = (_capacity(ex) if ex is not None else None) or cpu_count()
     else:
         k = n_jobs
     threads = isinstance(ex, cf.ThreadPoolExecutor)
-    study._stop_flag = False
-    study._reap()
-    deadline = None if timeout is None else study._storage.now() + timeout
-    spec = RunSpec(uuid.uuid4().hex[:16], n_trials, deadline, catch, retry_failed)
+    lifecycle.stop_requested = False
+    lifecycle.reap()
 
     server: StorageServer | None = None
-    storage: Any = study._storage
+    storage: Any = lifecycle.storage
     if not threads:
-        storage = _shared_url(study._storage)
+        storage = _shared_url(lifecycle.storage)
         if storage is None:
-            from ._remote import StorageServer
-
-            server = StorageServer(study._storage, tcp=ex is not None)
+            server = StorageServer(lifecycle.storage, tcp=ex is not None)
             storage = server.client()
     by_value = ex is not None and not threads
     obj: Any = objective
     if limits is not None or not threads:
         obj = dumps(objective, "the objective", by_value=by_value)
-    sampler: Any = study.sampler if threads else dumps(study.sampler, "the sampler", by_value=by_value)
-    pruner: Any = study.pruner if threads else dumps(study.pruner, "the pruner", by_value=by_value)
-    payload = _Payload(study.study_name, storage, sampler, pruner, study._seed, obj, spec, limits)
-    monitor = _Monitor(study, spec, callbacks, progress)
+    sampler: Any = lifecycle.sampler if threads else dumps(lifecycle.sampler, "the sampler", by_value=by_value)
+    pruner: Any = lifecycle.pruner if threads else dumps(lifecycle.pruner, "the pruner", by_value=by_value)
+    payload = _Payload(lifecycle.view.info.name, storage, sampler, pruner, lifecycle.study_seed, obj, spec, limits)
+    monitor = _Monitor(lifecycle, spec, delivery)
     try:
         if ex is None:
             _run_processes(pickle.dumps(payload), k, monitor)
@@ -454,6 +395,6 @@ def optimize_parallel(
     finally:
         if server is not None:
             server.close()
-        study._stop_flag = False
+        lifecycle.stop_requested = False
     if monitor.errors:
         raise monitor.errors[0]

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .trial import FrozenTrial, TrialState
-
-if TYPE_CHECKING:
-    from .study import Study
 
 
 class Progress:
     """A tqdm bar when enabled, nothing otherwise."""
 
-    def __init__(self, enabled: bool | None, total: int | None, timeout: float | None) -> None:
+    def __init__(
+        self, enabled: bool | None, total: int | None, timeout: float | None, direction: str | None = None
+    ) -> None:
+        # ``direction``: which values are better, for the best value shown (None: several objectives).
+        self._direction = direction
         if enabled is None:
             enabled = sys.stderr.isatty()
         self._bar: Any = None
@@ -25,13 +26,17 @@ class Progress:
             self._bar = tqdm(total=total, desc=desc, unit="trial", dynamic_ncols=True)
         self._best: float | None = None
 
-    def update(self, study: Study, trial: FrozenTrial, *, advance: bool = True) -> None:
+    @property
+    def enabled(self) -> bool:
+        return self._bar is not None
+
+    def update(self, trial: FrozenTrial, *, advance: bool = True) -> None:
         """Show ``trial``'s outcome; ``advance=False`` for a resumed trial, which was counted when it started."""
         if self._bar is None:
             return
         if trial.state is TrialState.COMPLETE and trial.values and len(trial.values) == 1:
             v = trial.values[0]
-            better = self._best is None or (v < self._best if study.direction == "minimize" else v > self._best)
+            better = self._best is None or (v < self._best if self._direction == "minimize" else v > self._best)
             if better:
                 self._best = v
                 self._bar.set_postfix_str(f"best={v:.6g} (trial {trial.number})", refresh=False)

@@ -99,9 +99,9 @@ class BayesianOptimization:
                 )
             if not param_distributions:
                 raise ValueError("estimator= needs param_distributions= naming at least one parameter")
-            from .sklearn import _EstimatorObjective  # scikit-learn is imported only in this form
+            from ._sklearn.folds import EstimatorObjective  # scikit-learn is imported only in this form
 
-            self._estimator = _EstimatorObjective(estimator, param_distributions)
+            self._estimator = EstimatorObjective(estimator, param_distributions)
             self.space = self._estimator.dists
         else:
             if not callable(f):

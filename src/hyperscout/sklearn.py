@@ -47,13 +47,12 @@ try:
 except ImportError as e:  # pragma: no cover - depends on the environment
     raise ImportError(f"hyperscout.sklearn needs scikit-learn: pip install 'hyperscout[sklearn]' ({e})") from e
 
-from ._sklearn.folds import _ORIGIN, _attach, _CrossValidator, _FoldPruner, _objective, _params_key, _resume
-from ._sklearn.space import _prepare_space, _Space
+from ._sklearn.folds import ORIGIN, CrossValidator, FoldPruner, attach, cv_objective, params_key, resume
+from ._sklearn.space import PreparedSpace, prepare_space
 from .samplers import BaseSampler, GridSampler, get_sampler
-from .space import Distribution
 from .storages import BaseStorage
 from .study import Study, create_study, load_study
-from .trial import FrozenTrial, Trial, TrialState
+from .trial import FrozenTrial, TrialState
 
 __all__ = ["SearchCV", "GridSearchCV", "RandomizedSearchCV", "BayesSearchCV"]
 
@@ -176,14 +175,14 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):
 
     # -- fit
 
-    def _space_and_sampler(self, plan: _Plan, seed: int | None) -> tuple[_Space, BaseSampler, int | None]:
+    def _space_and_sampler(self, plan: _Plan, seed: int | None) -> tuple[PreparedSpace, BaseSampler, int | None]:
         sampler, budget = plan.sampler, None if plan.n_trials is None else int(plan.n_trials)
         if isinstance(sampler, GridSampler):
-            space = _prepare_space(self.estimator, sampler.search_space, grid=True)
-            return _Space(space.codec, space.encoded, dict(sampler.distributions), sampler), sampler, budget
+            space = prepare_space(self.estimator, sampler.search_space, grid=True)
+            return PreparedSpace(space.codec, space.encoded, dict(sampler.distributions), sampler), sampler, budget
         if isinstance(sampler, str) and sampler in ("grid", "_shuffled_grid"):
             shuffled = sampler == "_shuffled_grid"
-            space = _prepare_space(self.estimator, plan.space, grid=True, seed=seed, shuffle=shuffled)
+            space = prepare_space(self.estimator, plan.space, grid=True, seed=seed, shuffle=shuffled)
             assert space.grid is not None
             size = len(space.grid.points)
             if shuffled and budget is not None and budget > size:
@@ -195,7 +194,7 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):
                 )
                 budget = size
             return space, space.grid, budget
-        space = _prepare_space(self.estimator, plan.space, grid=False)
+        space = prepare_space(self.estimator, plan.space, grid=False)
         if budget is None and self.timeout is None:
             raise ValueError("n_trials=None runs forever without a grid; give n_trials or a timeout")
         return space, get_sampler(sampler, seed=seed), budget
@@ -217,29 +216,29 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(f"refit must be a bool, a metric name or a callable, got {self.refit!r}")
         seed = _seed_of(plan.random_state)
         space, sampler, budget = self._space_and_sampler(plan, seed)
-        cv = _CrossValidator(
+        cv = CrossValidator(
             self.estimator, X, y, groups, fit_params, cv=self.cv, scoring=self.scoring, refit=self.refit,
             error_score=self.error_score, return_train_score=self.return_train_score, n_jobs=self.n_jobs,
             pre_dispatch=getattr(self, "pre_dispatch", "2*n_jobs"), verbose=self.verbose,
         )  # fmt: skip
-        pruner = _FoldPruner(cv.n_splits) if self.prune_folds else None
+        pruner = FoldPruner(cv.n_splits) if self.prune_folds else None
         study = create_study(self.study_name, self.storage, direction="maximize", sampler=sampler, pruner=pruner,
                              seed=seed)  # fmt: skip
         self._study = study
-        _attach(study, cv)
-        done, stored = _resume(study, cv)
+        attach(study, cv)
+        done, stored = resume(study, cv)
         remaining = None if budget is None else max(0, budget - done)
         if self.verbose > 0:
             todo = "the remaining grid points" if remaining is None else f"{remaining} candidates"
             print(f"Fitting {cv.n_splits} folds for each of {todo}; {done} candidates already in study "
                   f"{study.study_name!r}")  # fmt: skip
         if remaining != 0:
-            objective = _objective(study, cv, space, stored, prune=self.prune_folds)
+            objective = cv_objective(study, cv, space, stored, prune=self.prune_folds)
             study.optimize(objective, n_trials=remaining, timeout=timeout, catch=(), show_progress_bar=False)
         self._finish(study, cv, space, X, y, fit_params)
         return self
 
-    def _finish(self, study: Study, cv: _CrossValidator, space: _Space, X: Any, y: Any, fit_params: Any) -> None:
+    def _finish(self, study: Study, cv: CrossValidator, space: PreparedSpace, X: Any, y: Any, fit_params: Any) -> None:
         trials = [t for t in study.trials if cv.is_candidate(t)]
         if not trials:
             raise RuntimeError(
@@ -248,11 +247,11 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):
             )
         order = {}
         if space.grid is not None:
-            order = {_params_key(p): i for i, p in enumerate(space.grid.points)}
+            order = {params_key(p): i for i, p in enumerate(space.grid.points)}
 
         def position(t: FrozenTrial) -> tuple[float, int]:
-            origin = int(t.user_attrs.get(_ORIGIN, t.number))
-            return (order.get(_params_key(t.params), math.inf), origin)
+            origin = int(t.user_attrs.get(ORIGIN, t.number))
+            return (order.get(params_key(t.params), math.inf), origin)
 
         trials.sort(key=position)
         candidates = [(space.codec.decode(t.params), cv.folds_of(t)) for t in trials]
@@ -448,44 +447,3 @@ class BayesSearchCV(SearchCV):
 
     def _plan(self) -> _Plan:
         return _Plan(self.search_spaces, "gp", self.n_iter, self.random_state)
-
-
-# -- for hs.BayesianOptimization(estimator=...) --------------------------------------------------------
-
-
-class _EstimatorObjective:
-    """The cross-validated score of an estimator as an objective; what ``BayesianOptimization(estimator=...)`` runs.
-
-    Not public API (the module's ``__all__`` does not list it); ``bayesopt`` imports it from here only
-    when given an estimator, so that ``import hyperscout`` never imports scikit-learn.
-    """
-
-    def __init__(self, estimator: Any, param_distributions: Mapping[str, Any]) -> None:
-        self.estimator = estimator
-        self.space = _prepare_space(estimator, param_distributions, grid=False)
-        self._cv: _CrossValidator | None = None
-        self._stored: dict[str, dict[int, dict[str, Any]]] = {}
-        self._study: Study | None = None
-
-    @property
-    def dists(self) -> dict[str, Distribution]:
-        return self.space.dists
-
-    def bind(self, study: Study, X: Any, y: Any, groups: Any, fit_params: Mapping[str, Any], **cv_args: Any) -> None:
-        """Attach the data to ``study``: check its fingerprint and enqueue interrupted candidates."""
-        cv = _CrossValidator(self.estimator, X, y, groups, fit_params, refit=True, error_score=np.nan,
-                             return_train_score=False, **cv_args)  # fmt: skip
-        _attach(study, cv)
-        _, self._stored = _resume(study, cv)
-        self._cv, self._study = cv, study
-
-    def __call__(self, trial: Trial) -> float:
-        if self._cv is None or self._study is None:
-            raise RuntimeError("bind() the data before running the objective")
-        return _objective(self._study, self._cv, self.space, self._stored, prune=False)(trial)
-
-    def decode(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        return self.space.codec.decode(params)
-
-    def encode(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        return self.space.codec.encode(params)

@@ -15,25 +15,17 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from .exceptions import TrialPruned
 from .space import Categorical, Distribution, Float, Int
 
-__all__ = ["TrialState", "FrozenTrial", "Trial", "TrialPruned"]
-
-
-class TrialPruned(Exception):
-    """Raise from an objective to stop a trial early; it is recorded as PRUNED, not FAIL.
-
-    Example:
-        >>> import hyperscout as hs
-        >>> def objective(trial):
-        ...     raise hs.TrialPruned()
-    """
+__all__ = ["TrialState", "FrozenTrial", "Trial", "TrialOwner", "TrialPruned"]
 
 
 class TrialState(str, enum.Enum):
@@ -76,6 +68,10 @@ class FrozenTrial:
     started_at: float | None = None
     finished_at: float | None = None
     error: str | None = None
+    #: The worker (``host/pid/process start``) that started, or last resumed, the trial (None while WAITING).
+    worker: str | None = field(default=None, compare=False)
+    #: Where in the study's log the last event that changed this trial lies: it grows with every change.
+    log_position: int = field(default=0, compare=False)
 
     @property
     def value(self) -> float | None:
@@ -105,16 +101,17 @@ class FrozenTrial:
         return max(self.intermediate_values) if self.intermediate_values else None
 
 
-class _TrialOwner(Protocol):
-    """What a live ``Trial`` needs from its study (kept as a protocol so trial.py never imports study.py)."""
+class TrialOwner(Protocol):
+    """What a live ``Trial`` asks of whoever runs it: the study's lifecycle (``_lifecycle.Lifecycle``),
+    or in an isolated trial's process a pipe to it. A protocol, so that trial.py imports neither."""
 
-    def _suggest(self, trial: Trial, name: str, distribution: Distribution) -> Any: ...
-    def _report(self, trial: Trial, value: float, step: int) -> None: ...
-    def _should_prune(self, trial: Trial) -> bool: ...
-    def _set_trial_attr(self, trial: Trial, key: str, value: Any) -> None: ...
-    def _frozen(self, number: int) -> FrozenTrial: ...
-    def _checkpoint_dir(self, number: int) -> Path: ...
-    def _will_pause(self, number: int) -> bool: ...
+    def suggest(self, trial: Trial, name: str, distribution: Distribution) -> Any: ...
+    def report(self, trial: Trial, value: float, step: int) -> None: ...
+    def should_prune(self, trial: Trial) -> bool: ...
+    def set_trial_attr(self, trial: Trial, key: str, value: Any) -> None: ...
+    def user_attrs(self, number: int) -> dict[str, Any]: ...
+    def checkpoint_dir(self, number: int) -> Path: ...
+    def will_pause(self, number: int) -> bool: ...
 
 
 class Trial:
@@ -132,14 +129,22 @@ class Trial:
         ...     return trial.suggest_int("depth", 1, 10)
     """
 
-    def __init__(self, owner: _TrialOwner, number: int) -> None:
+    def __init__(
+        self,
+        owner: TrialOwner,
+        number: int,
+        *,
+        params: Mapping[str, Any] | None = None,
+        distributions: Mapping[str, Distribution] | None = None,
+    ) -> None:
+        # ``params``/``distributions``: what a resumed trial asked for before it paused.
         self._owner = owner
         self.number = number
-        self._params: dict[str, Any] = {}
-        self._distributions: dict[str, Distribution] = {}
+        self._params: dict[str, Any] = dict(params or {})
+        self._distributions: dict[str, Distribution] = dict(distributions or {})
 
     def __repr__(self) -> str:
-        return f"Trial(number={self.number}, params={self._params!r})"
+        return f"hyperscout.Trial(number={self.number}, params={self._params!r})"
 
     @property
     def params(self) -> dict[str, Any]:
@@ -152,7 +157,7 @@ class Trial:
 
     @property
     def user_attrs(self) -> dict[str, Any]:
-        return dict(self._owner._frozen(self.number).user_attrs)
+        return dict(self._owner.user_attrs(self.number))
 
     def suggest(self, name: str, distribution: Distribution) -> Any:
         """Suggest a value for ``name`` from any ``Distribution``."""
@@ -167,7 +172,7 @@ class Trial:
                     f"{self._distributions[name]!r}; it cannot change to {distribution!r}"
                 )
             return self._params[name]
-        value = self._owner._suggest(self, name, distribution)
+        value = self._owner.suggest(self, name, distribution)
         self._params[name] = value
         self._distributions[name] = distribution
         return value
@@ -182,11 +187,11 @@ class Trial:
         self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
     ) -> float:
         """Suggest a float in ``[low, high]`` (``log=True`` samples evenly in log space)."""
-        return self.suggest(name, self._checked(name, lambda: Float(low, high, log=log, step=step)))
+        return self.suggest(name, self._checked(name, lambda: _distribution(Float, low, high, log, step)))
 
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
         """Suggest an integer in ``[low, high]`` on the grid ``low, low + step, ...``."""
-        return self.suggest(name, self._checked(name, lambda: Int(low, high, log=log, step=step)))
+        return self.suggest(name, self._checked(name, lambda: _distribution(Int, low, high, log, step)))
 
     def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
         """Suggest one of ``choices`` (the value itself, never its index)."""
@@ -201,11 +206,11 @@ class Trial:
             value = float(value)
         except (TypeError, ValueError):
             raise TypeError(f"report value must be a number, got {value!r}") from None
-        self._owner._report(self, value, step)
+        self._owner.report(self, value, step)
 
     def should_prune(self) -> bool:
         """Whether the study's pruner says to stop this trial now (then ``raise hs.TrialPruned()``)."""
-        return self._owner._should_prune(self)
+        return self._owner.should_prune(self)
 
     @property
     def checkpoint_dir(self) -> Path:
@@ -222,7 +227,7 @@ class Trial:
             >>> study.ask().checkpoint_dir.name
             'trial-0'
         """
-        return self._owner._checkpoint_dir(self.number)
+        return self._owner.checkpoint_dir(self.number)
 
     def will_pause(self) -> bool:
         """Whether this trial, told to stop by ``should_prune()``, will be paused and may resume later.
@@ -230,13 +235,32 @@ class Trial:
         True only under a pruner created with ``pause=True``; save the training state to
         ``checkpoint_dir`` before raising ``hs.TrialPruned`` so that a resumed trial continues.
         """
-        return self._owner._will_pause(self.number)
+        return self._owner.will_pause(self.number)
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-serialisable value to this trial."""
         if not isinstance(key, str):
             raise ValueError(f"attribute keys must be strings, got {key!r}")
-        self._owner._set_trial_attr(self, key, value)
+        self._owner.set_trial_attr(self, key, value)
+
+
+@functools.lru_cache(maxsize=1024, typed=True)
+def _cached_distribution(kind: type[Float] | type[Int], low: Any, high: Any, log: bool, step: Any) -> Distribution:
+    return kind(low, high, log=log, step=step)
+
+
+def _distribution(kind: type[Float] | type[Int], low: Any, high: Any, log: bool, step: Any) -> Distribution:
+    """``kind(low, high, log=log, step=step)``, built and validated once per set of arguments.
+
+    An objective asks for the same ranges in every trial, and validating them again each time was a
+    tenth of the optimiser's own cost per trial; distributions are frozen, so one object serves all.
+    """
+    try:
+        return _cached_distribution(kind, low, high, log, step)
+    except TypeError as e:
+        if "unhashable" not in str(e):
+            raise
+        return kind(low, high, log=log, step=step)  # not a cache key: let the constructor say what is wrong
 
 
 def check_values(values: Any, n_objectives: int) -> tuple[tuple[float, ...] | None, str | None]:

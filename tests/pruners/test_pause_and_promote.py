@@ -244,7 +244,7 @@ def test_a_retried_trial_gets_the_checkpoint_dir_of_the_trial_it_retries(tmp_pat
     first = study.ask({"x": hs.Float(0, 1)})
     (first.checkpoint_dir / "state").write_text("epoch 4")
     data = {"number": 1, "state": "waiting", "t": 0.0, "system_attrs": {"fixed_params": first.params, "retry_of": 0}}
-    study._view.append([Event("create", 1, data, claim="trial/1")])
+    study._lifecycle.view.append([Event("create", 1, data, claim="trial/1")])
     retry = study.ask()
     assert retry.number == 1 and retry.checkpoint_dir == first.checkpoint_dir == tmp_path / "trial-0"
     assert (retry.checkpoint_dir / "state").read_text() == "epoch 4"

@@ -9,6 +9,7 @@ import pytest
 import hyperscout as hs
 from hyperscout.pruners import _curves
 from hyperscout.pruners.hyperband import _budgets
+from hyperscout.testing import pruners as conformance
 from hyperscout.trial import FrozenTrial, TrialState
 
 NAN = math.nan
@@ -31,7 +32,7 @@ def _flat(values: list[float], step: int = 1, start: int = 0) -> list[FrozenTria
 
 
 # ---------------------------------------------------------------------------------------------------
-# conformance: what every pruner must do
+# conformance: what every pruner must do (hyperscout.testing.pruners, public for pruners outside the package)
 
 
 ALL = [
@@ -48,44 +49,22 @@ ALL = [
 @pytest.mark.parametrize("make", ALL)
 @pytest.mark.parametrize("direction", ["minimize", "maximize"])
 def test_no_report_and_single_trial_are_never_pruned(make, direction):
-    pruner = make()
-    assert pruner.prune(_running(0, {}), [], direction) is False
-    alone = _running(0, {s: 5.0 - s for s in range(1, 10)})
-    for step in range(1, 10):
-        assert not pruner.prune(
-            _running(0, {s: v for s, v in alone.intermediate_values.items() if s <= step}), [], direction
-        )
+    conformance.check_no_report_and_single_trial_are_never_pruned(make, (direction,))
 
 
 @pytest.mark.parametrize("make", ALL)
 def test_bad_direction_is_refused(make):
-    with pytest.raises(ValueError, match="sideways"):
-        make().prune(_running(0, {1: 1.0}), [], "sideways")
+    conformance.check_bad_direction_is_refused(make)
 
 
 @pytest.mark.parametrize("make", ALL)
 def test_pure_function_of_the_records(make):
-    pruner = make()
-    others = [_t(i, {1: float(i), 2: float(i) / 2, 4: float(i) / 4}) for i in range(8)]
-    me = _running(8, {1: 6.5, 2: 6.0, 4: 5.9})
-    snapshot = [dict(t.intermediate_values) for t in others]
-    first = [pruner.prune(_running(8, {s: v for s, v in me.intermediate_values.items() if s <= k}), others, "minimize")
-             for k in (1, 2, 4)]  # fmt: skip
-    again = [make().prune(_running(8, {s: v for s, v in me.intermediate_values.items() if s <= k}), others, "minimize")
-             for k in (1, 2, 4)]  # fmt: skip
-    assert first == again
-    assert [dict(t.intermediate_values) for t in others] == snapshot
+    conformance.check_pure_function_of_the_records(make)
 
 
 @pytest.mark.parametrize("make", ALL)
 def test_repr_names_the_class_and_options(make):
-    pruner = make()
-    text = repr(pruner)
-    assert text.startswith(type(pruner).__name__ + "(")
-    assert "(_" not in text and ", _" not in text  # no private attribute shown
-    for key, value in vars(pruner).items():
-        if not key.startswith("_") and key != "percentile" or type(pruner) is P.PercentilePruner:
-            assert f"{key}={value!r}" in text
+    conformance.check_repr_names_the_class_and_options(make)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Samplers: a conformance suite every sampler runs (add yours to ``SAMPLERS``), then sampler-specific tests."""
+"""Samplers: the conformance suite (``hyperscout.testing.samplers``) on every sampler (add yours to ``SAMPLERS``),
+then sampler-specific tests."""
 
 from __future__ import annotations
 
@@ -6,8 +7,6 @@ import math
 import threading
 import warnings
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,118 +24,14 @@ from hyperscout.samplers import (
     SamplerContext,
     SearchSpaceExhausted,
 )
-from hyperscout.space import Categorical, Distribution, Float, Int, OrNone
+from hyperscout.space import Categorical, Float, Int, OrNone
+from hyperscout.testing import SamplerCase, make_storage
+from hyperscout.testing import samplers as conformance
+from hyperscout.testing.samplers import n_grid_points, point_key, run_case, typed_params
 
 # ---------------------------------------------------------------------------------------------------
-# problems: an objective, the parameters it may ask for, and a grid that covers them
-
-
-@dataclass(frozen=True)
-class Problem:
-    objective: Callable[[hs.Trial], float]
-    space: dict[str, Distribution]  # every parameter the objective may ask for
-    grid: list[dict[str, list[Any]]]  # a grid of values the objective accepts (for samplers that need one)
-    expected_keys: Callable[[dict[str, Any]], set[str]]  # the parameters a trial with these values must have
-
-
-ALL_TYPES: dict[str, Distribution] = {
-    "float": Float(-2.0, 3.0),
-    "float_log": Float(1e-4, 10.0, log=True),
-    "float_step": Float(0.1, 0.9, step=0.2),
-    "int": Int(-5, 5),
-    "int_log": Int(1, 1000, log=True),
-    "int_step": Int(0, 20, step=4),
-    "categorical": Categorical((None, True, 1, 2.5, "a")),
-    "or_none_int": OrNone(Int(1, 30)),
-    "or_none_float": OrNone(Float(0.0, 0.5)),
-}
-
-
-def _suggest(trial: hs.Trial, name: str, d: Distribution) -> Any:
-    """Ask through the public ``suggest_*`` method for the distribution's kind."""
-    if isinstance(d, Float):
-        return trial.suggest_float(name, d.low, d.high, log=d.log, step=d.step)
-    if isinstance(d, Int):
-        return trial.suggest_int(name, d.low, d.high, log=d.log, step=d.step)
-    if isinstance(d, Categorical):
-        return trial.suggest_categorical(name, list(d.choices))
-    return trial.suggest(name, d)
-
-
-def _all_types_objective(trial: hs.Trial) -> float:
-    values = {name: _suggest(trial, name, d) for name, d in ALL_TYPES.items()}
-    return sum(float(v) for v in values.values() if isinstance(v, (int, float)))
-
-
-def _two_values(d: Distribution) -> list[Any]:
-    out: list[Any] = []
-    for u in (0.0, 0.7):
-        v = d.from_unit(u)
-        if not any(type(v) is type(w) and v == w for w in out):
-            out.append(v)
-    return out
-
-
-ALL_TYPES_PROBLEM = Problem(
-    objective=_all_types_objective,
-    space=ALL_TYPES,
-    grid=[{name: _two_values(d) for name, d in ALL_TYPES.items()}],
-    expected_keys=lambda params: set(ALL_TYPES),
-)
-
-
-def _conditional_objective(trial: hs.Trial) -> float:
-    kind = trial.suggest_categorical("kind", ["a", "b", "c"])
-    if kind == "a":
-        return trial.suggest_float("x", 0.0, 1.0)
-    if kind == "b":
-        n = trial.suggest_int("n", 1, 100, log=True)
-        if n > 10:
-            return n + trial.suggest_float("m", -1.0, 1.0)
-        return float(n)
-    return 0.0
-
-
-def _conditional_keys(params: dict[str, Any]) -> set[str]:
-    kind = params["kind"]
-    if kind == "a":
-        return {"kind", "x"}
-    if kind == "b":
-        return {"kind", "n", "m"} if params["n"] > 10 else {"kind", "n"}
-    return {"kind"}
-
-
-CONDITIONAL = Problem(
-    objective=_conditional_objective,
-    space={
-        "kind": Categorical(("a", "b", "c")),
-        "x": Float(0.0, 1.0),
-        "n": Int(1, 100, log=True),
-        "m": Float(-1.0, 1.0),
-    },
-    grid=[
-        {"kind": ["a"], "x": [0.0, 0.5, 1.0]},
-        {"kind": ["b"], "n": [1, 5]},
-        {"kind": ["b"], "n": [20, 100], "m": [-1.0, 1.0]},
-        {"kind": ["c"]},
-    ],
-    expected_keys=_conditional_keys,
-)
-
-# ---------------------------------------------------------------------------------------------------
-# the samplers under test: a new sampler joins this list
-
-
-@dataclass(frozen=True)
-class SamplerCase:
-    id: str
-    make: Callable[[int | None, Problem], BaseSampler]
-    seeded: bool = True  # different seeds give different trials
-    exhaustible: bool = False  # proposes each point of a finite set once, then stops the study
-    # spreads trials over the whole space whatever the objective returns (random-like), so every
-    # branch and many distinct values show up; a model-based optimiser may rightly concentrate
-    space_filling: bool = True
-
+# the samplers under test: a new sampler joins this list. The checks themselves are public, in
+# hyperscout.testing.samplers, so that a sampler written outside the package can run them too.
 
 # A model-based sampler joins as e.g. SamplerCase("gp", lambda seed, p: GPSampler(seed=seed), space_filling=False).
 SAMPLERS = [
@@ -162,6 +57,8 @@ SAMPLERS = [
 ]
 SEEDED = [c for c in SAMPLERS if c.seeded]
 
+_run, _key, _typed, _n_points = run_case, point_key, typed_params, n_grid_points
+
 
 def _cases(cases: list[SamplerCase]) -> Any:
     return pytest.mark.parametrize("case", cases, ids=[c.id for c in cases])
@@ -170,56 +67,7 @@ def _cases(cases: list[SamplerCase]) -> Any:
 @pytest.fixture(params=["memory", "sqlite"])
 def storage(request: pytest.FixtureRequest, tmp_path) -> Any:
     """One storage that several studies of a test share: an in-memory object or a SQLite file URL."""
-    if request.param == "memory":
-        return hs.storages.InMemoryStorage()
-    return f"sqlite:///{tmp_path / 'x.db'}"
-
-
-def _run(
-    case: SamplerCase,
-    problem: Problem,
-    *,
-    seed: int | None = 0,
-    n_trials: int | None = 20,
-    storage: Any = None,
-    name: str | None = None,
-    objective: Callable[[hs.Trial], Any] | None = None,
-) -> hs.Study:
-    study = hs.create_study(name, storage, sampler=case.make(seed, problem), seed=seed)
-    study.optimize(objective or problem.objective, n_trials=n_trials, show_progress_bar=False)
-    return study
-
-
-def _n_points(problem: Problem) -> int:
-    return len(GridSampler(problem.grid).points)
-
-
-def _expected_count(case: SamplerCase, problem: Problem, n_trials: int) -> int:
-    return min(n_trials, _n_points(problem)) if case.exhaustible else n_trials
-
-
-def _typed(params: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """Params with their types, so that True and 1 (or 1 and 1.0) compare different."""
-    return sorted((k, type(v).__name__, repr(v)) for k, v in params.items())
-
-
-def _key(params: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """A hashable form of one point."""
-    return tuple(sorted((k, repr(v)) for k, v in params.items()))
-
-
-def _fingerprint(study: hs.Study) -> list[tuple[Any, ...]]:
-    return [(t.number, t.state, t.values, _typed(t.params)) for t in study.trials]
-
-
-def _type_ok(d: Distribution, v: Any) -> bool:
-    if isinstance(d, OrNone):
-        return v is None or _type_ok(d.inner, v)
-    if isinstance(d, Float):
-        return type(v) is float
-    if isinstance(d, Int):
-        return type(v) is int
-    return any(type(v) is type(c) and v == c for c in d.choices)
+    return make_storage(request.param, tmp_path)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -228,114 +76,32 @@ def _type_ok(d: Distribution, v: Any) -> bool:
 
 @_cases(SAMPLERS)
 def test_suggested_values_are_valid_for_every_distribution(case, storage):
-    seen: list[dict[str, Any]] = []
-
-    def objective(trial):
-        seen.append({name: _suggest(trial, name, d) for name, d in ALL_TYPES.items()})
-        return float(trial.number)
-
-    study = _run(case, ALL_TYPES_PROBLEM, n_trials=16, storage=storage, name="s", objective=objective)
-
-    assert len(seen) == 16
-    for params in seen:
-        for name, d in ALL_TYPES.items():
-            assert d.contains(params[name]), (name, params[name])
-            assert _type_ok(d, params[name]), (name, params[name])
-    # what the storage kept is what the objective saw, types included, with the right distributions
-    reloaded = hs.load_study("s", storage)
-    assert [t.state for t in reloaded.trials] == [TrialState.COMPLETE] * 16
-    assert [_typed(t.params) for t in reloaded.trials] == [_typed(p) for p in seen]
-    assert all(dict(t.distributions) == ALL_TYPES for t in reloaded.trials)
-    assert _fingerprint(reloaded) == _fingerprint(study)
-    if case.space_filling and case.seeded:  # proposing one point over and over is not searching
-        assert len({p["float"] for p in seen}) == len({p["float_log"] for p in seen}) == 16
-        assert len({p["int_log"] for p in seen}) >= 6
-        assert len({p["or_none_float"] for p in seen}) >= 4
+    conformance.check_suggested_values_are_valid_for_every_distribution(case, storage)
 
 
 @_cases(SAMPLERS)
 def test_conditional_define_by_run_spaces(case, storage):
-    study = _run(case, CONDITIONAL, n_trials=30, storage=storage)
-
-    trials = study.trials
-    assert len(trials) == _expected_count(case, CONDITIONAL, 30)
-    assert all(t.state is TrialState.COMPLETE for t in trials)
-    for t in trials:
-        # a parameter exists only in the trials that took its branch
-        assert set(t.params) == CONDITIONAL.expected_keys(t.params), t.params
-        assert set(t.distributions) == set(t.params)
-        for name, value in t.params.items():
-            assert CONDITIONAL.space[name].contains(value), (name, value)
-            assert t.distributions[name] == CONDITIONAL.space[name]
-    if case.space_filling:
-        branches = {(t.params["kind"], t.params.get("n", 0) > 10) for t in trials}
-        assert branches == {("a", False), ("b", False), ("b", True), ("c", False)}
+    conformance.check_conditional_define_by_run_spaces(case, storage)
 
 
 @_cases(SAMPLERS)
 def test_same_seed_gives_identical_trials(case, storage):
-    for problem, n in ((CONDITIONAL, 25), (ALL_TYPES_PROBLEM, 10)):
-        first = _run(case, problem, seed=42, n_trials=n, storage=storage)
-        second = _run(case, problem, seed=42, n_trials=n, storage=storage)
-        assert first.study_name != second.study_name
-        assert len(first.trials) == _expected_count(case, problem, n)
-        assert _fingerprint(first) == _fingerprint(second)
+    conformance.check_same_seed_gives_identical_trials(case, storage)
 
 
 @_cases(SEEDED)
 def test_different_seeds_give_different_trials(case):
-    for problem in (CONDITIONAL, ALL_TYPES_PROBLEM):
-        a = _run(case, problem, seed=1, n_trials=10)
-        b = _run(case, problem, seed=2, n_trials=10)
-        assert [_typed(t.params) for t in a.trials] != [_typed(t.params) for t in b.trials]
-        # not only the first trial: the sequences differ along the way
-        differing = sum(_typed(x.params) != _typed(y.params) for x, y in zip(a.trials, b.trials, strict=True))
-        assert differing >= 5
+    conformance.check_different_seeds_give_different_trials(case, None)
 
 
 @_cases(SAMPLERS)
 def test_nan_objective_does_not_crash(case, storage):
-    def always_nan(trial):
-        CONDITIONAL.objective(trial)  # ask for the parameters as usual
-        return math.nan
-
-    study = _run(case, CONDITIONAL, n_trials=12, storage=storage, objective=always_nan)
-    trials = study.trials
-    if case.exhaustible:  # may stop early, or retry failed points, but only after trying every point
-        fresh = min(12, _n_points(CONDITIONAL))
-        assert fresh <= len(trials) <= 12
-        assert len({_key(t.params) for t in trials[:fresh]}) == fresh
-    else:
-        assert len(trials) == 12
-    assert all(t.state is TrialState.FAIL for t in trials)
-    assert all("nan" in (t.error or "").lower() for t in trials)
-    assert all(set(t.params) == CONDITIONAL.expected_keys(t.params) for t in trials)
-    with pytest.raises(ValueError, match="no complete trial"):
-        _ = study.best_trial
-
-    # some NaN, some numbers: the finite ones still count
-    def sometimes_nan(trial):
-        value = CONDITIONAL.objective(trial)
-        return math.nan if trial.number % 3 == 0 else value
-
-    mixed = _run(case, CONDITIONAL, seed=5, n_trials=12, storage=storage, objective=sometimes_nan)
-    states = [t.state for t in mixed.trials]
-    assert states == [TrialState.FAIL if i % 3 == 0 else TrialState.COMPLETE for i in range(len(states))]
-    assert mixed.best_trial.number % 3 != 0
+    conformance.check_nan_objective_does_not_crash(case, storage)
 
 
 @_cases(SAMPLERS)
 def test_ask_and_tell_use_the_sampler(case, storage):
-    study = hs.create_study("s", storage, sampler=case.make(3, CONDITIONAL), seed=3)
-    told = []
-    for _ in range(6):
-        trial = study.ask()
-        told.append(study.tell(trial, CONDITIONAL.objective(trial)))
-    assert [t.state for t in told] == [TrialState.COMPLETE] * 6
-    assert [_typed(t.params) for t in told] == [_typed(t.params) for t in hs.load_study("s", storage).trials]
-    # ask/tell and optimize propose the same trials for the same seed
-    via_optimize = _run(case, CONDITIONAL, seed=3, n_trials=6, storage=storage)
-    assert [_typed(t.params) for t in told] == [_typed(t.params) for t in via_optimize.trials]
+    conformance.check_ask_and_tell_use_the_sampler(case, storage)
 
 
 # ---------------------------------------------------------------------------------------------------

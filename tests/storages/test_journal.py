@@ -271,14 +271,14 @@ def test_heartbeats_are_one_small_file_per_running_trial(tmp_path):
 def test_a_silent_remote_worker_is_reaped(tmp_path):
     url = f"journal:///{tmp_path / 'j.log'}"
     study = hs.create_study("s", url, seed=0)
-    storage = study._storage
-    sid = study._view.info.id
+    storage = study._lifecycle.storage
+    sid = study._lifecycle.view.info.id
     for n, worker in enumerate(["elsewhere/1/1", "elsewhere/2/1"]):
         data = {"number": n, "state": "running", "t": storage.now() - 10, "worker": worker,
                 "system_attrs": {"hb": 0.05}}  # fmt: skip
         storage.append(sid, [Event("create", n, data, claim=f"trial/{n}")])
     storage.beat(sid, 1, storage.now() + 60)  # worker 2 keeps beating; worker 1 fell silent 10 s ago
-    reaped = hs.load_study("s", url)._reap()
+    reaped = hs.load_study("s", url)._lifecycle.reap()
     trials = hs.load_study("s", url).trials
     assert reaped == [0]
     assert trials[0].state is hs.TrialState.FAIL and "no heartbeat" in trials[0].error

@@ -87,7 +87,7 @@ def test_a_dead_local_workers_trial_is_reaped_on_resume(storage_url):
     # A trial left RUNNING by a process of this host that no longer exists (beyond Linux's largest pid).
     data = {"number": 2, "state": "running", "t": 0.0, "worker": f"{socket.gethostname()}/{2**22 + 1}/1",
             "system_attrs": {"hb": 10.0}}  # fmt: skip
-    study._storage.append(study._view.info.id, [Event("create", 2, data, claim="trial/2")])
+    study._lifecycle.storage.append(study._lifecycle.view.info.id, [Event("create", 2, data, claim="trial/2")])
     resumed = hs.create_study("s", storage)
     trials = resumed.trials
     assert trials[2].state is TrialState.FAIL and "died" in trials[2].error

@@ -14,8 +14,9 @@ import time
 import pytest
 
 import hyperscout as hs
-from hyperscout.storages import ClaimTaken, DuplicatedStudyError, Event, SQLStorage, StorageError, get_storage
+from hyperscout.storages import ClaimTaken, Event, SQLStorage, StorageError, get_storage
 from hyperscout.storages._base import SCHEMA_VERSION
+from hyperscout.testing import storages as contract
 
 EVERY = ["memory", "sqlite", "journal", "postgresql", "mariadb"]
 SHARED = EVERY[1:]  # the backends that several storage objects (and processes) open by URL
@@ -44,210 +45,71 @@ def _steps(storage, study_id: int, after: int = 0) -> list[int]:
 
 
 # ---------------------------------------------------------------------------------------------------
-# studies
+# the contract: hyperscout.testing.storages, on every backend
 
 
 def test_create_find_list(storage):
-    a = storage.create_study("a", ["minimize"], 1)
-    b = storage.create_study("b", ("minimize", "maximize"), 2**62)
-    assert (a.name, a.directions, a.seed) == ("a", ("minimize",), 1)
-    assert (b.name, b.directions, b.seed) == ("b", ("minimize", "maximize"), 2**62)
-    assert a.id != b.id
-    assert storage.find_study("a") == a
-    assert storage.find_study("b") == b
-    assert storage.find_study("c") is None
-    assert [s.name for s in storage.list_studies()] == ["a", "b"]
-    assert storage.read(a.id, 0) == []
+    contract.check_create_find_list(storage)
 
 
 def test_duplicate_study(storage):
-    info = storage.create_study("a", ["minimize"], 0)
-    storage.append(info.id, [_ev(0)])
-    with pytest.raises(DuplicatedStudyError, match="'a'"):
-        storage.create_study("a", ["maximize"], 1)
-    assert storage.find_study("a") == info
-    assert len(storage.read(info.id, 0)) == 1
-    assert isinstance(DuplicatedStudyError("x"), ValueError)
+    contract.check_duplicate_study(storage)
 
 
 def test_delete(storage):
-    a = storage.create_study("a", ["minimize"], 0)
-    b = storage.create_study("b", ["minimize"], 0)
-    storage.append(a.id, [_ev(0, claim="trial/0")])
-    storage.append(b.id, [_ev(5)])
-    storage.beat(a.id, 0, 1.0)
-    storage.delete_study("a")
-    assert storage.find_study("a") is None
-    assert [s.name for s in storage.list_studies()] == ["b"]
-    assert _steps(storage, b.id) == [5]
-    with pytest.raises(KeyError, match="'a'"):
-        storage.delete_study("a")
-    # The name can be used again, with a fresh log, fresh claims and no heartbeats.
-    again = storage.create_study("a", ["minimize"], 0)
-    assert storage.read(again.id, 0) == []
-    assert storage.beats(again.id) == {}
-    storage.append(again.id, [_ev(1, claim="trial/0")])
-    assert [pos for pos, _ in storage.read(again.id, 0)] == [1]
-
-
-# ---------------------------------------------------------------------------------------------------
-# the log
+    contract.check_delete(storage)
 
 
 def test_append_read_order_and_positions(storage):
-    info = storage.create_study("s", ["minimize"], 0)
-    storage.append(info.id, [_ev(0), _ev(1)])
-    storage.append(info.id, [_ev(2)])
-    storage.append(info.id, [_ev(3), _ev(4), _ev(5)])
-    got = storage.read(info.id, 0)
-    assert [pos for pos, _ in got] == [1, 2, 3, 4, 5, 6]
-    assert [e.data["step"] for _, e in got] == [0, 1, 2, 3, 4, 5]
-    assert got[0][1] == _ev(0)  # kind, trial, data and claim come back as they went in
+    contract.check_append_read_order_and_positions(storage)
 
 
 def test_event_fields_round_trip(storage):
-    info = storage.create_study("s", ["minimize"], 0)
-    events = [
-        Event(
-            "create", 0, {"number": 0, "state": "running", "t": 1.5, "nested": {"a": [1, None, "x", True]}}, "trial/0"
-        ),
-        Event("study_attr", None, {"key": "k", "value": "ünïcode ✓", "system": False}),
-        Event("finish", 0, {"state": "complete", "values": [0.1, -2.0], "error": None, "t": 2.5}, "finish/0"),
-    ]
-    storage.append(info.id, events)
-    assert [e for _, e in storage.read(info.id, 0)] == events
+    contract.check_event_fields_round_trip(storage)
 
 
 def test_incremental_read(storage):
-    info = storage.create_study("s", ["minimize"], 0)
-    storage.append(info.id, [_ev(i) for i in range(5)])
-    assert _steps(storage, info.id, after=3) == [3, 4]
-    assert [pos for pos, _ in storage.read(info.id, 3)] == [4, 5]
-    assert storage.read(info.id, 5) == []
-    storage.append(info.id, [_ev(5)])
-    assert storage.read(info.id, 5) == [(6, _ev(5))]
-    assert storage.read(info.id, 100) == []
+    contract.check_incremental_read(storage)
 
 
 def test_logs_are_per_study(storage):
-    a = storage.create_study("a", ["minimize"], 0)
-    b = storage.create_study("b", ["minimize"], 0)
-    storage.append(a.id, [_ev(0), _ev(1)])
-    storage.append(b.id, [_ev(10)])
-    storage.append(a.id, [_ev(2)])
-    assert storage.read(a.id, 0) == [(1, _ev(0)), (2, _ev(1)), (3, _ev(2))]
-    assert storage.read(b.id, 0) == [(1, _ev(10))]
+    contract.check_logs_are_per_study(storage)
 
 
 def test_claims_first_wins(storage):
-    info = storage.create_study("s", ["minimize"], 0)
-    storage.append(info.id, [_ev(0, claim="trial/0")])
-    with pytest.raises(ClaimTaken):
-        storage.append(info.id, [_ev(1, claim="trial/0")])
-    assert _steps(storage, info.id) == [0]
-    # Claims are per study.
-    other = storage.create_study("other", ["minimize"], 0)
-    storage.append(other.id, [_ev(7, claim="trial/0")])
-    assert _steps(storage, other.id) == [7]
+    contract.check_claims_first_wins(storage)
 
 
 def test_claims_and_names_compare_exactly(storage):
-    # MySQL's default collations would equate all of these (case, accents, trailing spaces).
-    info = storage.create_study("s", ["minimize"], 0)
-    for name in ("S", "s ", "ś"):
-        assert storage.create_study(name, ["minimize"], 0).name == name
-    assert [s.name for s in storage.list_studies()] == ["s", "S", "s ", "ś"]
-    assert storage.find_study("S").name == "S"
-    claims = ["grid:a", "grid:A", "grid:a ", "grid:à"]
-    for i, claim in enumerate(claims):
-        storage.append(info.id, [_ev(i, claim=claim)])
-    assert [e.claim for _, e in storage.read(info.id, 0)] == claims
-    with pytest.raises(ClaimTaken):
-        storage.append(info.id, [_ev(9, claim="grid:A")])
+    contract.check_claims_and_names_compare_exactly(storage)
 
 
 def test_append_with_a_taken_claim_appends_nothing(storage):
-    info = storage.create_study("s", ["minimize"], 0)
-    storage.append(info.id, [_ev(0, claim="grid:abc")])
-    with pytest.raises(ClaimTaken):
-        storage.append(info.id, [_ev(1), _ev(2, claim="trial/1"), _ev(3, claim="grid:abc"), _ev(4)])
-    assert _steps(storage, info.id) == [0]
-    # trial/1 was not taken by the refused append.
-    storage.append(info.id, [_ev(5, claim="trial/1")])
-    assert storage.read(info.id, 0) == [(1, _ev(0, claim="grid:abc")), (2, _ev(5, claim="trial/1"))]
+    contract.check_append_with_a_taken_claim_appends_nothing(storage)
 
 
 def test_the_same_claim_twice_in_one_append_is_refused(storage):
-    info = storage.create_study("s", ["minimize"], 0)
-    with pytest.raises(ClaimTaken):
-        storage.append(info.id, [_ev(0, claim="x"), _ev(1, claim="x")])
-    assert storage.read(info.id, 0) == []
-    storage.append(info.id, [_ev(2, claim="x")])
-    assert _steps(storage, info.id) == [2]
+    contract.check_the_same_claim_twice_in_one_append_is_refused(storage)
 
 
 def test_non_json_data_is_refused_and_appends_nothing(storage):
-    info = storage.create_study("s", ["minimize"], 0)
-    with pytest.raises(TypeError, match="JSON"):
-        storage.append(info.id, [_ev(0), Event("attr", 0, {"key": "k", "value": object()})])
-    assert storage.read(info.id, 0) == []
+    contract.check_non_json_data_is_refused_and_appends_nothing(storage)
 
 
 def test_beats(storage):
-    info = storage.create_study("s", ["minimize"], 0)
-    other = storage.create_study("o", ["minimize"], 0)
-    assert storage.beats(info.id) == {}
-    storage.beat(info.id, 0, 100.0)
-    storage.beat(info.id, 3, 101.0)
-    storage.beat(info.id, 0, 105.5)  # overwritten in place
-    storage.beat(other.id, 0, 1.0)
-    assert storage.beats(info.id) == {0: 105.5, 3: 101.0}
-    assert storage.beats(other.id) == {0: 1.0}
-    assert storage.read(info.id, 0) == []  # heartbeats are not events
+    contract.check_beats(storage)
 
 
 def test_a_finish_drops_the_trials_heartbeat(storage):
-    info = storage.create_study("s", ["minimize"], 0)
-    storage.beat(info.id, 0, 100.0)
-    storage.beat(info.id, 1, 100.0)
-    storage.append(info.id, [Event("finish", 0, {"state": "complete", "values": [1.0], "t": 1.0}, "finish/0")])
-    # Only running trials keep a heartbeat, so beats() costs what runs, not what ever ran.
-    assert storage.beats(info.id) == {1: 100.0}
-    storage.beat(info.id, 1, 101.0)
-    assert storage.beats(info.id) == {1: 101.0}
+    contract.check_a_finish_drops_the_trials_heartbeat(storage)
 
 
 def test_now_is_a_current_clock(storage):
-    before = time.time()
-    first = storage.now()
-    time.sleep(0.05)
-    second = storage.now()
-    # The server runs on this machine, so its clock agrees with ours (allowing for timestamp granularity).
-    assert before - 1 < first < time.time() + 1
-    assert second - first >= 0.03
+    contract.check_now_is_a_current_clock(storage)
 
 
 def test_concurrent_claims_have_one_winner(storage):
-    info = storage.create_study("s", ["minimize"], 0)
-    wins, losses = [], []
-    barrier = threading.Barrier(8)
-
-    def worker(i: int) -> None:
-        barrier.wait()
-        try:
-            storage.append(info.id, [_ev(i), _ev(i, claim="only-one")])
-            wins.append(i)
-        except ClaimTaken:
-            losses.append(i)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(wins) == 1 and len(losses) == 7
-    assert [pos for pos, _ in storage.read(info.id, 0)] == [1, 2]
-    assert _steps(storage, info.id) == [wins[0], wins[0]]
+    contract.check_concurrent_claims_have_one_winner(storage)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -381,7 +243,7 @@ def test_study_survives_reopening(shared_url):
     url = shared_url
     study = hs.create_study("s", url, seed=1)
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3, show_progress_bar=False)
-    study._storage.close()
+    study._lifecycle.storage.close()
     loaded = hs.load_study("s", url)
     assert [t.value for t in loaded.trials] == [t.params["x"] for t in study.trials]
     assert loaded.best_value == min(t.value for t in study.trials)

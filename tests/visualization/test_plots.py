@@ -340,8 +340,8 @@ def test_timeline_has_a_bar_per_started_trial_and_a_row_per_worker() -> None:
     study = hs.create_study(study_name="tl", sampler="random", seed=0)
     study.tell(study.ask({"x": hs.Float(0, 1)}), 1.0)
     # A second worker process on the same storage: the same study opened by a Study with another worker id.
-    other = hs.load_study("tl", study._storage)
-    other._worker = "machine-b/4242/99"
+    other = hs.load_study("tl", study._lifecycle.storage)
+    other._lifecycle.worker = "machine-b/4242/99"
     other.tell(other.ask({"x": hs.Float(0, 1)}), state="fail")
     study.ask({"x": hs.Float(0, 1)})  # running: its bar ends now
     study.enqueue({"x": 0.5})  # waiting: no bar

@@ -1,10 +1,10 @@
 """Cross-validating candidates inside a study: one fold, the fold pruner, ``cv_results_``, resumption.
 
 ``_fit_and_score`` fits and scores a clone on one train/test split and returns a JSON-ready record.
-``_CrossValidator`` holds what one ``fit`` call shares across candidates (data, splits, scorers),
+``CrossValidator`` holds what one ``fit`` call shares across candidates (data, splits, scorers),
 runs a candidate's folds, stores each fold record on its trial as soon as it is known, and builds
-scikit-learn's ``cv_results_``. ``_FoldPruner`` stops a candidate that can no longer beat the best.
-``_attach``, ``_resume`` and ``_objective`` tie a search to its study: a fingerprint of the data,
+scikit-learn's ``cv_results_``. ``FoldPruner`` stops a candidate that can no longer beat the best.
+``attach``, ``resume`` and ``cv_objective`` tie a search to its study: a fingerprint of the data,
 candidates a crash interrupted, and fold scores reused instead of refitted.
 
 Example:
@@ -19,7 +19,6 @@ import json
 import math
 import numbers
 import time
-import traceback
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -31,21 +30,19 @@ from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing, indexable
 from sklearn.utils.parallel import Parallel, delayed
 
+from .._pickling import error_text
 from ..pruners import BasePruner
+from ..space import Distribution
 from ..study import Study
 from ..trial import FrozenTrial, Trial, TrialPruned, TrialState
-from .space import _Space
+from .space import PreparedSpace, prepare_space
 
 _FOLD = "cv_fold_{}"
-_ORIGIN = "cv_origin"
+ORIGIN = "cv_origin"
 _STUDY_ATTR = "sklearn_cv"
 
 
 # -- one fold ---------------------------------------------------------------------------------------
-
-
-def _error_text(e: BaseException) -> str:
-    return "".join(traceback.format_exception_only(type(e), e)).strip()
 
 
 def _split(estimator: Any, X: Any, y: Any, rows: np.ndarray, cols: np.ndarray | None) -> tuple[Any, Any]:
@@ -105,7 +102,7 @@ def _scores(
                 raise
             warnings.warn(
                 f"scoring {name!r} failed; the score of this fold is set to error_score={error_score!r}: "
-                f"{_error_text(e)}",
+                f"{error_text(e)}",
                 UserWarning,
                 stacklevel=2,
             )
@@ -146,7 +143,7 @@ def _fit_and_score(
             "test": dict.fromkeys(scorers, failed),
             "fit_time": time.perf_counter() - start,
             "score_time": 0.0,
-            "error": _error_text(e),
+            "error": error_text(e),
         }
         if return_train:
             record["train"] = dict.fromkeys(scorers, failed)
@@ -180,7 +177,7 @@ def _digest(obj: Any) -> str:
 # -- the fold pruner --------------------------------------------------------------------------------
 
 
-class _FoldPruner(BasePruner):
+class FoldPruner(BasePruner):
     """Stops a candidate that cannot beat the best one even if its remaining folds score the best seen.
 
     After ``m`` of ``K`` folds with scores ``s_1..s_m``, the candidate's final mean is at most
@@ -227,7 +224,7 @@ def _scorer_dict(estimator: Any, scoring: Any) -> tuple[dict[str, Any], bool]:
     return {str(k): check_scoring(estimator, scoring=v) for k, v in items}, True
 
 
-class _CrossValidator:
+class CrossValidator:
     """Everything about one ``fit`` call that does not depend on the candidate: data, splits, scorers."""
 
     def __init__(
@@ -456,7 +453,7 @@ def _param_columns(params: Sequence[Mapping[str, Any]]) -> dict[str, np.ma.Maske
 # -- the study side: fingerprint check, resumption, candidates ------------------------------------------
 
 
-def _attach(study: Study, cv: _CrossValidator) -> None:
+def attach(study: Study, cv: CrossValidator) -> None:
     """Record the search's fingerprint on a new study; refuse to mix data in an existing one."""
     mine: dict[str, Any] = {"fingerprint": cv.fingerprint(), "n_splits": cv.n_splits, "metrics": list(cv.scorers)}
     stored = study.user_attrs.get(_STUDY_ATTR)
@@ -480,11 +477,11 @@ def _attach(study: Study, cv: _CrossValidator) -> None:
         )
 
 
-def _params_key(params: Mapping[str, Any]) -> str:
+def params_key(params: Mapping[str, Any]) -> str:
     return json.dumps(dict(sorted(params.items())), sort_keys=True, default=repr)
 
 
-def _resume(study: Study, cv: _CrossValidator) -> tuple[int, dict[str, dict[int, dict[str, Any]]]]:
+def resume(study: Study, cv: CrossValidator) -> tuple[int, dict[str, dict[int, dict[str, Any]]]]:
     """Enqueue candidates a crash or Ctrl-C interrupted; returns ``(finished candidates, stored folds)``.
 
     Stored folds are keyed by the candidate's parameters, so a re-run (or a duplicate proposal)
@@ -494,21 +491,21 @@ def _resume(study: Study, cv: _CrossValidator) -> tuple[int, dict[str, dict[int,
     folds: dict[str, dict[int, dict[str, Any]]] = {}
     for t in trials:
         if t.params:
-            got = folds.setdefault(_params_key(t.params), {})
+            got = folds.setdefault(params_key(t.params), {})
             for k, rec in cv.folds_of(t).items():
                 got.setdefault(k, rec)
     finished = [t for t in trials if cv.is_candidate(t)]
-    covered = {_params_key(t.params) for t in finished}
+    covered = {params_key(t.params) for t in finished}
     for t in trials:
         if t.state in (TrialState.WAITING, TrialState.RUNNING):
             fixed = t.system_attrs.get("fixed_params") or t.params
-            covered.add(_params_key(fixed))
+            covered.add(params_key(fixed))
     for t in trials:
         if t.state is TrialState.FAIL and t.params and not cv.is_candidate(t):
-            key = _params_key(t.params)
+            key = params_key(t.params)
             if key not in covered:
                 covered.add(key)
-                study.enqueue(dict(t.params), user_attrs={_ORIGIN: t.user_attrs.get(_ORIGIN, t.number)})
+                study.enqueue(dict(t.params), user_attrs={ORIGIN: t.user_attrs.get(ORIGIN, t.number)})
     return len(finished), folds
 
 
@@ -519,10 +516,10 @@ def _proposal_keys(study: Study, number: int) -> list[str] | None:
     return list(fixed) if fixed else None
 
 
-def _objective(
+def cv_objective(
     study: Study,
-    cv: _CrossValidator,
-    space: _Space,
+    cv: CrossValidator,
+    space: PreparedSpace,
     stored: dict[str, dict[int, dict[str, Any]]],
     *,
     prune: bool,
@@ -532,7 +529,48 @@ def _objective(
         if space.grid is not None:
             names = _proposal_keys(study, trial.number) or names
         tokens = {name: trial.suggest(name, space.dists[name]) for name in names}
-        cache = stored.setdefault(_params_key(tokens), {})
+        cache = stored.setdefault(params_key(tokens), {})
         return cv.objective(trial, space.codec.decode(tokens), cache, prune=prune)
 
     return objective
+
+
+# -- for hs.BayesianOptimization(estimator=...) --------------------------------------------------------
+
+
+class EstimatorObjective:
+    """The cross-validated score of an estimator as an objective; what ``BayesianOptimization(estimator=...)`` runs.
+
+    ``bayesopt`` imports it from here only when given an estimator, so that ``import hyperscout``
+    never imports scikit-learn.
+    """
+
+    def __init__(self, estimator: Any, param_distributions: Mapping[str, Any]) -> None:
+        self.estimator = estimator
+        self.space = prepare_space(estimator, param_distributions, grid=False)
+        self._cv: CrossValidator | None = None
+        self._stored: dict[str, dict[int, dict[str, Any]]] = {}
+        self._study: Study | None = None
+
+    @property
+    def dists(self) -> dict[str, Distribution]:
+        return self.space.dists
+
+    def bind(self, study: Study, X: Any, y: Any, groups: Any, fit_params: Mapping[str, Any], **cv_args: Any) -> None:
+        """Attach the data to ``study``: check its fingerprint and enqueue interrupted candidates."""
+        cv = CrossValidator(self.estimator, X, y, groups, fit_params, refit=True, error_score=np.nan,
+                             return_train_score=False, **cv_args)  # fmt: skip
+        attach(study, cv)
+        _, self._stored = resume(study, cv)
+        self._cv, self._study = cv, study
+
+    def __call__(self, trial: Trial) -> float:
+        if self._cv is None or self._study is None:
+            raise RuntimeError("bind() the data before running the objective")
+        return cv_objective(self._study, self._cv, self.space, self._stored, prune=False)(trial)
+
+    def decode(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        return self.space.codec.decode(params)
+
+    def encode(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        return self.space.codec.encode(params)

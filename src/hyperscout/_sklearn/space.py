@@ -1,7 +1,7 @@
 """Search spaces of the ``*SearchCV`` family: parsing, storable values, checks before any fit.
 
 A scikit-learn grid may list values a JSON log cannot hold (estimators, tuples); ``_Codec`` stores
-them as their ``repr`` and maps them back. ``_prepare_space`` parses a space, encodes it and asks the
+them as their ``repr`` and maps them back. ``prepare_space`` parses a space, encodes it and asks the
 estimator whether it accepts every name and a few values per parameter, so that a typo fails in
 milliseconds rather than after the first fold. ``_ShuffledGridSampler`` is scikit-learn's random
 search over an all-lists space: the grid without replacement, in an order drawn from the seed.
@@ -145,7 +145,7 @@ def _check_values(estimator: Any, values: Mapping[str, Sequence[Any]]) -> None:
 
 
 @dataclass
-class _Space:
+class PreparedSpace:
     """A search space as the study sees it: encoded values, distributions, and the way back."""
 
     codec: _Codec
@@ -155,7 +155,9 @@ class _Space:
     grid: GridSampler | None = None
 
 
-def _prepare_space(estimator: Any, spec: Any, *, grid: bool, seed: int | None = None, shuffle: bool = False) -> _Space:
+def prepare_space(
+    estimator: Any, spec: Any, *, grid: bool, seed: int | None = None, shuffle: bool = False
+) -> PreparedSpace:
     """Parse, encode and check a search space against ``estimator``; nothing is fitted."""
     codec = _Codec()
     if isinstance(spec, Mapping):
@@ -183,7 +185,7 @@ def _prepare_space(estimator: Any, spec: Any, *, grid: bool, seed: int | None = 
         sampler = None
         dists = parse_space(encoded[0])
     _check_values(estimator, {n: [codec.decode({n: x})[n] for x in _probe_values(d)] for n, d in dists.items()})
-    return _Space(codec, encoded if grid else encoded[0], dists, sampler)
+    return PreparedSpace(codec, encoded if grid else encoded[0], dists, sampler)
 
 
 class _ShuffledGridSampler(GridSampler):

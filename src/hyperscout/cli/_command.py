@@ -15,7 +15,7 @@ from typing import Any
 
 import hyperscout as hs
 
-from ._common import CLIError
+from ..exceptions import CLIError, CommandFailed
 
 #: Lines of stderr kept in a failed trial's error text.
 TAIL_LINES = 20
@@ -28,14 +28,6 @@ _PLACEHOLDER = re.compile(r"\{([^{}:]+)(?::([^{}]*))?\}")
 _NUMBER = re.compile(
     r"(?<![\w.])[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|inf(?:inity)?|nan)(?!\w|\.\d)", re.IGNORECASE
 )
-
-
-class CommandFailed(Exception):
-    """The tuned command failed (non-zero exit, timeout, no objective value); the trial is FAIL."""
-
-
-# Shown in trial errors as "hyperscout.cli.CommandFailed: ..." rather than the private module path.
-CommandFailed.__module__ = "hyperscout.cli"
 
 
 def placeholders(template: Sequence[str]) -> list[str]:

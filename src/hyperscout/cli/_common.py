@@ -7,11 +7,8 @@ import os
 import sqlalchemy as sa
 
 import hyperscout as hs
+from hyperscout.exceptions import CLIError
 from hyperscout.storages import BaseStorage, get_storage
-
-
-class CLIError(Exception):
-    """A mistake of the user's (bad option, unknown study, ...): reported as one line, exit code 2."""
 
 
 def default_storage() -> str:

@@ -51,7 +51,7 @@ examples:
 )
 
 
-def _int_at_least(minimum: int) -> Callable[[str], int]:
+def int_at_least(minimum: int) -> Callable[[str], int]:
     """An argparse type: a whole number no smaller than ``minimum``."""
 
     def parse(text: str) -> int:
@@ -66,11 +66,11 @@ def _int_at_least(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-_positive_int = _int_at_least(1)
-_seed = _int_at_least(0)
+positive_int = int_at_least(1)
+_seed = int_at_least(0)
 
 
-def _seconds(text: str) -> float:
+def seconds(text: str) -> float:
     try:
         s = float(text)
     except ValueError:
@@ -99,10 +99,10 @@ def add_parser(sub: Any) -> None:
         help="tune FUNCTION(trial) -> float from MODULE (importable from the current folder, or a path to a .py)",
     )
     p.add_argument("--direction", choices=["minimize", "maximize"], help="default: minimize (or the study's)")
-    p.add_argument("--n-trials", type=_positive_int, metavar="N", help="trials to run in this invocation")
-    p.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="start no new trial after this long")
+    p.add_argument("--n-trials", type=positive_int, metavar="N", help="trials to run in this invocation")
+    p.add_argument("--timeout", type=seconds, metavar="SECONDS", help="start no new trial after this long")
     p.add_argument(
-        "--trial-timeout", type=_seconds, metavar="SECONDS", help="kill a command running longer than this (FAIL)"
+        "--trial-timeout", type=seconds, metavar="SECONDS", help="kill a command running longer than this (FAIL)"
     )
     p.add_argument(
         "--sampler",
@@ -135,7 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CLIError("--trial-timeout stops a command; a --function runs inside this process and cannot be killed")
     if args.n_trials is None and args.timeout is None and args.sampler.lower() != "grid":
         raise CLIError("say how long to search: --n-trials N and/or --timeout SECONDS")
-    sampler = _sampler(args.sampler, space, args.seed)
+    sampler = sampler_named(args.sampler, space, args.seed)
 
     if command:
         _command.check_executable(command)
@@ -208,7 +208,7 @@ def _first(n: int) -> str:
     return "the only trial" if n == 1 else f"the first {n} trials all"
 
 
-def _sampler(name: str, space: Mapping[str, hs.Distribution] | None, seed: int | None) -> Any:
+def sampler_named(name: str, space: Mapping[str, hs.Distribution] | None, seed: int | None) -> Any:
     if name.lower() == "grid":
         if space is None:
             raise CLIError("--sampler grid needs --space: the grid is every combination of its values")

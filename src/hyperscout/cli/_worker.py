@@ -22,7 +22,7 @@ import hyperscout as hs
 from . import _command
 from ._common import CLIError, default_storage, open_study
 from ._inspect import best_lines
-from ._run import _int_at_least, _positive_int, _sampler, _seconds, load_function
+from ._run import int_at_least, load_function, positive_int, sampler_named, seconds
 from ._space import SPACE_HELP, load_space
 
 DESCRIPTION = """\
@@ -63,19 +63,19 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--storage", default=default_storage(), metavar="URL", help="storage URL (default: %(default)s)")
     p.add_argument("--function", metavar="MODULE:FUNCTION", help="tune FUNCTION(trial) -> float from MODULE")
     p.add_argument("--space", metavar="JSON|@FILE", help="search space (needed with a command; format below)")
-    p.add_argument("--n-trials", type=_positive_int, metavar="N", help="trials this worker runs (default: no limit)")
-    p.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="start no new trial after this long")
+    p.add_argument("--n-trials", type=positive_int, metavar="N", help="trials this worker runs (default: no limit)")
+    p.add_argument("--timeout", type=seconds, metavar="SECONDS", help="start no new trial after this long")
     p.add_argument("--n-jobs", type=_n_jobs, default=1, metavar="K", help="worker processes here (-1: one per CPU)")
     p.add_argument("--isolate", action="store_true", help="run each trial in a process of its own")
     p.add_argument(
-        "--trial-timeout", type=_seconds, metavar="SECONDS", help="kill a trial running longer than this (FAIL)"
+        "--trial-timeout", type=seconds, metavar="SECONDS", help="kill a trial running longer than this (FAIL)"
     )
     p.add_argument("--trial-memory-limit", metavar="SIZE", help="address space a --function trial may use, e.g. 4GB")
     p.add_argument(
-        "--retry-failed", type=_int_at_least(0), default=0, metavar="N", help="re-run a dead worker's trial N times"
+        "--retry-failed", type=int_at_least(0), default=0, metavar="N", help="re-run a dead worker's trial N times"
     )
     p.add_argument("--sampler", default="auto", metavar="NAME", help="auto (default), random, qmc, grid, tpe, gp, ...")
-    p.add_argument("--seed", type=_int_at_least(0), metavar="N", help="seed (default: the study's)")
+    p.add_argument("--seed", type=int_at_least(0), metavar="N", help="seed (default: the study's)")
     p.add_argument(
         "--metric", default="value", metavar="KEY", help='JSON key of a command\'s objective (default "value")'
     )
@@ -84,7 +84,7 @@ def add_parser(sub: Any) -> None:
 
 
 def _n_jobs(text: str) -> int:
-    n = _int_at_least(-1)(text)
+    n = int_at_least(-1)(text)
     if n == 0:
         raise argparse.ArgumentTypeError("must be at least 1, or -1 for one per CPU, got 0")
     return n
@@ -128,7 +128,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if command and space is None:
         raise CLIError("running a command needs --space to say which parameters to suggest")
     open_study(args.storage, args.study)  # a clear error when there is no such study
-    study = hs.load_study(args.study, args.storage, sampler=_sampler(args.sampler, space, args.seed), seed=args.seed)
+    study = hs.load_study(
+        args.study, args.storage, sampler=sampler_named(args.sampler, space, args.seed), seed=args.seed
+    )
 
     objective: Callable[[hs.Trial], Any]
     trial_timeout = args.trial_timeout

@@ -20,7 +20,7 @@ from ..visualization import (
     plot_slice,
     plot_timeline,
 )
-from ..visualization._common import _EXTRA, empty_figure, text
+from ..visualization._common import PLOTLY_EXTRA, empty_figure, text
 from ..visualization._importance import importance_figure
 
 #: The figures of a study page, in the order they are shown, with their headings.
@@ -39,9 +39,8 @@ CONTOUR_PARAMS = 3
 
 
 def log_position(study: Study) -> int:
-    """How far the study's event log has been read: it grows whenever anything about a trial changes."""
-    study.trials  # noqa: B018 - reading the trials brings the view up to date
-    return int(study._view.position)
+    """Where in the study's log the latest change to any trial lies: it grows whenever a trial changes."""
+    return max((t.log_position for t in study.trials), default=0)
 
 
 def summary(study: Study, now: float | None = None) -> dict[str, Any]:
@@ -175,7 +174,7 @@ def safe_json(data: Any) -> str:
     try:
         import plotly.utils  # its encoder knows numpy arrays, dates and NaN (as null)
     except ImportError:
-        raise ImportError(_EXTRA) from None
+        raise ImportError(PLOTLY_EXTRA) from None
 
     raw = json.dumps(data, cls=plotly.utils.PlotlyJSONEncoder)
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):

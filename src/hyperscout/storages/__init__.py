@@ -2,16 +2,20 @@
 
 Example:
     >>> import hyperscout as hs
-    >>> hs.storages.get_storage(None)  # doctest: +ELLIPSIS
-    <hyperscout.storages._memory.InMemoryStorage object at ...>
+    >>> hs.storages.get_storage(None)
+    hyperscout.storages.InMemoryStorage()
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._base import BaseStorage, ClaimTaken, DuplicatedStudyError, Event, StorageError, StudyInfo
 from ._journal import JournalFileStorage
 from ._memory import InMemoryStorage
-from ._sql import SQLStorage
+
+if TYPE_CHECKING:  # for type checkers only: at run time ``SQLStorage`` is imported on first use (below)
+    from ._sql import SQLStorage
 
 __all__ = [
     "BaseStorage",
@@ -46,5 +50,17 @@ def get_storage(storage: BaseStorage | str | None, *, create: bool = True) -> Ba
             raise StorageError(f"storage {storage!r} is not a URL; write e.g. 'sqlite:///{storage}' for a SQLite file")
         if storage.startswith("journal:"):
             return JournalFileStorage.from_url(storage, create=create)
+        from ._sql import SQLStorage
+
         return SQLStorage(storage, create=create)
     raise TypeError(f"storage must be None, a URL string or a BaseStorage, got {type(storage).__name__}")
+
+
+def __getattr__(name: str) -> Any:
+    # SQLAlchemy takes longer to import than the rest of hyperscout together, and an in-memory or
+    # journal study never needs it: ``hs.storages.SQLStorage`` imports it when first named.
+    if name == "SQLStorage":
+        from ._sql import SQLStorage
+
+        return SQLStorage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,28 +18,19 @@ not what ever ran.
 from __future__ import annotations
 
 import json
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..exceptions import ClaimTaken, DuplicatedStudyError, StorageError
+
 __all__ = ["BaseStorage", "Event", "StudyInfo", "ClaimTaken", "DuplicatedStudyError", "StorageError", "SCHEMA_VERSION"]
 
 #: Version of the on-disk layout; a database written by a newer version is refused.
 SCHEMA_VERSION = 1
-
-
-class StorageError(RuntimeError):
-    """The storage cannot be opened or used; the message says why and what to do."""
-
-
-class ClaimTaken(Exception):
-    """An append was refused because one of its claims is already in the log."""
-
-
-class DuplicatedStudyError(ValueError):
-    """A study of that name already exists (pass ``load_if_exists=True`` to continue it)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +86,20 @@ class BaseStorage(ABC):
 
     #: A URL another process can open (``None`` for storages that live in one process).
     url: str | None = None
+
+    def __repr__(self) -> str:
+        """``hyperscout.storages.SQLStorage('postgresql://user:***@host/db')``: the public path, no password.
+
+        Example:
+            >>> from hyperscout.storages import InMemoryStorage
+            >>> InMemoryStorage()
+            hyperscout.storages.InMemoryStorage()
+        """
+        cls = type(self)
+        # Our backends are defined in private modules but named from ``hyperscout.storages``.
+        module = "hyperscout.storages" if cls.__module__.startswith("hyperscout.storages.") else cls.__module__
+        url = "" if self.url is None else repr(re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", self.url))
+        return f"{module}.{cls.__qualname__}({url})"
 
     @abstractmethod
     def create_study(self, name: str, directions: Sequence[str], seed: int) -> StudyInfo:

@@ -79,7 +79,7 @@ def _reset_after_fork() -> None:
             os.close(fd)
     _lock_fds.clear()
     for storage in list(_instances):
-        storage._forget()
+        storage._forget()  # noqa: SLF001 - this module's own class
 
 
 if hasattr(os, "register_at_fork"):

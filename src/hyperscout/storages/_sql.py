@@ -603,9 +603,10 @@ def _hung_up(dbapi_conn: Any) -> bool:
         if hasattr(dbapi_conn, "pgconn"):  # psycopg
             fd = dbapi_conn.fileno()
         elif hasattr(dbapi_conn, "_sock"):  # PyMySQL; None once closed
-            if dbapi_conn._sock is None:
+            sock = dbapi_conn._sock  # noqa: SLF001 - PyMySQL keeps its socket there and offers no other way
+            if sock is None:
                 return True
-            fd = dbapi_conn._sock.fileno()
+            fd = sock.fileno()
         else:
             return False  # another driver: pool_pre_ping looks instead
         if hasattr(select, "poll"):

@@ -17,7 +17,7 @@ from ._base import BaseStorage, Event, StudyInfo
 class _Record:
     __slots__ = (
         "number", "state", "params", "dists", "values", "steps", "user", "system",
-        "started", "finished", "error", "worker",
+        "started", "finished", "error", "worker", "position",
     )  # fmt: skip
 
     def __init__(self, number: int, state: TrialState, created: float, worker: str | None) -> None:
@@ -33,6 +33,7 @@ class _Record:
         self.finished: float | None = None
         self.error: str | None = None
         self.worker = worker
+        self.position = 0  # of the last event in the log that changed this trial
 
     def freeze(self) -> FrozenTrial:
         return FrozenTrial(
@@ -47,6 +48,8 @@ class _Record:
             started_at=self.started,
             finished_at=self.finished,
             error=self.error,
+            worker=self.worker,
+            log_position=self.position,
         )
 
 
@@ -70,7 +73,7 @@ class StudyView:
     def sync(self) -> None:
         """Apply every event appended since the last sync."""
         for pos, event in self.storage.read(self.info.id, self.position):
-            self._apply(event)
+            self._apply(event, pos)
             self.position = pos
 
     def append(self, events: list[Event]) -> None:
@@ -87,7 +90,7 @@ class StudyView:
             self.sync()
             return
         for i, event in enumerate(events):
-            self._apply(event)
+            self._apply(event, first + i)
             self.position = first + i
 
     def __len__(self) -> int:
@@ -118,7 +121,7 @@ class StudyView:
             rec.dists[name] = self._dist(data["dists"][name])
             rec.params[name] = value
 
-    def _apply(self, e: Event) -> None:
+    def _apply(self, e: Event, pos: int) -> None:
         d = e.data
         if e.kind == "study_attr":
             (self.system_attrs if d.get("system") else self.user_attrs)[d["key"]] = d["value"]
@@ -128,6 +131,7 @@ class StudyView:
             if n != len(self._records):  # claims make this impossible unless the log was edited by hand
                 raise RuntimeError(f"corrupt log: trial {n} created after {len(self._records)} trials")
             rec = _Record(n, TrialState(d["state"]), d["t"], d.get("worker"))
+            rec.position = pos
             self._set_params(rec, d)
             rec.user.update(d.get("user_attrs", {}))
             rec.system.update(d.get("system_attrs", {}))
@@ -138,6 +142,7 @@ class StudyView:
             return
         assert e.trial is not None
         rec = self._records[e.trial]
+        rec.position = pos
         self._frozen[e.trial] = None
         if e.kind in ("start", "finish"):
             self.waiting.discard(e.trial)

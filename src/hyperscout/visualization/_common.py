@@ -18,7 +18,7 @@ from ..space import Categorical, Distribution, Float, Int, OrNone
 from ..study import Study
 from ..trial import FrozenTrial, TrialState
 
-_EXTRA = 'plotting needs plotly, an optional extra: pip install "hyperscout[viz]"'
+PLOTLY_EXTRA = 'plotting needs plotly, an optional extra: pip install "hyperscout[viz]"'
 #: Colours of trial states, the same in every plot.
 STATE_COLOURS = {
     TrialState.COMPLETE: "#1f77b4",
@@ -37,7 +37,7 @@ def go() -> Any:
     try:
         import plotly.graph_objects as go_
     except ImportError:
-        raise ImportError(_EXTRA) from None
+        raise ImportError(PLOTLY_EXTRA) from None
     return go_
 
 

@@ -13,16 +13,6 @@ from ._common import STATE_COLOURS, base_layout, empty_figure, go, state_counts,
 _TITLE = "Timeline of trials"
 
 
-def worker_of(study: Study, number: int) -> str | None:
-    """The worker (``host/pid/process start``) that ran trial ``number``, when the log says."""
-    # FrozenTrial does not carry the worker; the study's replay of its log does.
-    try:
-        worker = study._view.record(number).worker
-    except (AttributeError, IndexError):
-        return None
-    return worker if isinstance(worker, str) else None
-
-
 def _labels(workers: list[str | None]) -> dict[str | None, str]:
     # "host/pid" reads well; the process start time is kept only when a pid was reused on a host.
     short = {w: ("unknown worker" if w is None else "/".join(w.split("/")[:2])) for w in workers}
@@ -54,7 +44,7 @@ def plot_timeline(study: Study) -> Any:
     if not trials:
         return empty_figure(_TITLE, "No trial has started yet")
     now = time.time()
-    workers = {t.number: worker_of(study, t.number) for t in trials}
+    workers = {t.number: t.worker if isinstance(t.worker, str) else None for t in trials}
     order: list[str | None] = []
     for t in sorted(trials, key=lambda t: (t.started_at or 0.0, t.number)):
         if workers[t.number] not in order:
