@@ -205,7 +205,8 @@ def test_will_pause_tells_the_objective_to_save_before_stopping():
     seen = []
 
     def objective(trial: hs.Trial) -> float:
-        trial.report(trial.suggest_float("x", 0, 1), 1)
+        trial.suggest_float("x", 0, 1)
+        trial.report(float(trial.number), 1)  # each trial worse than the last, whatever the sampler proposes
         stop = trial.should_prune()
         seen.append((stop, trial.will_pause()))
         if stop:
