@@ -669,6 +669,12 @@ def _as_results(data: dict[str, Any]) -> dict[str, Any]:
     return {"meta": meta, "runs": data["runs"]}
 
 
+def _pts(x: float) -> str:
+    """A score with one decimal, without the "-0.0" of a tiny negative mean."""
+    text = f"{x:.1f}"
+    return "0.0" if text == "-0.0" else text
+
+
 def _score(best: float, zero: float, top: float) -> float:
     if zero - top <= 0:  # random search found the best value ever on every seed
         return 0.0 if best <= top else -100.0
@@ -723,7 +729,7 @@ def summarise(data: dict[str, Any], budget: int | None = None) -> tuple[str, dic
                 continue
             scores = [_score(r["best"], zero[t], best_ever[t]) for r in group]
             facts["score"][(t, o)] = float(np.mean(scores))
-            cell = f"{np.mean(scores):.1f}"
+            cell = _pts(float(np.mean(scores)))
             cell += f" (n={len(group)})" if len(group) != SEEDS else ""
             row.append(cell)
         rows.append(row)
@@ -748,7 +754,7 @@ def summarise(data: dict[str, Any], budget: int | None = None) -> tuple[str, dic
         facts["mean_score"][half], facts["mean_rank"][half] = means, ranks
         half_rows.append(
             [f"{half} half ({len(names)} tasks): mean score"]
-            + [f"{means[o]:.1f}" if o in means else "–" for o in optimizers]
+            + [_pts(means[o]) if o in means else "–" for o in optimizers]
         )
         half_rows.append([f"{half} half: mean rank"] + [f"{ranks[o]:.2f}" if o in ranks else "–" for o in optimizers])
     if half_rows:
