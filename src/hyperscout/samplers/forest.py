@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import importlib.util
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from ..space import Categorical, Distribution, Float
+from ..space import Distribution
 from ..trial import FrozenTrial, TrialState
 from ._base import (
     BaseSampler,
@@ -40,6 +39,7 @@ from ._base import (
     observations,
     values_of,
 )
+from ._encoding import SpaceEncoding
 
 __all__ = ["ForestSampler"]
 
@@ -217,61 +217,9 @@ class ForestSampler(BaseSampler):
 
 # -- encoding --------------------------------------------------------------------------------------
 
-_MISSING = object()
 
-
-class _Encoding:
-    """Configurations (rows of X) ↔ parameter values ↔ tree features, for one search space."""
-
-    def __init__(self, space: dict[str, Distribution]) -> None:
-        self.names = list(space)
-        self.dists = list(space.values())
-        self.d = len(self.dists)
-        self.is_cat = np.array([isinstance(s, Categorical) for s in self.dists], dtype=bool)
-        self.n_choices = np.array([len(s.choices) if isinstance(s, Categorical) else 0 for s in self.dists])
-        # Floats without a step are continuous; every other numeric is snapped to its grid.
-        self.is_gridded = np.array(
-            [not self.is_cat[j] and not _continuous(s) for j, s in enumerate(self.dists)], dtype=bool
-        )
-        self.gridded = [int(j) for j in np.flatnonzero(self.is_gridded)]
-
-    def encode(self, params: Mapping[str, Any]) -> list[float]:
-        row = []
-        for name, dist in zip(self.names, self.dists, strict=True):
-            v = params.get(name, _MISSING)
-            if v is _MISSING or not dist.contains(v):
-                row.append(math.nan)
-            elif isinstance(dist, Categorical):
-                row.append(float(dist.index(v)))
-            else:
-                row.append(dist.to_unit(v))
-        return row
-
-    def decode(self, x: np.ndarray) -> dict[str, Any]:
-        out = {}
-        for name, dist, u in zip(self.names, self.dists, x, strict=True):
-            out[name] = dist.choices[int(u)] if isinstance(dist, Categorical) else dist.from_unit(float(u))
-        return out
-
-    def random(self, rng: np.random.Generator, m: int) -> np.ndarray:
-        C = rng.random((m, self.d))
-        C[:, self.is_cat] = np.floor(C[:, self.is_cat] * self.n_choices[self.is_cat])
-        return self.snap(C)
-
-    def fill(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """X with every inactive entry replaced by a random value, so it can be searched from."""
-        X = X.copy()
-        holes = np.isnan(X)
-        if holes.any():
-            X[holes] = self.random(rng, len(X))[holes]
-        return X
-
-    def snap(self, C: np.ndarray) -> np.ndarray:
-        """Round integers, steps and OrNone's ``None`` share to the values they encode."""
-        for j in self.gridded:
-            dist = self.dists[j]
-            C[:, j] = [dist.to_unit(dist.from_unit(u)) for u in C[:, j]]
-        return C
+class _Encoding(SpaceEncoding):
+    """The shared encoding (``_encoding.py``), plus the features the trees split on."""
 
     def features(self, X: np.ndarray) -> np.ndarray:
         cols = []
@@ -287,10 +235,6 @@ class _Encoding:
             else:
                 cols.append(np.where(np.isnan(col), _INACTIVE, col)[:, None])
         return np.hstack(cols).astype(np.float32)
-
-
-def _continuous(dist: Distribution) -> bool:
-    return isinstance(dist, Float) and dist.step is None
 
 
 class _Activity:

@@ -7,13 +7,12 @@ GP posterior → acquisition maximum → parameter values.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from .._gp.kernel import CATEGORICAL, NUMERIC
-from ..space import Categorical, Distribution, Float, OrNone
+from ..space import Categorical, Distribution, OrNone
 from ..trial import FrozenTrial, TrialState
 from ._base import (
     BaseSampler,
@@ -23,6 +22,7 @@ from ._base import (
     observations,
     values_of,
 )
+from ._encoding import SpaceEncoding
 
 
 class GPSampler(BaseSampler):
@@ -131,11 +131,10 @@ class GPSampler(BaseSampler):
 
         transform = power if self.output_transform == "power" else standardize
 
-        names = list(search_space)
-        dists = [search_space[k] for k in names]
-        kinds = np.array([CATEGORICAL if isinstance(d, Categorical) else NUMERIC for d in dists])
-        n_choices = np.array([len(d.choices) if isinstance(d, Categorical) else 0 for d in dists])
-        X = np.array([self._encode(values_of(t), names, dists) for t in fitted])
+        enc = SpaceEncoding(search_space)
+        kinds = np.where(enc.is_cat, CATEGORICAL, NUMERIC)
+        n_choices = enc.n_choices
+        X = np.array([enc.encode(values_of(t)) for t in fitted])
         sign = 1.0 if context.directions[0] == "maximize" else -1.0
         raw = sign * np.array(values, dtype=float)
         y = transform(raw)
@@ -147,7 +146,7 @@ class GPSampler(BaseSampler):
         best = float(np.max(y))
         running = [t for t in context.trials if t.state is TrialState.RUNNING and values_of(t)]
         if running:
-            Xr = np.array([self._encode(values_of(t), names, dists) for t in running])
+            Xr = np.array([enc.encode(values_of(t)) for t in running])
             fantasy, _ = post.predict(Xr)
             post = Posterior.build(np.vstack([X, Xr]), np.r_[y, fantasy], kinds, theta)
             # Believe the fantasies: one predicted to beat the incumbent raises the bar, or EI
@@ -165,13 +164,7 @@ class GPSampler(BaseSampler):
             return a, da_dm[:, None] * dm + (da_ds / (2.0 * s))[:, None] * dv
 
         def snap(C: np.ndarray) -> np.ndarray:
-            C = C.copy()
-            for j, d in enumerate(dists):
-                if kinds[j] == CATEGORICAL:
-                    C[:, j] = np.clip(np.round(C[:, j]), 0, n_choices[j] - 1)
-                elif not (isinstance(d, Float) and d.step is None):
-                    C[:, j] = [d.to_unit(d.from_unit(u)) for u in C[:, j]]
-            return C
+            return enc.snap(C.copy())
 
         top = X[np.argsort(-y)[: min(5, len(y))]]
         top = np.where(np.isnan(top), 0.5, top)
@@ -183,7 +176,7 @@ class GPSampler(BaseSampler):
         x = optim.maximize(batch, with_grad, kinds, n_choices, snap, rng, top, taken=taken, box=region)
         if region is not None and optim.is_row_of(x, taken):  # every point of the region was tried
             x = optim.maximize(batch, with_grad, kinds, n_choices, snap, rng, top, taken=taken)
-        return self._decode(x, names, dists)
+        return enc.decode(x)
 
     def _region(
         self, fitted: list[FrozenTrial], raw: np.ndarray, X: np.ndarray, kinds: np.ndarray, post: Any
@@ -197,26 +190,6 @@ class GPSampler(BaseSampler):
         length = trust_region.side_length(y[k:], float(np.max(y[:k])), int(np.sum(kinds != CATEGORICAL)))
         lengthscales = np.exp(post.theta[: X.shape[1]])
         return trust_region.box(X[int(np.argmax(raw))], length, lengthscales, kinds != CATEGORICAL)
-
-    @staticmethod
-    def _encode(params: Mapping[str, Any], names: list[str], dists: list[Distribution]) -> list[float]:
-        row = []
-        for name, d in zip(names, dists, strict=False):
-            v = params.get(name, _MISSING)
-            if v is _MISSING or not d.contains(v):
-                row.append(math.nan)
-            elif isinstance(d, Categorical):
-                row.append(float(d.index(v)))
-            else:
-                row.append(d.to_unit(v))
-        return row
-
-    @staticmethod
-    def _decode(x: np.ndarray, names: list[str], dists: list[Distribution]) -> dict[str, Any]:
-        out = {}
-        for name, d, u in zip(names, dists, x, strict=False):
-            out[name] = d.choices[int(u)] if isinstance(d, Categorical) else d.from_unit(float(u))
-        return out
 
     def sample_independent(self, context: SamplerContext, name: str, distribution: Distribution) -> Any:
         if self.centre_start and context.number == 0:
@@ -243,7 +216,6 @@ def centre_of(distribution: Distribution) -> Any:
     return distribution.from_unit(0.5)
 
 
-_MISSING = object()
 _CONTROLLER: Any = None
 
 
