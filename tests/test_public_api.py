@@ -23,8 +23,8 @@ PUBLIC: dict[str, list[str]] = {
     "hyperscout.cli": ["CLIError", "CommandFailed", "build_parser", "main"],
     "hyperscout.dashboard": ["DashboardServer", "make_server", "render_report", "serve", "write_report"],
     "hyperscout.exceptions": [
-        "CLIError", "ClaimTaken", "CommandFailed", "DuplicatedStudyError", "StorageError", "TrialCrashed",
-        "TrialPruned",
+        "CLIError", "ClaimTaken", "CommandFailed", "DuplicatedStudyError", "SearchSpaceExhausted", "StorageError",
+        "TrialCrashed", "TrialPruned",
     ],
     "hyperscout.importance": [
         "EVALUATORS", "fanova_importances", "get_param_importances", "importance_data", "permutation_importances",
@@ -73,6 +73,7 @@ def test_exceptions_have_one_home() -> None:
     assert hs.TrialPruned is hs.exceptions.TrialPruned is hs.trial.TrialPruned
     assert hs.StorageError is hs.exceptions.StorageError is hs.storages.StorageError
     assert hs.storages.DuplicatedStudyError is hs.exceptions.DuplicatedStudyError
+    assert hs.SearchSpaceExhausted is hs.exceptions.SearchSpaceExhausted is hs.samplers.SearchSpaceExhausted
     assert issubclass(hs.exceptions.StorageError, RuntimeError)
     assert issubclass(hs.exceptions.DuplicatedStudyError, ValueError)
     for name in hs.exceptions.__all__:

@@ -16,9 +16,7 @@ The hierarchy::
 
 Each is also importable from where it was first defined (``hs.TrialPruned``,
 ``hs.storages.StorageError``, ``hyperscout.cli.CommandFailed`` ...). This module imports nothing,
-so that every layer may import it. One exception is still defined beside its raiser:
-``SearchSpaceExhausted``, in ``samplers/_base.py`` (to move here when that file is next changed;
-re-exporting it from here would make this module import the samplers, which import it).
+so that every layer may import it.
 
 Example:
     >>> import hyperscout as hs
@@ -34,6 +32,7 @@ __all__ = [
     "ClaimTaken",
     "CommandFailed",
     "DuplicatedStudyError",
+    "SearchSpaceExhausted",
     "StorageError",
     "TrialCrashed",
     "TrialPruned",
@@ -77,3 +76,7 @@ class CommandFailed(Exception):
 # Recorded trial errors have read "hyperscout.cli.CommandFailed: ..." since the command line shipped;
 # keep that text (hyperscout.cli re-exports the class, so pickles resolve there too).
 CommandFailed.__module__ = "hyperscout.cli"
+
+
+class SearchSpaceExhausted(Exception):
+    """The sampler has nothing left to propose (e.g. every grid point was claimed); the run stops cleanly."""

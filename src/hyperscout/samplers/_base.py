@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..exceptions import SearchSpaceExhausted
 from ..space import Distribution
 from ..trial import FrozenTrial, TrialState
 
@@ -34,10 +35,6 @@ __all__ = [
     "observations",
     "values_of",
 ]
-
-
-class SearchSpaceExhausted(Exception):
-    """The sampler has nothing left to propose (e.g. every grid point was claimed)."""
 
 
 def _key(k: str | int) -> int:
