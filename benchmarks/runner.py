@@ -200,14 +200,7 @@ def variant(name: str) -> Adapter | None:
     for part in filter(None, (p.strip() for p in match.group(2).split(";"))):
         key, _, value = part.partition("=")
         kwargs[key.strip()] = ast.literal_eval(value.strip())
-    cls = _VARIANT_CLASSES[match.group(1)]
-
-    def adapter(problem: Problem, seed: int, budget: int, evaluate: Evaluate) -> None:
-        import hyperscout as hs
-
-        _hyperscout(getattr(hs.samplers, cls)(seed=seed, **kwargs), problem, seed, budget, evaluate)
-
-    return adapter
+    return _hyperscout_sampler(_VARIANT_CLASSES[match.group(1)], **kwargs)
 
 
 def _define_by_run(problem: Problem, evaluate: Evaluate) -> Callable[[Any], float]:
@@ -248,14 +241,14 @@ def _hyperscout(sampler: Any, problem: Problem, seed: int, budget: int, evaluate
     study.optimize(_define_by_run(problem, evaluate), n_trials=budget, catch=(), show_progress_bar=False)
 
 
-def _hyperscout_sampler(name: str) -> Adapter:
-    """An adapter for ``hs.samplers.<name>(seed=seed)``, looked up at run time: a sampler not written yet (or broken
-    at import) fails only its own runs."""
+def _hyperscout_sampler(name: str, **options: Any) -> Adapter:
+    """An adapter for ``hs.samplers.<name>(seed=seed, **options)``, looked up at run time: a sampler not written yet
+    (or broken at import) fails only its own runs."""
 
     def adapter(problem: Problem, seed: int, budget: int, evaluate: Evaluate) -> None:
         import hyperscout as hs
 
-        _hyperscout(getattr(hs.samplers, name)(seed=seed), problem, seed, budget, evaluate)
+        _hyperscout(getattr(hs.samplers, name)(seed=seed, **options), problem, seed, budget, evaluate)
 
     return adapter
 

@@ -19,15 +19,9 @@ from hyperscout import TrialState
 from hyperscout.samplers import RandomSampler, SamplerContext, intersection_search_space
 from hyperscout.samplers.cmaes import CmaEsSampler, _Encoding, _Replay
 from hyperscout.space import Categorical, Distribution, Float, Int, OrNone
+from hyperscout.testing.samplers import ALL_TYPES
 
-NUMERIC: dict[str, Distribution] = {
-    "float": Float(-2.0, 3.0),
-    "float_log": Float(1e-4, 10.0, log=True),
-    "float_step": Float(0.1, 0.9, step=0.2),
-    "int": Int(-5, 5),
-    "int_log": Int(1, 1000, log=True),
-    "int_step": Int(0, 20, step=4),
-}
+NUMERIC: dict[str, Distribution] = {k: d for k, d in ALL_TYPES.items() if isinstance(d, (Float, Int))}
 OTHER: dict[str, Distribution] = {"cat": Categorical(("a", "b", 3)), "maybe": OrNone(Int(1, 30))}
 
 

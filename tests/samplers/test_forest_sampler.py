@@ -15,20 +15,11 @@ import hyperscout as hs
 from hyperscout import TrialState
 from hyperscout.samplers import RandomSampler, SamplerContext
 from hyperscout.samplers.forest import ForestSampler
-from hyperscout.space import Categorical, Distribution, Float, Int, OrNone
+from hyperscout.space import Distribution, Float, Int, OrNone
+from hyperscout.testing.samplers import ALL_TYPES
 from hyperscout.trial import FrozenTrial
 
-SPACE: dict[str, Distribution] = {
-    "float": Float(-2.0, 3.0),
-    "float_log": Float(1e-4, 10.0, log=True),
-    "float_step": Float(0.1, 0.9, step=0.2),
-    "int": Int(-5, 5),
-    "int_log": Int(1, 1000, log=True),
-    "int_step": Int(0, 20, step=4),
-    "categorical": Categorical((None, True, 1, 2.5, "a")),
-    "or_none_int": OrNone(Int(1, 30)),
-    "or_none_float": OrNone(Float(0.0, 0.5)),
-}
+SPACE: dict[str, Distribution] = dict(ALL_TYPES)  # every kind of distribution, as the shared suite uses
 
 
 def _fast(seed: int | None = 0, **kwargs: Any) -> ForestSampler:
