@@ -42,6 +42,7 @@ Posterior at query points Xq (eqs. 2.25–2.26), by Bayes' rule:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.linalg import cho_solve
@@ -210,6 +211,13 @@ class Posterior:
         m, v, dm, dv = self.predict_with_grad(x[None, :])
         return float(m[0]), float(v[0]), dm[0], dv[0]
 
+    @cached_property
+    def _gradient_terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(A, X0, scale)`` of ``predict_with_grad``: a_bj as floats, X with inactive entries 0, 2 inv_ls2 on
+        numeric dims. They depend on the data alone, and the acquisition optimiser calls that method ~40 times."""
+        active = (self.kinds != CATEGORICAL)[None, :] & ~np.isnan(self.X)  # (n, d)
+        return active.astype(float), np.where(active, self.X, 0.0), 2.0 * self.inv_ls2 * (self.kinds != CATEGORICAL)
+
     def predict_with_grad(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Mean (m,), variance (m,) and their gradients (m, d) at many points at once.
 
@@ -223,10 +231,7 @@ class Posterior:
         kinv_k = kq @ self.Kinv  # (m, n); K⁻¹ is symmetric
         mean = kq @ self.alpha
         var = self.variance - np.sum(kq * kinv_k, axis=1)
-        active = (self.kinds != CATEGORICAL)[None, :] & ~np.isnan(self.X)  # (n, d)
-        X0 = np.where(active, self.X, 0.0)
-        A = active.astype(float)
-        scale = 2.0 * self.inv_ls2 * (self.kinds != CATEGORICAL)  # (d,)
+        A, X0, scale = self._gradient_terms
 
         def grad(w: np.ndarray) -> np.ndarray:  # Σ_b w_ab ∂k(x_a, x_b)/∂x_j / dk_dr2, shape (m, d)
             return scale * (Xq * (w @ A) - w @ X0)

@@ -54,14 +54,8 @@ def matern52(r2: np.ndarray, variance: float) -> np.ndarray:
     return variance * (1.0 + _SQRT5 * r + (5.0 / 3.0) * r2) * np.exp(-_SQRT5 * r)
 
 
-def matern52_dr2(r2: np.ndarray, variance: float) -> np.ndarray:
-    """d k / d r² (see the module docstring)."""
-    r = np.sqrt(np.maximum(r2, 0.0))
-    return -variance * (5.0 / 6.0) * (1.0 + _SQRT5 * r) * np.exp(-_SQRT5 * r)
-
-
 def matern52_with_dr2(r2: np.ndarray, variance: float) -> tuple[np.ndarray, np.ndarray]:
-    """``matern52`` and ``matern52_dr2`` together, sharing one square root and one exponential."""
+    """``k`` and ``dk/dr²`` (see the module docstring), sharing one square root and one exponential."""
     r = np.sqrt(np.maximum(r2, 0.0))
     e = variance * np.exp(-_SQRT5 * r)
     s5r = _SQRT5 * r

@@ -47,7 +47,8 @@ def yeo_johnson_lambda(z: np.ndarray) -> float:
     best = _grid_argmax(z, _LAMBDAS)
     if best is None:
         return 1.0
-    return _grid_argmax(z, best + np.linspace(-0.05, 0.05, 101)) or best
+    fine = _grid_argmax(z, best + np.linspace(-0.05, 0.05, 101))
+    return best if fine is None else fine  # not `or`: λ = 0 (the log transform) is a valid answer
 
 
 def _grid_argmax(z: np.ndarray, lams: np.ndarray) -> float | None:
