@@ -195,9 +195,12 @@ def test_the_first_trial_is_the_centre_of_the_space_unless_told_otherwise() -> N
     assert plain.trials[0].params["lr"] != pytest.approx(1e-2)
 
 
-def test_rejects_an_unknown_trust_region() -> None:
-    with pytest.raises(ValueError, match="trust_region"):
-        GPSampler(trust_region="sometimes")  # type: ignore[arg-type]
+def test_rejects_an_unknown_trust_region_or_centre_start() -> None:
+    for bad in ("sometimes", 1, None):
+        with pytest.raises(ValueError, match="trust_region"):
+            GPSampler(trust_region=bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="centre_start"):
+        GPSampler(centre_start="no")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("mode", [True, "alternate"])

@@ -71,12 +71,10 @@ class GPSampler(BaseSampler):
         centre_start: bool = True,
     ) -> None:
         super().__init__(seed=seed)
-        if (
-            trust_region not in (True, False, "alternate")
-            or isinstance(trust_region, int)
-            and not isinstance(trust_region, bool)
-        ):
+        if not (isinstance(trust_region, bool) or trust_region == "alternate"):
             raise ValueError(f"trust_region must be True, False or 'alternate', got {trust_region!r}")
+        if not isinstance(centre_start, bool):
+            raise ValueError(f"centre_start must be True or False, got {centre_start!r}")
         self.centre_start = centre_start
         self.trust_region = trust_region
         if output_transform not in ("power", "standardize"):
