@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import warnings
+
 import pytest
 
 from hyperscout._lifecycle import Lifecycle, jsonable
+from hyperscout._workers import Identity, worker_id
 from hyperscout.samplers import RandomSampler
 from hyperscout.space import Float, Int
 from hyperscout.storages import InMemoryStorage
@@ -55,3 +60,42 @@ def test_values_must_be_json() -> None:
     assert jsonable("x", {"a": [1, None]}) == {"a": [1, None]}
     with pytest.raises(TypeError, match="cannot be stored as JSON"):
         jsonable("x", {1, 2})
+
+
+def _dead_worker() -> str:
+    """The identity of a process of this host, namespace and boot that no longer exists."""
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    me = Identity.parse(worker_id())
+    assert me is not None
+    return str(Identity(me.host, p.pid, me.start, me.namespace, me.boot, "gone"))
+
+
+def test_a_result_that_arrives_after_a_wrong_reap_is_recorded() -> None:
+    storage = InMemoryStorage()
+    info = storage.create_study("s", ("minimize",), 0)
+    # The worker looks dead to the reaper (as one in another container once did), yet it runs on.
+    worker = Lifecycle(StudyView(storage, info), RandomSampler(seed=0), None, 0, worker=_dead_worker())
+    reaper = Lifecycle(StudyView(storage, info), RandomSampler(seed=0), None, 0)
+    trial = worker.start(heartbeat=1.0)
+    x = trial.suggest("x", Float(0.0, 1.0))
+    assert reaper.reap() == [trial.number]
+    assert reaper.frozen(trial.number).state is TrialState.FAIL
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        done = worker.finish(trial.number, TrialState.COMPLETE, (x,), None)
+    assert (done.state, done.values, done.error, done.params) == (TrialState.COMPLETE, (x,), None, {"x": x})
+    seen = StudyView(storage, info)
+    seen.sync()
+    assert seen.frozen(trial.number).state is TrialState.COMPLETE
+    assert reaper.frozen(trial.number).values == (x,)
+
+
+def test_a_trial_finished_by_tell_keeps_that_outcome() -> None:
+    life = _lifecycle()
+    trial = life.start(heartbeat=1.0)
+    other = Lifecycle(StudyView(life.storage, life.view.info), RandomSampler(seed=0), None, 0)
+    other.tell(trial.number, 1.0)
+    with pytest.warns(UserWarning, match="already been finished"):
+        done = life.finish(trial.number, TrialState.COMPLETE, (2.0,), None)
+    assert done.values == (1.0,)

@@ -10,7 +10,6 @@ import concurrent.futures as cf
 import functools
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -25,6 +24,7 @@ import hyperscout as hs
 from hyperscout import TrialState
 from hyperscout._execution import GRACE_INTERVALS, Heartbeat, RunTracker, worker_id
 from hyperscout._remote import StorageServer
+from hyperscout._workers import Identity
 from hyperscout.storages import ClaimTaken, Event, InMemoryStorage
 
 # -- objectives (module level: worker processes import them by name) -------------------------------
@@ -355,6 +355,13 @@ def _dead_pid() -> int:
     return p.pid
 
 
+def _dead_worker() -> str:
+    """A worker of this host, pid namespace and boot whose process is gone."""
+    me = Identity.parse(worker_id())
+    assert me is not None
+    return str(Identity(me.host, _dead_pid(), "1", me.namespace, me.boot, "gone"))
+
+
 def _running(study: hs.Study, number: int, worker: str, *, t: float, **system: Any) -> None:
     data = {"number": number, "state": "running", "t": t, "worker": worker, "system_attrs": {"hb": 1.0, **system}}
     study._lifecycle.view.append([Event("create", number, data, claim=f"trial/{number}")])
@@ -362,7 +369,7 @@ def _running(study: hs.Study, number: int, worker: str, *, t: float, **system: A
 
 def test_a_reaped_trial_is_retried_at_most_retry_failed_times():
     study = hs.create_study()
-    dead = f"{socket.gethostname()}/{_dead_pid()}/1"
+    dead = _dead_worker()
     _running(study, 0, dead, t=time.time(), retry=1, proposed={"x": 0.25})
     assert study._lifecycle.reap() == [0]
     retry = study.trials[1]
@@ -380,7 +387,7 @@ def test_a_reaped_trial_is_retried_at_most_retry_failed_times():
 
 def test_a_grid_trial_is_left_to_the_grid_to_retry():
     study = hs.create_study()
-    dead = f"{socket.gethostname()}/{_dead_pid()}/1"
+    dead = _dead_worker()
     _running(study, 0, dead, t=time.time(), retry=1, grid="grid:abc")
     assert study._lifecycle.reap() == [0]
     assert len(study.trials) == 1

@@ -442,14 +442,34 @@ class Lifecycle:
         try:
             self._write(number, [*extra, Event("finish", number, data, claim=f"finish/{number}")])
         except ClaimTaken:
-            warnings.warn(
-                f"trial {number} had already been finished by another worker (it was taken for dead); "
-                "this result was not recorded",
-                stacklevel=2,
-            )
             self.sync()
+            self._finish_late(number, data, extra)
         self._live.pop(number, None)
         return self.view.frozen(number)
+
+    def _finish_late(self, number: int, data: dict[str, Any], extra: Sequence[Event]) -> None:
+        """Record the outcome of a trial that a reaper finished while this process still ran it.
+
+        The reaper took this worker for dead and wrote FAIL; the worker's own outcome is the truth,
+        so it is appended as a ``late`` finish, which every reader applies over the reaper's
+        (``StudyView``). The ``result/<n>`` claim lets one late outcome in, ever. A retry the
+        reaper queued still runs (it may have started already); it is one more trial with the same
+        parameters. Only a trial finished by a reaper is overwritten: one that a user's ``tell``
+        or another worker finished keeps that outcome.
+        """
+        rec = self.view.record(number)
+        if rec.reaped and rec.worker == self.worker:
+            try:
+                late = {**data, "late": True, "reaped_as": rec.error}
+                self._write(number, [*extra, Event("finish", number, late, claim=f"result/{number}")])
+                return
+            except ClaimTaken:
+                self.sync()
+        warnings.warn(
+            f"trial {number} had already been finished by another worker ({rec.state.value}: {rec.error}); "
+            "this result was not recorded",
+            stacklevel=3,
+        )
 
     def tell(
         self,
@@ -559,7 +579,8 @@ class Lifecycle:
                     retry = {"number": m, "state": "waiting", "t": t, "user_attrs": {}, "system_attrs": system}
                     events.append(Event("create", m, retry, claim=f"trial/{m}"))
                     error += f"; re-queued as trial {m}"
-                data = {"state": TrialState.FAIL.value, "values": None, "error": error, "t": t}
+                # ``reaped``: the worker may be alive after all; its own outcome may replace this one.
+                data = {"state": TrialState.FAIL.value, "values": None, "error": error, "t": t, "reaped": True}
                 events.insert(0, Event("finish", number, data, claim=f"finish/{number}"))
                 try:
                     self.view.append(events)

@@ -3,12 +3,11 @@ another reads back the same, and reproducible runs do not depend on where trials
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 import hyperscout as hs
 from hyperscout import TrialState
+from hyperscout._workers import Identity, worker_id
 from hyperscout.storages import Event
 
 pytestmark = pytest.mark.all_storages
@@ -85,7 +84,10 @@ def test_a_dead_local_workers_trial_is_reaped_on_resume(storage_url):
     study = hs.create_study("s", storage, seed=0)
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2, show_progress_bar=False)
     # A trial left RUNNING by a process of this host that no longer exists (beyond Linux's largest pid).
-    data = {"number": 2, "state": "running", "t": 0.0, "worker": f"{socket.gethostname()}/{2**22 + 1}/1",
+    me = Identity.parse(worker_id())
+    assert me is not None
+    gone = Identity(me.host, 2**22 + 1, "1", me.namespace, me.boot, "gone")
+    data = {"number": 2, "state": "running", "t": 0.0, "worker": str(gone),
             "system_attrs": {"hb": 10.0}}  # fmt: skip
     study._lifecycle.storage.append(study._lifecycle.view.info.id, [Event("create", 2, data, claim="trial/2")])
     resumed = hs.create_study("s", storage)

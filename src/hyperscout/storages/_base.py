@@ -8,7 +8,10 @@ Reads are incremental ("events after position N"), and the log order decides eve
   waiting trial (``start/<n>``), finishing a trial (``finish/<n>``) and grid points are all claims,
   so two workers can never create the same trial number, run the same enqueued trial, or record
   two outcomes for one trial, on any backend. Resuming a paused trial claims ``resume/<n>/<k>``
-  (``k``: how many times it paused), so one worker alone resumes it each time.
+  (``k``: how many times it paused), so one worker alone resumes it each time. A trial that a
+  reaper finished (taking its worker for dead) while the worker still ran it gets its worker's own
+  outcome as a second ``finish`` marked ``late``, claiming ``result/<n>``; readers apply it over
+  the reaper's FAIL, so a result that arrives is never thrown away.
 
 Heartbeats of running trials are not events: they are overwritten in place, and a trial's
 heartbeat is dropped when its ``finish`` event is appended, so ``beats()`` costs what is running,

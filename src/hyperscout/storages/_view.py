@@ -17,7 +17,7 @@ from ._base import BaseStorage, Event, StudyInfo
 class _Record:
     __slots__ = (
         "number", "state", "params", "dists", "values", "steps", "user", "system",
-        "started", "finished", "error", "worker", "position",
+        "started", "finished", "error", "worker", "position", "reaped",
     )  # fmt: skip
 
     def __init__(self, number: int, state: TrialState, created: float, worker: str | None) -> None:
@@ -34,6 +34,7 @@ class _Record:
         self.error: str | None = None
         self.worker = worker
         self.position = 0  # of the last event in the log that changed this trial
+        self.reaped = False  # finished by a reaper, who took its worker for dead: a late result may follow
 
     def freeze(self) -> FrozenTrial:
         return FrozenTrial(
@@ -147,8 +148,10 @@ class StudyView:
         if e.kind in ("start", "finish"):
             self.waiting.discard(e.trial)
         if e.kind in ("pause", "resume", "finish"):
-            if rec.state.is_finished:
-                return  # a reaper finished it first (it took the worker for dead): that outcome stands
+            # A reaper finished it first (it took the worker for dead). Its own worker's outcome,
+            # appended later as a ``late`` finish, replaces the reaper's FAIL; anything else is moot.
+            if rec.state.is_finished and not (e.kind == "finish" and d.get("late") and rec.reaped):
+                return
             self.paused.discard(e.trial)
         if e.kind == "start":
             rec.state = TrialState.RUNNING
@@ -179,5 +182,6 @@ class StudyView:
             rec.values = None if d.get("values") is None else tuple(float(v) for v in d["values"])
             rec.error = d.get("error")
             rec.finished = d["t"]
+            rec.reaped = bool(d.get("reaped"))
         else:
             raise RuntimeError(f"unknown event kind {e.kind!r}; was this log written by a newer hyperscout?")
