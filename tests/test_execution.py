@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import pickle
+import signal
+import time
 from typing import Any
 
 import pytest
 
-from hyperscout._execution import Delivery, RunSpec, run_serial
+from hyperscout._execution import Delivery, RunSpec, Terminated, run_serial, terminate_cleanly
 from hyperscout._lifecycle import Lifecycle
 from hyperscout.samplers import RandomSampler
 from hyperscout.space import Float
@@ -84,3 +88,46 @@ def test_delivery_rules_for_paused_resumed_and_requeued_trials() -> None:
     delivery.trial(_frozen(1, TrialState.FAIL), resumed=False, requeued=True)  # its retry counts instead
     assert seen == [0, 1]
     assert progress.updates == [(0, "paused", True), (0, "complete", False)]
+
+
+# -- SIGTERM and SIGHUP take the path of Ctrl-C --------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)])
+def test_a_terminating_signal_records_the_running_trial_as_failed(sig: int) -> None:
+    life = _lifecycle()
+
+    def objective(trial: Any) -> float:
+        trial.suggest("x", Float(0.0, 1.0))
+        os.kill(os.getpid(), sig)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the handler raises in here
+            time.sleep(0.01)
+        return 0.0
+
+    with pytest.raises(Terminated) as caught:
+        run_serial(life, objective, _spec(life, 3, single_worker=True), Delivery([], _Progress()))
+    assert caught.value.code == 128 + sig
+    (trial,) = life.view.trials()
+    assert trial.state is TrialState.FAIL and trial.error == f"terminated by {signal.Signals(sig).name}"
+    assert signal.getsignal(sig) is signal.SIG_DFL  # given back once the run ended
+
+
+def test_terminate_cleanly_leaves_a_programs_own_handler_alone() -> None:
+    seen: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
+    try:
+        with terminate_cleanly():
+            os.kill(os.getpid(), signal.SIGTERM)
+            deadline = time.monotonic() + 60
+            while not seen and time.monotonic() < deadline:
+                time.sleep(0.01)
+        assert seen == [signal.SIGTERM]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_terminated_crosses_process_boundaries() -> None:
+    again = pickle.loads(pickle.dumps(Terminated(signal.SIGTERM)))
+    assert (type(again), again.signum, again.code, str(again)) == (Terminated, 15, 143, "terminated by SIGTERM")

@@ -22,11 +22,13 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,10 +51,12 @@ __all__ = [
     "RunTracker",
     "StopRun",
     "Tags",
+    "Terminated",
     "TrialCrashed",
     "dead_trials",
     "run_one",
     "run_serial",
+    "terminate_cleanly",
     "work",
     "worker_alive",
     "worker_id",
@@ -164,7 +168,8 @@ def run_one(
     except catch as e:
         return lifecycle.finish(trial.number, TrialState.FAIL, None, _trial_error(e), extra=_raised(trial.number)), e
     except BaseException as e:
-        # Ctrl-C or an error the user asked not to catch: record the trial, then let it propagate.
+        # Ctrl-C, SIGTERM/SIGHUP (``Terminated``) or an error the user asked not to catch: record
+        # the trial, then let it propagate.
         error = _trial_error(e) or type(e).__name__
         lifecycle.finish(trial.number, TrialState.FAIL, None, error, extra=_raised(trial.number))
         raise
@@ -180,6 +185,8 @@ def _raised(number: int) -> list[Event]:
 
 
 def _trial_error(e: BaseException) -> str:
+    if isinstance(e, Terminated):
+        return str(e)
     if isinstance(e, TrialCrashed):
         return f"crashed: {e}"
     return error_text(e)
@@ -192,6 +199,64 @@ def _fail_fast_note(error: BaseException, raised: int, number: int) -> None:
     )
     if hasattr(error, "add_note"):
         error.add_note(note)
+
+
+class Terminated(SystemExit):
+    """SIGTERM or SIGHUP arrived while trials ran: the running trial was recorded FAIL, children ended.
+
+    What ``timeout``, systemd, Docker, Kubernetes and Slurm send, and what a closed terminal sends,
+    take the path of Ctrl-C: it unwinds the run (an isolated trial's or a command's process group
+    is killed on the way, the trial recorded FAIL with this as its reason). A ``SystemExit``, so
+    that a script which does not catch it exits with the conventional status ``128 + signum``
+    without a traceback.
+
+    Example:
+        >>> e = Terminated(signal.SIGTERM)
+        >>> e.code, str(e)
+        (143, 'terminated by SIGTERM')
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signum = signum
+
+    def __str__(self) -> str:
+        return f"terminated by {signal.Signals(self.signum).name}"
+
+    def __reduce__(self) -> tuple[type[Terminated], tuple[int]]:
+        return (Terminated, (self.signum,))  # sent from worker processes to the parent
+
+
+#: The signals that end a run cleanly (Ctrl-C, SIGINT, already does, as KeyboardInterrupt).
+TERMINATING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    # Once: a second signal while the run unwinds (records the trial, kills children) is ignored,
+    # so that the clean-up finishes; SIGKILL still ends everything.
+    signal.signal(signum, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def terminate_cleanly() -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP raise ``Terminated`` in the main thread (and are restored after).
+
+    Only signals left at their default (which would kill the process with the trial RUNNING and a
+    child process orphaned) are taken over; a handler the program installed, or ``nohup``'s
+    ignored SIGHUP, stays. Elsewhere than the main thread, where Python cannot handle signals,
+    it does nothing.
+    """
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in TERMINATING:
+            if signal.getsignal(sig) is signal.SIG_DFL:
+                previous[sig] = signal.signal(sig, _raise_terminated)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class StopRun(Exception):
@@ -373,7 +438,7 @@ def work(
             out.append(("retry", spec.retry_failed, None))
         return out
 
-    with Heartbeat(life, HEARTBEAT_INTERVAL) as beat:
+    with terminate_cleanly(), Heartbeat(life, HEARTBEAT_INTERVAL) as beat:
         while time.monotonic() < deadline:
             if time.monotonic() >= next_reap:
                 life.reap()  # trials of workers that died elsewhere (a lost machine)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from ._execution import Delivery, OnTrial, RunSpec, RunTracker, work
+from ._execution import Delivery, OnTrial, RunSpec, RunTracker, Terminated, terminate_cleanly, work
 from ._isolate import IsolatedObjective, Limits, context
 from ._lifecycle import Lifecycle
 from ._pickling import dump_exception, dumps, error_text, load_exception
@@ -214,7 +214,7 @@ def _run_processes(payload: bytes, k: int, monitor: _Monitor) -> None:
                 elif msg[0] == "error":
                     w.outcome = "error"
                     exc = load_exception(msg[1], msg[2])
-                    if not isinstance(exc, KeyboardInterrupt):
+                    if not isinstance(exc, (KeyboardInterrupt, Terminated)):
                         monitor.fail(exc)
                     else:
                         monitor.stop()
@@ -247,9 +247,10 @@ def _run_processes(payload: bytes, k: int, monitor: _Monitor) -> None:
                 elif not monitor.over():
                     spawn()
             monitor.deliver()
-    except BaseException:
+    except BaseException as e:
         monitor.stop()
-        _shutdown(procs)
+        # SIGTERM/SIGHUP is passed on as it came, so the workers' trials record it as their reason.
+        _shutdown(procs, e.signum if isinstance(e, Terminated) else signal.SIGINT)
         monitor.lifecycle.reap()
         raise
 
@@ -264,9 +265,9 @@ def _deaths_message(deaths: int, code: int | None, in_trial: bool) -> str:
     )
 
 
-def _shutdown(procs: list[_Proc]) -> None:
-    """Ctrl-C or an error here: give the workers a moment to record their trial, then end them."""
-    for sig, grace in ((None, 2.0), (signal.SIGINT, 5.0), (signal.SIGKILL, 5.0)):
+def _shutdown(procs: list[_Proc], interrupt: int = signal.SIGINT) -> None:
+    """Ctrl-C, a signal or an error here: give the workers a moment to record their trial, then end them."""
+    for sig, grace in ((None, 2.0), (interrupt, 5.0), (signal.SIGKILL, 5.0)):
         alive = [w for w in procs if w.proc.is_alive()]
         if not alive:
             return
@@ -387,10 +388,11 @@ def run_parallel(
     payload = _Payload(lifecycle.view.info.name, storage, sampler, pruner, lifecycle.study_seed, obj, spec, limits)
     monitor = _Monitor(lifecycle, spec, delivery)
     try:
-        if ex is None:
-            _run_processes(pickle.dumps(payload), k, monitor)
-        else:
-            _run_executor(ex, payload if threads else pickle.dumps(payload), k, monitor)
+        with terminate_cleanly():
+            if ex is None:
+                _run_processes(pickle.dumps(payload), k, monitor)
+            else:
+                _run_executor(ex, payload if threads else pickle.dumps(payload), k, monitor)
         monitor.deliver(force=True)
     finally:
         if server is not None:

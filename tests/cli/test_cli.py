@@ -5,10 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -450,3 +454,106 @@ def test_a_multi_objective_study_made_in_python(capsys: pytest.CaptureFixture[st
     assert main(["trials", "mo", "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [(r["values_0"], r["values_1"]) for r in rows] == [("1.0", "1.0"), ("2.0", "3.0"), ("3.0", "2.0")]
+
+
+# -- SIGTERM and SIGHUP: what timeout, systemd, Docker, Kubernetes and Slurm send ------------------
+
+
+def _until(check: Callable[[], Any], what: str, timeout: float = 120.0) -> Any:
+    """``check()`` once it is truthy; generous, for a loaded machine, and never a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = check()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:g} s for {what}")
+        time.sleep(0.05)
+
+
+def _gone(pid: int) -> bool:
+    """Whether ``pid`` no longer runs (a zombie left for init to collect counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def _running_trial(study: str) -> bool:
+    try:
+        ts = hs.load_study(study, DB).trials
+    except Exception:  # the study or its file is not there yet
+        return False
+    return bool(ts) and ts[0].state is hs.TrialState.RUNNING
+
+
+def _end_with(proc: subprocess.Popen[str], sig: int, pids: list[int], study: str) -> None:
+    """Send ``sig`` to ``proc``; check its status, that its trial failed saying why, and that no child remains."""
+    proc.send_signal(sig)
+    try:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 128 + sig, err
+        assert signal.Signals(sig).name in err
+        (t,) = hs.load_study(study, DB).trials
+        assert t.state is hs.TrialState.FAIL
+        assert f"terminated by {signal.Signals(sig).name}" in (t.error or "")
+        _until(lambda: all(_gone(p) for p in pids), "the trial's processes to end", timeout=30)
+    finally:  # a failure leaves nothing running behind
+        for pid in [proc.pid, *pids]:
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_ends_run_and_its_command_cleanly(in_tmp: Path, sig: int) -> None:
+    # The command starts a grandchild: the whole process group must go.
+    prog = (
+        "import os, subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+        "open('pids.tmp', 'w').write(f'{os.getpid()} {child.pid}'); os.replace('pids.tmp', 'pids')\n"
+        "time.sleep(600)\n"
+    )
+    proc = subprocess.Popen(
+        [PY, "-m", "hyperscout.cli", "run", "--study", "sig", "--space", '{"x": [1]}', "--n-trials", "1", "-q",
+         "--", PY, "-c", prog, "{x}"],
+        cwd=in_tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        pids = _until(lambda: (in_tmp / "pids").exists() and (in_tmp / "pids").read_text().split(), "the command")
+        _until(lambda: _running_trial("sig"), "the trial to be RUNNING in storage")
+    except BaseException:
+        proc.kill()
+        raise
+    _end_with(proc, sig, [int(p) for p in pids], "sig")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+def test_sigterm_ends_worker_and_its_isolated_trial_cleanly(in_tmp: Path) -> None:
+    (in_tmp / "objs_slow.py").write_text(
+        "import os, time\n"
+        "def slow(trial):\n"
+        "    trial.suggest_float('x', 0, 1)\n"
+        "    open('pid.tmp', 'w').write(str(os.getpid())); os.replace('pid.tmp', 'pid')\n"
+        "    time.sleep(600)\n"
+        "    return 0.0\n"
+    )
+    hs.create_study("iso", DB)
+    proc = subprocess.Popen(
+        [PY, "-m", "hyperscout.cli", "worker", "iso", "--storage", DB, "--function", "objs_slow:slow",
+         "--n-trials", "1", "--isolate", "-q"],
+        cwd=in_tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        pid = _until(lambda: (in_tmp / "pid").exists() and (in_tmp / "pid").read_text(), "the isolated trial")
+        _until(lambda: _running_trial("iso"), "the trial to be RUNNING in storage")
+    except BaseException:
+        proc.kill()
+        raise
+    assert int(pid) != proc.pid  # it did run in a process of its own
+    _end_with(proc, signal.SIGTERM, [int(pid)], "iso")

@@ -14,6 +14,7 @@ from typing import Any
 
 import hyperscout as hs
 
+from .._execution import Terminated
 from . import _command
 from ._common import CLIError, default_storage, open_storage
 from ._inspect import best_lines
@@ -177,6 +178,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
+    except Terminated as e:  # SIGTERM or SIGHUP: as Ctrl-C, with the signal's conventional status
+        print(f"\nhyperscout: {e}; the running trial was recorded as FAIL. Re-run the same command to resume.",
+              file=sys.stderr)  # fmt: skip
+        return int(e.code or 1)
     except Exception as e:
         if not raised or e is not raised[-1]:
             raise

@@ -19,6 +19,7 @@ from typing import Any
 
 import hyperscout as hs
 
+from .._execution import Terminated
 from . import _command
 from ._common import CLIError, default_storage, open_study
 from ._inspect import best_lines
@@ -152,6 +153,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("\nhyperscout: interrupted; the running trial(s) were recorded as FAIL.", file=sys.stderr)
         return 130
+    except Terminated as e:  # SIGTERM or SIGHUP: as Ctrl-C, with the signal's conventional status
+        print(f"\nhyperscout: {e}; the running trial(s) were recorded as FAIL.", file=sys.stderr)
+        return int(e.code or 1)
     except ValueError as e:
         if "trial_memory_limit" in str(e):
             raise CLIError(f"--trial-memory-limit: {e}") from None
