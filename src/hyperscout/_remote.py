@@ -7,7 +7,10 @@ socket for this machine's processes, TCP on 127.0.0.1 for an executor's); ``Remo
 one parallel code path.
 
 The connection is authenticated with a random key (HMAC challenge, done by
-``multiprocessing.connection``) and carries JSON only: nothing received is unpickled.
+``multiprocessing.connection``) and carries JSON only: nothing received is unpickled. The
+challenge is answered in each connection's own thread, within ``HANDSHAKE_TIMEOUT`` seconds, so a
+connection that never answers (any local user can open one to the TCP port) neither blocks the
+workers that come after it nor holds a thread for good.
 
 Example:
     >>> from hyperscout.storages import InMemoryStorage
@@ -24,9 +27,10 @@ import json
 import os
 import secrets
 import socket
+import struct
 import threading
 from collections.abc import Sequence
-from multiprocessing.connection import Client, Connection, Listener
+from multiprocessing.connection import Client, Connection, Listener, answer_challenge, deliver_challenge
 from typing import Any
 
 from .storages import BaseStorage, ClaimTaken, Event, StorageError, StudyInfo
@@ -34,6 +38,22 @@ from .storages import BaseStorage, ClaimTaken, Event, StorageError, StudyInfo
 _METHODS = frozenset(
     {"create_study", "find_study", "list_studies", "delete_study", "append", "read", "beat", "beats", "now"}
 )
+
+
+#: Seconds a new connection has to prove it holds the key before the server hangs up.
+HANDSHAKE_TIMEOUT = 30.0
+
+
+def _receive_timeout(conn: Connection, seconds: float) -> None:
+    """Make reads on ``conn`` fail after ``seconds`` without data (0: wait for ever), at the socket level.
+
+    ``Connection`` reads its file descriptor directly, so Python's ``settimeout`` (which makes the
+    socket non-blocking) cannot serve; the kernel's ``SO_RCVTIMEO`` keeps it blocking, with a limit.
+    """
+    whole = int(seconds)
+    timeval = struct.pack("ll", whole, int((seconds - whole) * 1e6))
+    with socket.socket(fileno=os.dup(conn.fileno())) as sock:  # a second handle on the same socket
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
 
 
 def _info_json(info: StudyInfo | None) -> list[Any] | None:
@@ -47,15 +67,16 @@ def _info(row: list[Any] | None) -> StudyInfo | None:
 class StorageServer:
     """Serve ``storage`` to other processes until ``close()``; ``client()`` is what they open.
 
-    One thread accepts connections and one thread serves each (a worker process holds one).
+    One thread accepts connections and one thread authenticates and serves each (a worker
+    process holds one).
     """
 
     def __init__(self, storage: BaseStorage, *, tcp: bool = False) -> None:
         self.storage = storage
         self.authkey = secrets.token_bytes(32)
-        self._listener = Listener(
-            ("127.0.0.1", 0) if tcp else None, "AF_INET" if tcp else "AF_UNIX", authkey=self.authkey
-        )
+        # No authkey here: Listener.accept() would run the challenge in the accepting thread, where
+        # one silent connection blocked every later one. Each connection's thread runs it instead.
+        self._listener = Listener(("127.0.0.1", 0) if tcp else None, "AF_INET" if tcp else "AF_UNIX")
         self.address: Any = self._listener.address
         self._closed = False
         self._conns: list[Connection] = []
@@ -89,7 +110,7 @@ class StorageServer:
         while not self._closed:
             try:
                 conn = self._listener.accept()
-            except Exception:  # a client that failed authentication, or the listener closing
+            except Exception:  # a client that hung up at once, or the listener closing
                 continue
             if self._closed:
                 conn.close()
@@ -99,6 +120,14 @@ class StorageServer:
             threading.Thread(target=self._serve, args=(conn,), name="hyperscout-storage-conn", daemon=True).start()
 
     def _serve(self, conn: Connection) -> None:
+        try:
+            _receive_timeout(conn, HANDSHAKE_TIMEOUT)
+            deliver_challenge(conn, self.authkey)
+            answer_challenge(conn, self.authkey)
+            _receive_timeout(conn, 0)  # a worker may stay quiet for as long as its trial runs
+        except Exception:  # a wrong key, silence past the timeout, or a client that left
+            conn.close()
+            return
         while True:
             try:
                 raw = conn.recv_bytes()
