@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -16,16 +17,23 @@ from hyperscout import TrialState
 
 _WORKER = textwrap.dedent(
     """
-    import sys, time
+    import os, sys, time
     import hyperscout as hs
+
+    stop_at, marker = int(sys.argv[2]), sys.argv[3]
 
     def objective(trial):
         x = trial.suggest_float("x", -1, 1)
-        time.sleep(0.05)
+        if trial.number == stop_at:
+            # Stops inside this trial for good: the kill lands while it is surely RUNNING, however
+            # slow the machine (racing a short sleep did not, under load).
+            open(marker + ".tmp", "w").close()
+            os.replace(marker + ".tmp", marker)
+            time.sleep(600)
         return x * x
 
     study = hs.create_study("resume", sys.argv[1], seed=0)
-    retry = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    retry = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     study.optimize(objective, n_trials=100_000, show_progress_bar=False, retry_failed=retry)
     """
 )
@@ -36,43 +44,32 @@ def _objective(trial: hs.Trial) -> float:
     return x * x
 
 
-def _start_worker(url: str, *args: str) -> subprocess.Popen:
+def _start_worker(url: str, min_complete: int, marker: Path, *args: str) -> subprocess.Popen:
+    """A worker that completes ``min_complete`` trials, then stops in the next one (and creates ``marker``)."""
     return subprocess.Popen(
-        [sys.executable, "-c", _WORKER, url, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [sys.executable, "-c", _WORKER, url, str(min_complete), str(marker), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
-def _kill_mid_trial(proc: subprocess.Popen, url: str, min_complete: int) -> dict[int, float]:
-    """SIGKILL the worker while it sleeps in a trial, once ``min_complete`` trials are complete.
+def _kill_mid_trial(proc: subprocess.Popen, url: str, marker: Path) -> dict[int, float]:
+    """SIGKILL the worker once it stopped inside a trial (it created ``marker``).
 
     Returns ``{number: value}`` of every trial seen COMPLETE just before the kill.
     """
-    deadline = time.monotonic() + 60
-    study = None
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 180  # generous: a loaded machine starts Python slowly
+    while not marker.exists():
         if proc.poll() is not None:
             pytest.fail(f"the worker exited early ({proc.returncode}): {proc.stderr.read().decode()}")
-        if study is None:
-            try:
-                study = hs.load_study("resume", url)
-            except (KeyError, hs.StorageError):  # not created yet
-                time.sleep(0.02)
-                continue
-        trials = study.trials
-        complete = {t.number: t.value for t in trials if t.state is TrialState.COMPLETE}
-        last = trials[-1] if trials else None
-        # Kill early in a trial's 50 ms sleep, so the kill lands while the trial is surely RUNNING.
-        if (
-            len(complete) >= min_complete
-            and last is not None
-            and last.state is TrialState.RUNNING
-            and time.time() - last.started_at < 0.02
-        ):
-            os.kill(proc.pid, signal.SIGKILL)
-            return complete
-        time.sleep(0.002)
-    proc.kill()
-    pytest.fail("the worker did not complete enough trials in 60 s")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the worker did not reach the trial it stops in within 180 s")
+        time.sleep(0.02)
+    trials = hs.load_study("resume", url).trials
+    assert trials[-1].state is TrialState.RUNNING
+    os.kill(proc.pid, signal.SIGKILL)
+    return {t.number: t.value for t in trials if t.state is TrialState.COMPLETE}
 
 
 def _check_resume(url: str, before: dict[int, float]) -> None:
@@ -98,9 +95,9 @@ def _check_resume(url: str, before: dict[int, float]) -> None:
 
 def test_resume_after_kill_9(tmp_path):
     url = f"sqlite:///{tmp_path / 'killed.db'}"
-    proc = _start_worker(url)
+    proc = _start_worker(url, 5, tmp_path / "stopped")
     try:
-        before = _kill_mid_trial(proc, url, min_complete=5)
+        before = _kill_mid_trial(proc, url, tmp_path / "stopped")
     finally:
         proc.wait(timeout=30)
         proc.stderr.close()
@@ -111,11 +108,12 @@ def test_resume_after_kill_9(tmp_path):
 def test_resume_after_kill_9_before_the_parent_reaps_the_process(tmp_path):
     """A killed worker whose parent has not waited for it yet (a zombie) is dead too."""
     url = f"sqlite:///{tmp_path / 'zombie.db'}"
-    proc = _start_worker(url)
+    proc = _start_worker(url, 2, tmp_path / "stopped")
     try:
-        before = _kill_mid_trial(proc, url, min_complete=2)
-        deadline = time.monotonic() + 10
-        while not _is_zombie(proc.pid) and time.monotonic() < deadline:
+        before = _kill_mid_trial(proc, url, tmp_path / "stopped")
+        deadline = time.monotonic() + 60
+        while not _is_zombie(proc.pid):
+            assert time.monotonic() < deadline, "the killed worker never became a zombie"
             time.sleep(0.01)
         _check_resume(url, before)
     finally:
@@ -125,9 +123,9 @@ def test_resume_after_kill_9_before_the_parent_reaps_the_process(tmp_path):
 
 def test_resume_after_kill_9_reruns_the_dead_trial_with_retry_failed(tmp_path):
     url = f"sqlite:///{tmp_path / 'retry.db'}"
-    proc = _start_worker(url, "1")
+    proc = _start_worker(url, 3, tmp_path / "stopped", "1")
     try:
-        before = _kill_mid_trial(proc, url, min_complete=3)
+        before = _kill_mid_trial(proc, url, tmp_path / "stopped")
     finally:
         proc.wait(timeout=30)
         proc.stderr.close()

@@ -405,13 +405,23 @@ def test_resume_refuses_other_data(iris, tmp_path) -> None:
 
 _KILLED_WORKER = textwrap.dedent(
     """
-    import sys
+    import sys, time
     sys.path.insert(0, sys.argv[2])
     from sklearn.datasets import load_iris
     from test_sklearn import _Brittle
     from hyperscout.sklearn import GridSearchCV
 
-    _Brittle.sleep = float(sys.argv[3])
+    fit = _Brittle.fit
+
+    def fit_then_stop(self, X, y):
+        # Stops for good in the 2nd candidate's 3rd fold, so that the kill lands inside that
+        # candidate however slow the machine is (two of its folds are recorded by then).
+        if type(self).fits == 7:
+            open(sys.argv[3], "w").close()
+            time.sleep(600)
+        return fit(self, X, y)
+
+    _Brittle.fit = fit_then_stop
     X, y = load_iris(return_X_y=True)
     GridSearchCV(_Brittle(), {"shift": [0, 1, 2]}, cv=5, storage=sys.argv[1], study_name="k").fit(X, y)
     """
@@ -421,20 +431,20 @@ _KILLED_WORKER = textwrap.dedent(
 def test_resume_after_kill_9(iris, brittle, tmp_path) -> None:
     X, y = iris
     url = f"sqlite:///{tmp_path / 'cv.db'}"
-    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WORKER, url, str(Path(__file__).parent), "0.1"])
+    stopped = tmp_path / "stopped"
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WORKER, url, str(Path(__file__).parent), str(stopped)])
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                trials = hs.load_study("k", url).trials
-            except (KeyError, hs.StorageError):
-                trials = []
-            if len(trials) >= 2 and len(trials[1].user_attrs) >= 2:  # a fold of the 2nd candidate is on disk
-                break
-            assert proc.poll() is None, "the worker finished before it could be killed"
-            time.sleep(0.02)
+        deadline = time.monotonic() + 180  # generous: a loaded machine imports scikit-learn slowly
+        while not stopped.exists():
+            assert proc.poll() is None, "the worker ended before it reached the 2nd candidate's 3rd fold"
+            assert time.monotonic() < deadline, "the worker never reached the 2nd candidate's 3rd fold"
+            time.sleep(0.05)
+        trials = hs.load_study("k", url).trials
+        assert len(trials) == 2 and len(trials[1].user_attrs) >= 2  # two folds of the 2nd candidate on disk
         os.kill(proc.pid, signal.SIGKILL)
     finally:
+        if proc.poll() is None:
+            proc.kill()
         proc.wait()
     search = GridSearchCV(brittle(), {"shift": [0, 1, 2]}, cv=5, storage=url, study_name="k").fit(X, y)
     assert search.n_fits_reused_ >= 1

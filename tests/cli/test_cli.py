@@ -176,7 +176,7 @@ def test_trial_timeout_kills_the_command_and_its_children() -> None:
     start = time.monotonic()
     rc = main(["run", "--study", "slow", "--space", '{"x": [1]}', "--n-trials", "1", "--trial-timeout", "0.5",
                "-q", "--", PY, "-c", prog, "{x}"])  # fmt: skip
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < 25  # not the grandchild's 30 s: it was killed too
     assert rc == 1  # the only trial failed
     (t,) = trials("slow")
     assert t.state is hs.TrialState.FAIL
@@ -408,7 +408,7 @@ def test_a_study_in_a_missing_sqlite_file(in_tmp: Path, capsys) -> None:
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [PY, "-m", "hyperscout.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+        [PY, "-m", "hyperscout.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=180, check=False
     )
 
 

@@ -141,13 +141,14 @@ def test_cli_dashboard_serves_until_interrupted(tmp_path: Path) -> None:
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert proc.stdout is not None
-        line = proc.stdout.readline()
+        line = proc.stdout.readline()  # the process prints it once it serves (or ends, giving EOF)
         assert " on http://127.0.0.1:" in line, line + (proc.stderr.read() if proc.poll() is not None else "")
         base = line.split(" on ", 1)[1].split(" ", 1)[0]
         assert [s["name"] for s in get_json(base + "api/studies")["studies"]] == ["quad"]
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=20) == 0
-        assert proc.stdout.read().strip() == "stopped"
+        out, err = proc.communicate(timeout=120)  # generous: the machine may be busy
+        assert proc.returncode == 0, err
+        assert out.strip() == "stopped"
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -351,7 +351,7 @@ def test_a_forked_child_replays_afresh_even_if_a_thread_held_the_state(tmp_path)
             os._exit(code)
     release.set()
     thread.join()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
     if done[0] == 0:
