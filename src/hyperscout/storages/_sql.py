@@ -211,6 +211,9 @@ class SQLStorage(BaseStorage):
     def __init__(self, url: str, *, synchronous: str = "FULL", create: bool = True) -> None:
         self.url = url
         self._shared_lock: threading.RLock | None = None
+        #: A SQLite file this process may not write (its mode, or its folder's): opened to read only.
+        self._read_only = False
+        self._create = create
         u = _normalise_url(url)
         self._sqlite = u.get_backend_name() == "sqlite"
         # The one-statement path (module docstring) is written for psycopg 3, the driver we install;
@@ -232,6 +235,9 @@ class SQLStorage(BaseStorage):
                         f"storage URL {_safe(url)}: there is no file {os.path.abspath(db)!r}; check the path "
                         "(only create_study and `hyperscout run` create a new file)"
                     )
+            if db and db != ":memory:" and os.path.exists(db) and not _writable(db):
+                u = _read_only_url(u, db)
+                self._read_only = True
             kwargs["connect_args"] = {"timeout": 60.0, "check_same_thread": False}
             if not db or db == ":memory:":
                 kwargs["poolclass"] = sa.pool.StaticPool
@@ -252,10 +258,13 @@ class SQLStorage(BaseStorage):
         else:
             self._install_server_hooks()
         self._dbapi_error: type[Exception] = self._engine.dialect.loaded_dbapi.Error
+        #: No hyperscout tables yet, and this storage was opened to read (``create=False``): reads
+        #: find no study and nothing is written until something is (see ``_ensure_schema``).
+        self._missing = False
         delay = 0.01
         for attempt in range(60):
             try:
-                self._init_schema()
+                self._init_schema(create)
                 break
             except _SchemaBusy:
                 # Several processes opening a new SQLite file at once: setting WAL mode and creating
@@ -269,7 +278,7 @@ class SQLStorage(BaseStorage):
             except Exception:
                 # Another process may have created the schema at the same moment: look again once.
                 time.sleep(0.2)
-                self._init_schema()
+                self._init_schema(create)
                 break
 
     # -- connection plumbing ------------------------------------------------------------------
@@ -283,7 +292,15 @@ class SQLStorage(BaseStorage):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA busy_timeout = 60000")
             if self._engine.url.database not in (None, "", ":memory:"):
-                cur.execute("PRAGMA journal_mode = WAL")
+                # WAL mode is written into the file: only into ours, or a new one. Another
+                # application's database is refused (_init_schema) and must be left as it is.
+                tables = {r[0] for r in cur.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                # A new file in WAL mode, but not from read-only commands (create=False): they write nothing.
+                if "hyperscout_meta" in tables or (not tables and self._create and not self._read_only):
+                    try:
+                        cur.execute("PRAGMA journal_mode = WAL")
+                    except dbapi_conn.OperationalError:
+                        pass  # a read-only file (ours is in WAL mode already); reading it still works
             cur.execute(f"PRAGMA synchronous = {synchronous}")
             cur.close()
 
@@ -377,8 +394,69 @@ class SQLStorage(BaseStorage):
         if position > self._seen.get(study_id, 0):
             self._seen[study_id] = position
 
-    def _init_schema(self) -> None:
+    def _look(self) -> bool:
+        """Whether the database holds hyperscout's tables (of a version this one reads); no write.
+
+        A SQLite file holding other tables and none of ours is another application's: refused.
+        A database server's database may be shared with other applications' tables.
+        """
+        with self._shared_lock or contextlib.nullcontext(), self._conn(write=False, single=False) as conn:
+            with conn.begin():
+                names = sa.inspect(conn).get_table_names()
+                if "hyperscout_meta" in names:
+                    row = conn.execute(sa.select(_meta.c.value).where(_meta.c.key == "schema_version")).first()
+                    if row is None:
+                        # Another process may be creating the tables right now (MySQL's DDL is not
+                        # transactional): the locked path of _init_schema decides.
+                        return False
+                    self._check_version(int(row[0]))
+                    return True
+        ours = {t.name for t in _md.sorted_tables}
+        others = sorted(n for n in names if n not in ours)
+        if self._sqlite and others:
+            shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+            raise StorageError(
+                f"storage {_safe(self.url)} is another application's SQLite database (it holds the tables "
+                f"{shown}); hyperscout leaves it as it is. Name a new file for hyperscout's studies, "
+                "e.g. sqlite:///hyperscout.db"
+            )
+        return False
+
+    def _check_version(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise StorageError(
+                f"storage {_safe(self.url)} was written by a newer hyperscout (schema {version}); "
+                f"this version reads schema {SCHEMA_VERSION} at most: pip install -U hyperscout"
+            )
+        if version < 1:
+            raise StorageError(f"storage {_safe(self.url)} has no schema version; it is not ours")
+
+    def _no_schema(self) -> bool:
+        """For reads: whether there are still no hyperscout tables (another process may have made them)."""
+        if self._missing and self._look():
+            self._missing = False
+        return self._missing
+
+    def _ensure_schema(self) -> None:
+        """Before a write: refuse if the file is read-only here; create the tables if none were found."""
+        if self._read_only:
+            raise StorageError(
+                f"storage {_safe(self.url)} can be read but not written here: the file or its folder is "
+                "read-only for this user (SQLite also writes beside the file, in <file>-wal and <file>-shm)"
+            )
+        if self._missing:
+            self._init_schema(True)
+
+    def _init_schema(self, create: bool) -> None:
         try:
+            # Look first, without writing: reading a read-only file, or with read-only commands
+            # (create=False), must not need write access, nor add tables to the database.
+            if self._look():
+                self._missing = False
+                return
+            if not create:
+                self._missing = True
+                return
             with self._conn(write=True, single=False) as conn:
                 lock = _SCHEMA_LOCK.get(conn.dialect.name)
                 if lock is not None:
@@ -392,6 +470,7 @@ class SQLStorage(BaseStorage):
                     if lock is not None:
                         conn.exec_driver_sql(lock[1])
                         conn.commit()
+            self._missing = False
         except (StorageError, IntegrityError, sa.exc.ProgrammingError):
             raise
         except sa.exc.DatabaseError as e:  # unreachable server, not a database file, no permission, ...
@@ -404,14 +483,7 @@ class SQLStorage(BaseStorage):
             inspector = sa.inspect(conn)
             if inspector.has_table("hyperscout_meta"):
                 row = conn.execute(sa.select(_meta.c.value).where(_meta.c.key == "schema_version")).first()
-                version = int(row[0]) if row else 0
-                if version > SCHEMA_VERSION:
-                    raise StorageError(
-                        f"storage {_safe(self.url)} was written by a newer hyperscout (schema {version}); "
-                        f"this version reads schema {SCHEMA_VERSION} at most: pip install -U hyperscout"
-                    )
-                if version < 1:
-                    raise StorageError(f"storage {_safe(self.url)} has no schema version; it is not ours")
+                self._check_version(int(row[0]) if row else 0)
                 return
             _md.create_all(conn)
             conn.execute(_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
@@ -434,6 +506,7 @@ class SQLStorage(BaseStorage):
             assert key is not None  # an INSERT into a table with a primary key always has one
             return StudyInfo(int(key[0]), name, tuple(directions), seed, now)
 
+        self._ensure_schema()
         try:
             return self._retry(op, write=True, single=True)
         except IntegrityError:
@@ -444,12 +517,16 @@ class SQLStorage(BaseStorage):
             row = conn.execute(sa.select(_studies).where(_studies.c.name == name)).first()
             return None if row is None else self._info(row)
 
+        if self._no_schema():
+            return None
         return self._retry(op, write=False, single=True)
 
     def list_studies(self) -> list[StudyInfo]:
         def op(conn: sa.Connection) -> list[StudyInfo]:
             return [self._info(r) for r in conn.execute(sa.select(_studies).order_by(_studies.c.id))]
 
+        if self._no_schema():
+            return []
         return self._retry(op, write=False, single=True)
 
     def delete_study(self, name: str) -> None:
@@ -461,11 +538,15 @@ class SQLStorage(BaseStorage):
                 conn.execute(t.delete().where(t.c.study_id == row.id))
             conn.execute(_studies.delete().where(_studies.c.id == row.id))
 
+        if self._no_schema():
+            raise KeyError(f"no study named {name!r}")
+        self._ensure_schema()
         self._retry(op, write=True)
 
     # -- the log ---------------------------------------------------------------------------------
 
     def append(self, study_id: int, events: Sequence[Event]) -> int:
+        self._ensure_schema()
         rows = [(e.kind, e.trial, e.data_json(), e.claim) for e in events]
         finished = [e.trial for e in events if e.kind == "finish" and e.trial is not None]
         after = self._seen.get(study_id, 0)  # before the append starts: see _landed
@@ -552,6 +633,8 @@ class SQLStorage(BaseStorage):
         return out
 
     def beat(self, study_id: int, trial: int, at: float) -> None:
+        self._ensure_schema()
+
         def op_pg(conn: sa.Connection) -> None:
             conn.exec_driver_sql(_PG_BEAT, {"sid": study_id, "n": trial, "at": at})
 
@@ -591,6 +674,25 @@ class SQLStorage(BaseStorage):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["url"])  # type: ignore[misc]
+
+
+def _writable(path: str) -> bool:
+    """Whether this process may write SQLite ``path`` in WAL mode: the file and its folder (-wal, -shm)."""
+    return os.access(path, os.W_OK) and os.access(os.path.dirname(os.path.abspath(path)) or ".", os.W_OK)
+
+
+def _read_only_url(u: sa.engine.URL, db: str) -> sa.engine.URL:
+    """``u`` opening ``db`` read-only (a SQLite URI), so that reading needs no write access.
+
+    Reading a WAL-mode file needs its -shm file, which a read-only folder keeps SQLite from creating.
+    With no -wal file beside it, every committed change is in the file itself, which nobody can
+    change here: ``immutable=1`` reads it without the -shm. Otherwise ``mode=ro`` (it works where
+    the -shm exists).
+    """
+    wal = db + "-wal"
+    pending = os.path.exists(wal) and os.path.getsize(wal) > 0
+    query = {"uri": "true", **({"mode": "ro"} if pending else {"immutable": "1"})}
+    return u.set(database=f"file:{os.path.abspath(db)}", query=query)
 
 
 def _hung_up(dbapi_conn: Any) -> bool:
