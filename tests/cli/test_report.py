@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import html.parser
 import json
+import os
 import re
 from pathlib import Path
 
@@ -145,3 +146,44 @@ def test_report_errors_are_one_line(in_tmp: Path, capsys: pytest.CaptureFixture[
     assert main(["report", "quad", "--storage", DB, "-o", "no/such/folder/r.html"]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert not (in_tmp / "r.html").exists()
+
+
+def test_report_into_a_folder_is_refused_in_one_line(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_study()
+    (in_tmp / "out").mkdir()
+    assert main(["report", "quad", "--storage", DB, "-o", "out"]) == 2
+    err = capsys.readouterr().err
+    assert "it is a folder" in err and "Traceback" not in err
+    assert not [p.name for p in in_tmp.iterdir() if p.name.endswith(".tmp")]
+    assert list((in_tmp / "out").iterdir()) == []
+
+
+def test_report_that_cannot_be_written_leaves_nothing_behind(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_study()
+
+    def refused(src: str, dst: str) -> None:  # what a folder this user may not write gives
+        raise PermissionError(13, "Permission denied", dst)
+
+    monkeypatch.setattr("os.replace", refused)
+    assert main(["report", "quad", "--storage", DB, "-o", "r.html"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write 'r.html': Permission denied" in err and "Traceback" not in err
+    assert not [p.name for p in in_tmp.iterdir() if p.name.endswith((".tmp", ".html"))]  # nothing left behind
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write any folder")
+def test_report_into_a_read_only_folder_is_refused_in_one_line(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_study()
+    locked = in_tmp / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        assert main(["report", "quad", "--storage", DB, "-o", str(locked / "r.html")]) == 2
+        assert "Permission denied" in capsys.readouterr().err
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o755)

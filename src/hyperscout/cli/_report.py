@@ -31,6 +31,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     folder = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(folder):
         raise CLIError(f"cannot write {args.output!r}: the folder {folder!r} does not exist")
+    if os.path.isdir(args.output):
+        example = os.path.join(args.output, "report.html")
+        raise CLIError(f"cannot write {args.output!r}: it is a folder; name a file, e.g. -o {example}")
     study = open_study(args.storage, args.study)
     try:
         from ..dashboard import write_report
@@ -38,5 +41,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         write_report(study, args.output)
     except ImportError as e:
         raise CLIError(str(e)) from None
+    except OSError as e:  # no permission, a full disk, a read-only file system: one line, nothing left behind
+        raise CLIError(f"cannot write {args.output!r}: {e.strerror or e}") from None
     print(f"wrote {args.output} (study {study.study_name!r}, {len(study.trials)} trials)")
     return 0

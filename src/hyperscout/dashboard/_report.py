@@ -7,10 +7,13 @@ cannot leak that it was opened.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import html
 import math
 import os
+import tempfile
 from typing import Any
 
 from .._version import __version__
@@ -133,8 +136,27 @@ def write_report(study: Study, path: str | os.PathLike[str]) -> None:
         >>> study = hs.create_study(seed=0)
         >>> write_report(study, "report.html")  # doctest: +SKIP
     """
+    target = os.fspath(path)
+    if os.path.isdir(target):
+        raise IsADirectoryError(errno.EISDIR, "it is a folder; name a file in it, such as report.html", target)
     text = render_report(study)
-    tmp = f"{os.fspath(path)}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)  # a reader never sees half a report
+    # Written beside the target under a name of its own, then renamed: a reader never sees half a
+    # report. Whatever goes wrong (a full disk, no permission), the partial file is removed.
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=os.path.dirname(os.path.abspath(target))
+    )
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644 & ~_umask())  # mkstemp's 0600 would hide the report from other users
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
