@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import math
+import sys
 import time
 import warnings
+from typing import Any
 
 import pytest
 
@@ -706,3 +709,27 @@ def test_common_slips_get_clear_errors_or_just_work():
     seen = []
     study.optimize(lambda t: 1.0, n_trials=2, callbacks=lambda s, f: seen.append(f.number), show_progress_bar=False)
     assert len(seen) == 2  # a single callable is accepted as the list of callbacks
+
+
+def test_close_and_garbage_collection_leave_no_database_connection_open(
+    make_storage_url, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = make_storage_url("postgresql")
+    unraisable: list[Any] = []  # a warning raised in a __del__ can only land here
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)
+        study = hs.create_study("dropped", url)
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2, show_progress_bar=False)
+        del study
+        assert hs.get_all_study_names(url) == ["dropped"]  # opens and drops a storage of its own
+        gc.collect()
+        with hs.create_study("closed", url) as study:
+            study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2, show_progress_bar=False)
+        pool = study._lifecycle.storage._engine.pool
+        assert pool.checkedin() == 0 and pool.checkedout() == 0
+        assert len(study.trials) == 2  # still usable: it reconnects
+        study.close()
+        del study
+        gc.collect()
+    assert [repr(u.exc_value) for u in unraisable] == []

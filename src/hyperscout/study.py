@@ -326,6 +326,24 @@ class Study:
         """Ask ``optimize`` to stop after the running trial (call it from a callback)."""
         self._lifecycle.stop_requested = True
 
+    def close(self) -> None:
+        """Release the storage's connections (a database's pool). The study stays usable: it reconnects.
+
+        A study that is garbage-collected releases them too; ``close`` (or ``with``) does it now.
+
+        Example:
+            >>> import hyperscout as hs
+            >>> with hs.create_study() as study:
+            ...     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2, show_progress_bar=False)
+        """
+        self._lifecycle.storage.close()
+
+    def __enter__(self) -> Study:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def ask(self, space: Mapping[str, Any] | None = None, *, n: int | None = None) -> Any:
         """Start a trial (or a list of ``n`` trials) to evaluate yourself; finish with ``tell``.
 

@@ -36,6 +36,7 @@ import os
 import select
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -253,6 +254,10 @@ class SQLStorage(BaseStorage):
             self._engine = sa.create_engine(u, **kwargs)
         except Exception as e:
             raise StorageError(f"cannot open storage {_safe(url)}: {e}") from None
+        # A storage dropped without close() (a study garbage-collected, get_all_study_names(url))
+        # closes its pooled connections, rather than leaving the driver to warn about them. The
+        # finalizer holds the engine, not this object, so it does not keep it alive.
+        weakref.finalize(self, self._engine.dispose)
         if self._sqlite:
             self._install_sqlite_hooks(synchronous)
         else:
@@ -261,6 +266,13 @@ class SQLStorage(BaseStorage):
         #: No hyperscout tables yet, and this storage was opened to read (``create=False``): reads
         #: find no study and nothing is written until something is (see ``_ensure_schema``).
         self._missing = False
+        try:
+            self._open_schema(create)
+        except BaseException:
+            self._engine.dispose()  # refused or failed: release the connection the look took
+            raise
+
+    def _open_schema(self, create: bool) -> None:
         delay = 0.01
         for attempt in range(60):
             try:
@@ -270,7 +282,7 @@ class SQLStorage(BaseStorage):
                 # Several processes opening a new SQLite file at once: setting WAL mode and creating
                 # the tables can fail at once with "database is locked" instead of waiting.
                 if attempt == 59:
-                    raise StorageError(f"cannot open storage {_safe(url)}: database is locked") from None
+                    raise StorageError(f"cannot open storage {_safe(self.url)}: database is locked") from None
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
             except StorageError:
