@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import hyperscout as hs
+from hyperscout import _workers
 from hyperscout._workers import Identity, worker_alive, worker_id
 
 
@@ -61,6 +62,16 @@ def test_identities_that_cannot_be_judged_are_left_to_heartbeats() -> None:
     assert worker_alive(f"elsewhere/{os.getpid()}/1/2/3/4") is None
     assert worker_alive("not an identity") is None
     assert worker_alive(worker_id()) is True
+
+
+def test_without_proc_on_either_side_the_pid_decides_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    # macOS and the BSDs have neither /proc nor pid namespaces: host and pid still name a process.
+    me = Identity(socket.gethostname(), os.getpid(), "-", "-", "-", "me")
+    monkeypatch.setattr(_workers, "_SELF", (os.getpid(), me))
+    assert worker_alive(str(Identity(me.host, _dead_pid(), "-", "-", "-", "x"))) is False
+    assert worker_alive(str(Identity(me.host, os.getpid(), "-", "-", "-", "x"))) is True
+    assert worker_alive(f"{me.host}/{_dead_pid()}/-") is None  # an older hyperscout's: heartbeats decide
+    assert worker_alive(str(Identity(me.host, _dead_pid(), "1", "4026531836", "abc", "x"))) is None
 
 
 def test_identity_parses_what_it_writes() -> None:

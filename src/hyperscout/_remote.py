@@ -52,8 +52,11 @@ def _receive_timeout(conn: Connection, seconds: float) -> None:
     """
     whole = int(seconds)
     timeval = struct.pack("ll", whole, int((seconds - whole) * 1e6))
-    with socket.socket(fileno=os.dup(conn.fileno())) as sock:  # a second handle on the same socket
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
+    try:
+        with socket.socket(fileno=os.dup(conn.fileno())) as sock:  # a second handle on the same socket
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
+    except OSError:
+        pass  # a platform without it: the handshake still runs in the connection's own thread
 
 
 def _info_json(info: StudyInfo | None) -> list[Any] | None:

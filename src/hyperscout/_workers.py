@@ -155,7 +155,10 @@ def worker_alive(worker: str) -> bool | None:
         return None
     if other == me or (other.token == me.token and other.token != _UNKNOWN):
         return True
-    if _UNKNOWN in (other.namespace, other.boot, me.namespace, me.boot):
+    no_proc = {other.namespace, other.boot, me.namespace, me.boot} == {_UNKNOWN} and other.token != _UNKNOWN
+    if no_proc:
+        pass  # neither side has /proc (macOS, BSD: no pid namespaces either): host and pid name it, as ever
+    elif _UNKNOWN in (other.namespace, other.boot, me.namespace, me.boot):
         return None  # cannot tell whether its pid means the same process here
     if other.namespace != me.namespace or other.boot != me.boot:
         return None  # another container, another machine of the same name, or before a reboot
