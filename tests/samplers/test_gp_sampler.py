@@ -136,6 +136,25 @@ def test_a_resumed_run_proposes_what_an_uninterrupted_one_would(tmp_path) -> Non
     assert [t.params for t in resumed.trials] == [t.params for t in straight.trials]
 
 
+def test_each_fit_starts_from_the_hyperparameters_recorded_with_the_previous_proposal(monkeypatch) -> None:
+    from hyperscout._gp import gp
+
+    starts: list[object] = []
+    real = gp.fit_theta
+
+    def spy(X, y, kinds, warm_start=None, **kw):  # type: ignore[no-untyped-def]
+        starts.append(None if warm_start is None else list(warm_start))
+        return real(X, y, kinds, warm_start=warm_start, **kw)
+
+    monkeypatch.setattr(gp, "fit_theta", spy)
+    study = hs.create_study(sampler=GPSampler(seed=0, n_startup_trials=4))
+    study.optimize(branin, n_trials=8, show_progress_bar=False)
+    recorded = [t.system_attrs.get("gp_theta") for t in study.trials]
+    assert recorded[:4] == [None] * 4 and all(r is not None for r in recorded[4:])
+    assert starts[0] is None  # the first fit has no previous one
+    assert starts[1:] == [r["theta"] for r in recorded[4:7]]  # type: ignore[index]
+
+
 def test_never_proposes_an_evaluated_point_again_in_a_small_integer_space() -> None:
     # 5 x 4 = 20 points, 20 trials: a deterministic objective learns nothing from a repeated point.
     def objective(trial: hs.Trial) -> float:

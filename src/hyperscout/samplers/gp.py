@@ -7,6 +7,7 @@ GP posterior → acquisition maximum → parameter values.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -88,6 +89,8 @@ class GPSampler(BaseSampler):
         self.acquisition = acquisition
         self.kappa = kappa
         self.xi = xi
+        # θ of a proposal in the making, by trial number, until ``proposal_attrs`` records it with the trial.
+        self._theta: dict[int, tuple[list[str], np.ndarray]] = {}
 
     def __repr__(self) -> str:
         return f"GPSampler(seed={self.seed!r}, acquisition={self.acquisition!r})"
@@ -137,9 +140,11 @@ class GPSampler(BaseSampler):
         raw = sign * np.array(values, dtype=float)
         y = transform(raw)
 
-        # No warm start from this process's previous fit: θ must depend on the trials alone, so
-        # that a resumed or parallel run proposes what an uninterrupted one would.
-        theta = fit_theta(X, y, kinds)
+        # The fit starts from θ of the latest proposal that recorded one (``proposal_attrs``), read
+        # back from the trials, not kept in this object: a resumed run, or another process, then
+        # proposes what an uninterrupted serial run would.
+        theta = fit_theta(X, y, kinds, warm_start=_recorded_theta(context.trials, enc.names))
+        self._theta[context.number] = (enc.names, theta)
         post = Posterior.build(X, y, kinds, theta)
         best = float(np.max(y))
         running = [t for t in context.trials if t.state is TrialState.RUNNING and values_of(t)]
@@ -189,10 +194,29 @@ class GPSampler(BaseSampler):
         lengthscales = np.exp(post.theta[: X.shape[1]])
         return trust_region.box(X[int(np.argmax(raw))], length, lengthscales, kinds != CATEGORICAL)
 
+    def proposal_attrs(self, context: SamplerContext, params: dict[str, Any]) -> dict[str, Any]:
+        fitted = self._theta.pop(context.number, None)
+        if fitted is None:
+            return {}
+        names, theta = fitted
+        return {_THETA_KEY: {"names": names, "theta": [round(float(v), 6) for v in theta]}}
+
     def sample_independent(self, context: SamplerContext, name: str, distribution: Distribution) -> Any:
         if self.centre_start and context.number == 0:
             return centre_of(distribution)
         return distribution.from_unit(context.uniform(name))
+
+
+_THETA_KEY = "gp_theta"  # system attribute: the GP hyperparameters a proposal was made with
+
+
+def _recorded_theta(trials: Sequence[FrozenTrial], names: list[str]) -> np.ndarray | None:
+    """θ recorded by the latest trial (by number) proposed over the same parameters, if any."""
+    for t in sorted(trials, key=lambda t: t.number, reverse=True):
+        rec = t.system_attrs.get(_THETA_KEY)
+        if isinstance(rec, dict) and rec.get("names") == names:
+            return np.asarray(rec["theta"], dtype=float)
+    return None
 
 
 def centre_of(distribution: Distribution) -> Any:
