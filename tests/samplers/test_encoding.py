@@ -120,6 +120,18 @@ def test_bin_edges_split_the_unit_interval_where_the_decoding_switches(
     assert all(cells[j] == 0 for j in np.flatnonzero(enc.is_cat))
 
 
+def test_bin_edges_of_discrete_distributions_match_their_rounding() -> None:
+    space = {"a": Int(0, 4), "b": Int(1, 100, log=True), "c": Float(0.0, 1.0, step=0.25), "d": OrNone(Int(1, 5))}
+    for d, e in zip(space.values(), SpaceEncoding(space).bin_edges(), strict=True):
+        assert e is not None and e[0] == 0.0 and e[-1] == 1.0
+        assert len(e) == d.size + 1
+        centres = 0.5 * (e[:-1] + e[1:])
+        values = [d.from_unit(u) for u in centres]
+        assert values == d.grid(), d  # each bin decodes to its own value, in order
+    assert SpaceEncoding({"x": Float(0.0, 1.0)}).bin_edges() == [None]
+    assert SpaceEncoding({"k": Int(0, 10**6)}).bin_edges(1000) == [None]  # too many bins: modelled as continuous
+
+
 @PROPERTY
 @given(SPACES, st.booleans(), st.integers(0, 2**32 - 1))
 def test_snap_makes_any_point_of_the_box_a_valid_configuration(
@@ -161,9 +173,10 @@ def test_fill_replaces_only_the_inactive_entries() -> None:
     assert F[0, 1] in (0.0, 1.0, 2.0)
 
 
-def test_the_gp_and_the_forest_share_it() -> None:
+def test_the_gp_the_forest_and_tpe_share_it() -> None:
     import hyperscout.samplers.forest as forest
     import hyperscout.samplers.gp as gp
+    import hyperscout.samplers.tpe as tpe
 
     assert issubclass(forest._Encoding, SpaceEncoding)
-    assert gp.SpaceEncoding is SpaceEncoding
+    assert gp.SpaceEncoding is tpe.SpaceEncoding is SpaceEncoding
