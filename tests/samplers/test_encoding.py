@@ -173,10 +173,12 @@ def test_fill_replaces_only_the_inactive_entries() -> None:
     assert F[0, 1] in (0.0, 1.0, 2.0)
 
 
-def test_the_gp_the_forest_and_tpe_share_it() -> None:
+def test_every_model_based_sampler_shares_it() -> None:
+    import hyperscout.samplers.cmaes as cmaes
     import hyperscout.samplers.forest as forest
     import hyperscout.samplers.gp as gp
     import hyperscout.samplers.tpe as tpe
 
     assert issubclass(forest._Encoding, SpaceEncoding)
+    assert issubclass(cmaes._Encoding, SpaceEncoding)
     assert gp.SpaceEncoding is tpe.SpaceEncoding is SpaceEncoding
