@@ -1,4 +1,4 @@
-"""The one encoding of a search space as rows of numbers, shared by the model-based samplers: a property test over
+"""The one encoding of a search space shared by every model-based sampler and importance: a property test over
 random spaces."""
 
 from __future__ import annotations
@@ -173,7 +173,8 @@ def test_fill_replaces_only_the_inactive_entries() -> None:
     assert F[0, 1] in (0.0, 1.0, 2.0)
 
 
-def test_every_model_based_sampler_shares_it() -> None:
+def test_every_model_based_sampler_and_importance_share_it() -> None:
+    import hyperscout.importance as importance
     import hyperscout.samplers.cmaes as cmaes
     import hyperscout.samplers.forest as forest
     import hyperscout.samplers.gp as gp
@@ -181,4 +182,4 @@ def test_every_model_based_sampler_shares_it() -> None:
 
     assert issubclass(forest._Encoding, SpaceEncoding)
     assert issubclass(cmaes._Encoding, SpaceEncoding)
-    assert gp.SpaceEncoding is tpe.SpaceEncoding is SpaceEncoding
+    assert gp.SpaceEncoding is tpe.SpaceEncoding is importance.SpaceEncoding is SpaceEncoding
