@@ -355,8 +355,7 @@ def _neighbours(S: np.ndarray, enc: _Encoding, rng: np.random.Generator) -> np.n
     N[rows, j] = np.where(cat, new_cat, new_num)
     # Only one entry per row changed: snapping that one is ~d times cheaper than the whole row.
     for r in np.flatnonzero(enc.is_gridded[j]):
-        dist = enc.dists[j[r]]
-        N[r, j[r]] = dist.to_unit(dist.from_unit(N[r, j[r]]))
+        N[r, j[r]] = enc.snap_value(j[r], N[r, j[r]])
     return N
 
 
