@@ -17,7 +17,7 @@ PUBLIC: dict[str, list[str]] = {
         "BayesianOptimization", "Categorical", "Distribution", "DuplicatedStudyError", "Float", "FrozenTrial",
         "Int", "OrNone", "SearchSpaceExhausted", "StorageError", "Study", "Trial", "TrialPruned", "TrialState",
         "__version__", "create_study", "delete_study", "exceptions", "get_all_study_names", "importance",
-        "load_study", "parse_space", "pruners", "samplers", "storages", "visualization",
+        "load_study", "logging", "parse_space", "pruners", "samplers", "storages", "visualization",
     ],
     "hyperscout.bayesopt": ["BayesianOptimization"],
     "hyperscout.cli": ["CLIError", "CommandFailed", "build_parser", "main"],
@@ -30,6 +30,11 @@ PUBLIC: dict[str, list[str]] = {
         "EVALUATORS", "fanova_importances", "get_param_importances", "importance_data", "permutation_importances",
     ],
     "hyperscout.integrations.torch": ["LightningPruningCallback", "PruningReporter", "report_and_prune"],
+    "hyperscout.logging": [
+        "CRITICAL", "DEBUG", "ERROR", "FATAL", "INFO", "WARN", "WARNING", "disable_default_handler",
+        "disable_propagation", "enable_default_handler", "enable_propagation", "get_logger", "get_verbosity",
+        "set_verbosity",
+    ],
     "hyperscout.pruners": [
         "BasePruner", "HyperbandPruner", "MedianPruner", "NopPruner", "PatientPruner", "PercentilePruner",
         "SuccessiveHalvingPruner", "ThresholdPruner",

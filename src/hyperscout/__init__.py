@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from . import exceptions, importance, pruners, samplers, storages, visualization
+from . import exceptions, importance, logging, pruners, samplers, storages, visualization
 from ._version import __version__
 from .bayesopt import BayesianOptimization
 from .samplers import SearchSpaceExhausted
@@ -43,6 +43,7 @@ __all__ = [
     "visualization",
     "importance",
     "exceptions",
+    "logging",
     "StorageError",
     "DuplicatedStudyError",
     "SearchSpaceExhausted",

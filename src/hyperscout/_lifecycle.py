@@ -32,6 +32,7 @@ Example:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import tempfile
@@ -43,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._log import get_logger
 from ._workers import dead_trials, worker_id
 from .pruners import BasePruner
 from .samplers import BaseSampler, SamplerContext
@@ -55,6 +57,10 @@ __all__ = ["CHECKPOINT_ROOT", "Lifecycle", "Tags", "jsonable"]
 
 #: The study system attribute that holds the checkpoint folder.
 CHECKPOINT_ROOT = "checkpoint_root"
+
+#: Where the per-trial lines go: logged here, where a trial's outcome is recorded, so serial,
+#: process-parallel and executor runs all log each trial once, in the process that recorded it.
+_logger = get_logger("hyperscout.study")
 
 #: ``(system attribute, value, claim or None)`` triples that ``Lifecycle.start`` records on a new trial.
 Tags = Callable[[], Sequence[tuple[str, Any, "str | None"]]]
@@ -448,8 +454,58 @@ class Lifecycle:
                 stacklevel=2,
             )
             self.sync()
+            self._live.pop(number, None)
+            return self.view.frozen(number)
         self._live.pop(number, None)
-        return self.view.frozen(number)
+        frozen = self.view.frozen(number)
+        self.log_outcome(frozen)
+        return frozen
+
+    def log_outcome(self, frozen: FrozenTrial) -> None:
+        """Log the line a recorded trial gets: INFO for complete, pruned and paused, WARNING for failed."""
+        if frozen.state is TrialState.FAIL:
+            if _logger.isEnabledFor(logging.WARNING):
+                _logger.warning(
+                    f"Trial {frozen.number} failed with parameters: {dict(frozen.params)} "
+                    f"because of the following error: {frozen.error}"
+                )
+            return
+        if not _logger.isEnabledFor(logging.INFO):
+            return  # the best-so-far scan below is not free at 10,000 trials: skip it when unseen
+        if frozen.state is TrialState.PRUNED:
+            at = f" at step {frozen.last_step}" if frozen.last_step is not None else ""
+            _logger.info(f"Trial {frozen.number} pruned{at}. Parameters: {dict(frozen.params)}.")
+        elif frozen.state is TrialState.PAUSED:
+            _logger.info(
+                f"Trial {frozen.number} paused at step {frozen.last_step}; it may be resumed later. "
+                f"Parameters: {dict(frozen.params)}."
+            )
+        elif frozen.state is TrialState.COMPLETE and frozen.values is not None:
+            if len(frozen.values) != 1:
+                _logger.info(
+                    f"Trial {frozen.number} finished with values: {list(frozen.values)} "
+                    f"and parameters: {dict(frozen.params)}."
+                )
+                return
+            best = self._best_complete()
+            tail = f" Best is trial {best[0]} with value: {best[1]}." if best is not None else ""
+            _logger.info(
+                f"Trial {frozen.number} finished with value: {frozen.values[0]} "
+                f"and parameters: {dict(frozen.params)}.{tail}"
+            )
+
+    def _best_complete(self) -> tuple[int, float] | None:
+        """``(number, value)`` of the best complete trial of a one-objective study (earliest on ties)."""
+        minimize = self.directions[0] == "minimize"
+        best: tuple[int, float] | None = None
+        for i in range(len(self.view)):
+            rec = self.view.record(i)
+            if rec.state is not TrialState.COMPLETE or not rec.values:
+                continue
+            v = rec.values[0]
+            if best is None or (v < best[1] if minimize else v > best[1]):
+                best = (i, v)
+        return best
 
     def tell(
         self,
@@ -496,7 +552,9 @@ class Lifecycle:
         data = {"step": max(self.view.record(number).steps), "t": time.time() + self.clock_offset}
         self._write(number, [Event("pause", number, data)])
         self._live.pop(number, None)
-        return self.view.frozen(number)
+        frozen = self.view.frozen(number)
+        self.log_outcome(frozen)
+        return frozen
 
     def resume_paused(self, heartbeat: float | None, *, final: bool) -> Trial | None:
         """Resume the first PAUSED trial the pruner promotes, or return None when there is none.
@@ -564,6 +622,7 @@ class Lifecycle:
                 try:
                     self.view.append(events)
                     reaped.append(number)
+                    self.log_outcome(self.view.frozen(number))
                     break
                 except ClaimTaken:  # another worker reaped it, or took the retry's number: look again
                     self.sync()
