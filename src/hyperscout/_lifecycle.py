@@ -42,7 +42,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ._log import get_logger
 from ._workers import dead_trials, worker_id
@@ -133,6 +133,11 @@ class Lifecycle:
         stop_requested: set by ``Study.stop()``; the run loop stops after the running trial.
     """
 
+    #: Builds the ``Study`` facade around a lifecycle, for ``trial.study`` in a process that made
+    #: the lifecycle without one (a worker process). ``study.py`` sets it when imported: this layer
+    #: cannot import that module, which sits above it.
+    study_factory: ClassVar[Callable[[Lifecycle], Any] | None] = None
+
     def __init__(
         self,
         view: StudyView,
@@ -152,6 +157,15 @@ class Lifecycle:
         self.stop_requested = False
         self._live: dict[int, _Live] = {}
         self._pending_lock = threading.Lock()
+        #: The ``Study`` around this lifecycle (``trial.study``), set by the Study or made on first use.
+        self.facade: Any = None
+
+    @property
+    def study(self) -> Any:
+        """The ``Study`` facade over this lifecycle (what ``trial.study`` returns)."""
+        if self.facade is None and Lifecycle.study_factory is not None:
+            self.facade = Lifecycle.study_factory(self)
+        return self.facade
 
     # -- the study as the log says ----------------------------------------------------------------
 
@@ -272,6 +286,52 @@ class Lifecycle:
             except ClaimTaken:
                 continue
         raise RuntimeError("could not enqueue: the trial counter kept moving (1000 attempts)")
+
+    def add(self, trial: FrozenTrial) -> int:
+        """Record a trial made elsewhere (``create_trial``, another study) as the study's next one; its number.
+
+        Its parameters, reports, attributes and outcome go into the log in one append, so no
+        other process ever sees it half-added (or running, and reaps it).
+        """
+        if trial.state not in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.WAITING):
+            raise ValueError(f"only a finished or WAITING trial can be added, got a {trial.state.name} one")
+        if trial.state is TrialState.COMPLETE:
+            if trial.values is None or len(trial.values) != len(self.directions):
+                raise ValueError(
+                    f"the trial has {0 if trial.values is None else len(trial.values)} value(s) but study "
+                    f"{self.view.info.name!r} has {len(self.directions)} objective(s)"
+                )
+        params = {k: jsonable(f"parameter {k!r}", v) for k, v in trial.params.items()}
+        user = {k: jsonable(f"user attribute {k!r}", v) for k, v in trial.user_attrs.items()}
+        system = {k: jsonable(f"system attribute {k!r}", v) for k, v in trial.system_attrs.items()}
+        dists = {k: trial.distributions[k].to_json() for k in params}
+        for _ in range(1000):
+            self.sync()
+            n = len(self.view)
+            now = time.time() + self.clock_offset
+            if trial.state is TrialState.WAITING:
+                data = {"number": n, "state": "waiting", "t": now, "user_attrs": user,
+                        "system_attrs": {**system, "fixed_params": params}}  # fmt: skip
+                events = [Event("create", n, data, claim=f"trial/{n}")]
+            else:
+                start = trial.started_at if trial.started_at is not None else now
+                data = {"number": n, "state": "running", "t": start, "params": params, "dists": dists,
+                        "user_attrs": user, "system_attrs": system}  # fmt: skip
+                events = [Event("create", n, data, claim=f"trial/{n}")]
+                events += [Event("report", n, {"step": k, "value": v}) for k, v in trial.intermediate_values.items()]
+                end = {
+                    "state": trial.state.value,
+                    "t": trial.finished_at if trial.finished_at is not None else now,
+                    "values": list(trial.values) if trial.values is not None else None,
+                    "error": trial.error,
+                }
+                events.append(Event("finish", n, end, claim=f"finish/{n}"))
+            try:
+                self.view.append(events)
+                return n
+            except ClaimTaken:
+                continue
+        raise RuntimeError("could not add the trial: the trial counter kept moving (1000 attempts)")
 
     # -- while it runs (the TrialOwner protocol of trial.py) --------------------------------------
 

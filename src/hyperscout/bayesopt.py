@@ -185,7 +185,7 @@ class BayesianOptimization:
                                  n_jobs=self.n_jobs, verbose=self.verbose)  # fmt: skip
             self._bound = True
         show = self.verbose > 0
-        pending = len(self.study.get_trials([TrialState.WAITING]))
+        pending = len(self.study.get_trials(deepcopy=False, states=[TrialState.WAITING]))
         if init_points + pending:
             self.study.sampler = QMCSampler(self.space, seed=self.random_state)
             self.study.optimize(self._objective, n_trials=init_points + pending, show_progress_bar=show)
@@ -197,7 +197,7 @@ class BayesianOptimization:
     @property
     def res(self) -> list[dict[str, Any]]:
         """Every evaluated point in order: ``{"target": value, "params": {...}}``."""
-        trials = self.study.get_trials([TrialState.COMPLETE])
+        trials = self.study.get_trials(deepcopy=False, states=[TrialState.COMPLETE])
         return [{"target": t.value, "params": self._params(t.params)} for t in trials]
 
     @property

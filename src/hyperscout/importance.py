@@ -148,7 +148,7 @@ def importance_data(
             "e.g. target=lambda t: t.values[0]"
         )
     scored: list[tuple[FrozenTrial, float]] = []
-    for t in study.get_trials([TrialState.COMPLETE]):
+    for t in study.get_trials(deepcopy=False, states=[TrialState.COMPLETE]):
         v = float(target(t)) if target is not None else (t.values[0] if t.values else math.nan)
         if math.isfinite(v):
             scored.append((t, v))
