@@ -59,7 +59,7 @@ __all__ = ["get_param_importances", "importance_data", "fanova_importances", "pe
 #: The names ``get_param_importances(evaluator=...)`` accepts.
 EVALUATORS = ("fanova", "permutation")
 
-_EXTRA = 'parameter importance needs scikit-learn, an optional extra: pip install "hyperscout[sklearn]"'
+_EXTRA = "parameter importance needs scikit-learn, an optional extra (hyperscout[sklearn]): pip install scikit-learn"
 #: Discrete axes with more values than this are measured as continuous (the difference is then negligible).
 _MAX_DISCRETE = 256
 

@@ -45,7 +45,10 @@ try:
     from sklearn.utils.metaestimators import available_if
     from sklearn.utils.validation import check_is_fitted
 except ImportError as e:  # pragma: no cover - depends on the environment
-    raise ImportError(f"hyperscout.sklearn needs scikit-learn: pip install 'hyperscout[sklearn]' ({e})") from e
+    raise ImportError(
+        f"hyperscout.sklearn needs scikit-learn, an optional extra (hyperscout[sklearn]): "
+        f"pip install scikit-learn ({e})"
+    ) from e
 
 from ._sklearn.folds import ORIGIN, CrossValidator, FoldPruner, attach, cv_objective, params_key, resume
 from ._sklearn.space import PreparedSpace, prepare_space

@@ -1,6 +1,6 @@
 """Plots of a study, each a function of the study that returns a plotly figure.
 
-Needs plotly (``pip install "hyperscout[viz]"``); the importance plot also needs scikit-learn
+Needs plotly (``pip install -e ".[viz]"``); the importance plot also needs scikit-learn
 (``hyperscout[sklearn]``). Every plot handles failed, pruned and running trials, log-scaled and
 categorical parameters, and studies with no or a single complete trial (then the figure has no
 data and says why, rather than raising).
