@@ -38,12 +38,12 @@ PUBLIC: dict[str, list[str]] = {
     ],
     "hyperscout.pruners": [
         "BasePruner", "HyperbandPruner", "MedianPruner", "NopPruner", "PatientPruner", "PercentilePruner",
-        "SuccessiveHalvingPruner", "ThresholdPruner",
+        "SuccessiveHalvingPruner", "ThresholdPruner", "WilcoxonPruner",
     ],
     "hyperscout.samplers": [
-        "AutoSampler", "BaseSampler", "CmaEsSampler", "ForestSampler", "GPSampler", "GridSampler", "QMCSampler",
-        "RandomSampler", "SamplerContext", "SearchSpaceExhausted", "TPESampler", "get_sampler",
-        "intersection_search_space",
+        "AutoSampler", "BaseSampler", "BruteForceSampler", "CmaEsSampler", "ForestSampler", "GPSampler",
+        "GridSampler", "PartialFixedSampler", "QMCSampler", "RandomSampler", "SamplerContext", "SearchSpaceExhausted",
+        "TPESampler", "get_sampler", "intersection_search_space",
     ],
     "hyperscout.sklearn": ["BayesSearchCV", "GridSearchCV", "RandomizedSearchCV", "SearchCV"],
     "hyperscout.space": [

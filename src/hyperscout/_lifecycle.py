@@ -201,14 +201,14 @@ class Lifecycle:
 
     # -- starting ---------------------------------------------------------------------------------
 
-    def context(self, number: int) -> SamplerContext:
-        """What the sampler sees when it proposes for trial ``number``."""
+    def context(self, number: int, params: Mapping[str, Any] | None = None) -> SamplerContext:
+        """What the sampler sees when it proposes for trial ``number`` (which has taken ``params`` so far)."""
         pruner = self.pruner
         if pruner is None:
-            return SamplerContext(number, self.seed, self.directions, self.view.trials)
+            return SamplerContext(number, self.seed, self.directions, self.view.trials, params)
         # A pruner may narrow what the sampler learns from (Hyperband: one bracket's pruned trials).
         return SamplerContext(
-            number, self.seed, self.directions, lambda: pruner.trials_for_sampler(number, self.view.trials())
+            number, self.seed, self.directions, lambda: pruner.trials_for_sampler(number, self.view.trials()), params
         )
 
     def start(self, heartbeat: float | None = None, tags: Tags | None = None) -> Trial:
@@ -360,7 +360,7 @@ class Lifecycle:
         if distribution.is_single:
             value = distribution.grid()[0]
         else:
-            value = self.sampler.sample_independent(self.context(trial.number), name, distribution)
+            value = self.sampler.sample_independent(self.context(trial.number, trial.params), name, distribution)
             if not distribution.contains(value):
                 raise RuntimeError(f"{self.sampler!r} returned {value!r} for {name!r}, outside {distribution!r}")
         value = distribution.cast(value)
