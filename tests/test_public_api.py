@@ -69,7 +69,7 @@ PUBLIC: dict[str, list[str]] = {
     ],
     "hyperscout.visualization": [
         "plot_contour", "plot_edf", "plot_intermediate_values", "plot_optimization_history",
-        "plot_parallel_coordinate", "plot_param_importances", "plot_slice", "plot_timeline",
+        "plot_parallel_coordinate", "plot_param_importances", "plot_rank", "plot_slice", "plot_timeline",
     ],
 }  # fmt: skip
 

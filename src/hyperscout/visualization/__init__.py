@@ -14,6 +14,7 @@ data and says why, rather than raising).
 ``plot_intermediate_values``   learning curves of the trials, by state
 ``plot_edf``                   the empirical distribution of the values (compares studies)
 ``plot_timeline``              when each trial ran, one row per worker
+``plot_rank``                  the trials over pairs of parameters, coloured by the rank of the value
 =============================  ==============================================================
 
 Example:
@@ -33,6 +34,7 @@ from ._history import plot_optimization_history
 from ._importance import plot_param_importances
 from ._intermediate import plot_intermediate_values
 from ._parallel import plot_parallel_coordinate
+from ._rank import plot_rank
 from ._slice import plot_slice
 from ._timeline import plot_timeline
 
@@ -45,4 +47,5 @@ __all__ = [
     "plot_intermediate_values",
     "plot_edf",
     "plot_timeline",
+    "plot_rank",
 ]
