@@ -30,7 +30,7 @@ def _ranks(values: Sequence[float], direction: str | None) -> list[float]:
     sign = -1.0 if direction == "maximize" else 1.0
     ordered = sorted(sign * v for v in values)
     n = max(len(values) - 1, 1)
-    first = {}
+    first: dict[float, int] = {}
     for i, v in enumerate(ordered):
         first.setdefault(v, i)
     return [first[sign * v] / n for v in values]
