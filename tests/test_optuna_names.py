@@ -222,3 +222,17 @@ def test_optuna_distribution_names_are_hyperscouts_classes() -> None:
     assert d.CategoricalDistribution is hs.Categorical and d.BaseDistribution is hs.Distribution
     assert d.FloatDistribution(1e-3, 1.0, log=True) == hs.Float(1e-3, 1.0, log=True)
     assert d.CategoricalDistribution(["a", "b"]).choices == ("a", "b")
+
+
+def test_gc_after_trial_collects_after_each_trial(monkeypatch) -> None:
+    import hyperscout._execution as execution
+
+    calls: list[int] = []
+    monkeypatch.setattr(execution.gc, "collect", lambda: calls.append(1) or 0)
+    study = hs.create_study(seed=0)
+    _quiet(study, square, n_trials=3)
+    assert calls == []
+    _quiet(study, square, n_trials=3, gc_after_trial=True)
+    assert len(calls) == 3
+    with pytest.raises(TypeError, match="gc_after_trial must be True or False, got 1"):
+        _quiet(study, square, n_trials=1, gc_after_trial=1)

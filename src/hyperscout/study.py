@@ -268,6 +268,7 @@ class Study:
         trial_timeout: float | None = None,
         trial_memory_limit: int | str | None = None,
         retry_failed: int = 0,
+        gc_after_trial: bool = False,
     ) -> None:
         """Run ``objective`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed, or the
         sampler has nothing left (an exhausted grid).
@@ -290,6 +291,8 @@ class Study:
             trial_memory_limit: bytes (or ``"2GB"``) of address space an isolated trial may use.
             retry_failed: run a trial whose worker died (``kill -9``, a lost machine) again, with
                 the same parameters, up to this many times.
+            gc_after_trial: run Python's garbage collector after each trial, in the process that
+                ran it (Optuna's option, for objectives that leave large objects in reference cycles).
         """
         if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0):
             raise ValueError(f"n_trials must be a non-negative int or None, got {n_trials!r}")
@@ -307,6 +310,8 @@ class Study:
             raise ValueError(f"trial_timeout must be a positive number of seconds or None, got {trial_timeout!r}")
         if isinstance(retry_failed, bool) or not isinstance(retry_failed, int) or retry_failed < 0:
             raise ValueError(f"retry_failed must be a non-negative int, got {retry_failed!r}")
+        if not isinstance(gc_after_trial, bool):
+            raise TypeError(f"gc_after_trial must be True or False, got {gc_after_trial!r}")
         catch_t = (catch,) if isinstance(catch, type) else tuple(catch)
         cbs = (callbacks,) if callable(callbacks) else tuple(callbacks)
         limits = None
@@ -339,12 +344,16 @@ class Study:
                     catch=catch_t,
                     retry_failed=retry_failed,
                     single_worker=True,
+                    gc_after_trial=gc_after_trial,
                 )
                 run_serial(life, run_objective, spec, delivery)
             else:
                 from ._parallel import run_parallel
 
-                spec = RunSpec.new(life, n_trials=n_trials, timeout=timeout, catch=catch_t, retry_failed=retry_failed)
+                spec = RunSpec.new(
+                    life, n_trials=n_trials, timeout=timeout, catch=catch_t, retry_failed=retry_failed,
+                    gc_after_trial=gc_after_trial,
+                )  # fmt: skip
                 run_parallel(life, objective, spec, n_jobs=n_jobs, executor=executor, delivery=delivery, limits=limits)
         finally:
             progress.close()
