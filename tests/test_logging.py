@@ -27,7 +27,24 @@ def logs(caplog: pytest.LogCaptureFixture):
 
 
 def _lines(caplog: pytest.LogCaptureFixture, level: int | None = None) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name.startswith("hyperscout") and level in (None, r.levelno)]
+    """The trial lines hyperscout logged (at ``level``), without the "A new study created" ones."""
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("hyperscout") and level in (None, r.levelno) and not r.getMessage().startswith("A new")
+    ]
+
+
+def test_creating_a_study_says_where(logs, tmp_path) -> None:
+    hs.create_study(study_name="here")
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    hs.create_study(study_name="there", storage=url)
+    hs.create_study(study_name="there", storage=url)  # loaded, not created: no line
+    created = [r.getMessage() for r in logs.records if r.getMessage().startswith("A new")]
+    assert created == [
+        "A new study created in memory with name: here",
+        f"A new study created in hyperscout.storages.SQLStorage({url!r}) with name: there",
+    ]
 
 
 def quadratic(trial: hs.Trial) -> float:
@@ -78,7 +95,7 @@ def test_set_verbosity_warning_hides_the_trial_lines_but_not_failures(logs) -> N
     assert hs.logging.get_verbosity() == logging.WARNING
     study = hs.create_study(sampler=hs.samplers.GridSampler({"x": [1, 3]}))
     study.optimize(quadratic, n_trials=2, show_progress_bar=False)
-    assert [r.levelno for r in logs.records] == [logging.WARNING]
+    assert [r.levelno for r in logs.records if r.levelno > logging.DEBUG] == [logging.WARNING]
 
 
 @pytest.mark.parametrize("bad", ["INFO", 2.5, True, -1])
@@ -178,3 +195,26 @@ def test_the_cli_writes_trial_lines_to_stderr_and_quiet_silences_them(tmp_path, 
     assert main([*run, "--quiet", *command]) == 0
     assert capsys.readouterr().err == ""
     assert hs.logging.get_verbosity() == logging.INFO  # --quiet lasted for that command only
+
+
+def test_faces_with_a_verbose_option_are_silent_unless_asked(logs) -> None:
+    def f(x: float) -> float:
+        return -((x - 1) ** 2)
+
+    hs.BayesianOptimization(f=f, pbounds={"x": (0, 2)}, random_state=1).maximize(init_points=2, n_iter=1)
+    assert _lines(logs, logging.INFO) == []
+    assert hs.logging.get_verbosity() == logging.INFO  # restored
+    hs.BayesianOptimization(f=f, pbounds={"x": (0, 2)}, random_state=1, verbose=1).maximize(init_points=2, n_iter=0)
+    assert len([line for line in _lines(logs, logging.INFO) if " finished with value" in line]) == 2
+
+
+def test_search_cv_with_verbose_zero_logs_no_trial_lines(logs) -> None:
+    pytest.importorskip("sklearn")
+    from sklearn.linear_model import LogisticRegression
+
+    from hyperscout.sklearn import GridSearchCV
+
+    X = [[0.0], [1.0], [2.0], [3.0], [0.5], [2.5]]
+    y = [0, 0, 1, 1, 0, 1]
+    GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2).fit(X, y)
+    assert _lines(logs, logging.INFO) == []

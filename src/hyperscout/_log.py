@@ -28,7 +28,9 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["LIBRARY_LOGGER", "DefaultHandler", "DEFAULT_HANDLER", "configure", "get_logger", "writing_through"]
+__all__ = [
+    "LIBRARY_LOGGER", "DefaultHandler", "DEFAULT_HANDLER", "configure", "get_logger", "info_lines", "writing_through",
+]  # fmt: skip
 
 LIBRARY_LOGGER = logging.getLogger("hyperscout")
 
@@ -96,3 +98,19 @@ def writing_through(bar_class: Any) -> Iterator[None]:
             DEFAULT_HANDLER.bars -= 1
             if not DEFAULT_HANDLER.bars:
                 DEFAULT_HANDLER.bar_class = None
+
+
+@contextlib.contextmanager
+def info_lines(shown: bool) -> Iterator[None]:
+    """While in this block, hide the INFO lines unless ``shown`` (warnings always show).
+
+    For the faces that copy another library's ``verbose=0`` convention (scikit-learn's SearchCV,
+    bayesian-optimization): silent unless asked, as their users expect.
+    """
+    level = LIBRARY_LOGGER.level
+    if not shown and LIBRARY_LOGGER.getEffectiveLevel() < logging.WARNING:
+        LIBRARY_LOGGER.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        LIBRARY_LOGGER.setLevel(level)

@@ -551,7 +551,8 @@ def create_study(
     if info is None:
         try:
             info = store.create_study(name, dirs, seed if seed is not None else secrets.randbits(63))
-            _logger.info(f"A new study created in {'memory' if store.url is None else store!r} with name: {name}")
+            where = "memory" if store.url is None else repr(store)  # the repr hides a password
+            _logger.info(f"A new study created in {where} with name: {name}")
         except DuplicatedStudyError:
             if not load_if_exists:
                 raise
