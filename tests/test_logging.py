@@ -218,3 +218,16 @@ def test_search_cv_with_verbose_zero_logs_no_trial_lines(logs) -> None:
     y = [0, 0, 1, 1, 0, 1]
     GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2).fit(X, y)
     assert _lines(logs, logging.INFO) == []
+
+
+def test_the_best_so_far_counts_trials_that_finish_out_of_order(logs) -> None:
+    study = hs.create_study()
+    first, second = study.ask({"x": hs.Int(1, 1)}), study.ask({"x": hs.Int(1, 1)})
+    study.tell(second, 5.0)
+    study.tell(first, 1.0)  # it was running when the best was last looked for
+    study.tell(study.ask({"x": hs.Int(1, 1)}), 1.0)  # a tie: the earlier trial stays the best
+    assert [line.split(". ")[-1] for line in _lines(logs)] == [
+        "Best is trial 1 with value: 5.0.",
+        "Best is trial 0 with value: 1.0.",
+        "Best is trial 0 with value: 1.0.",
+    ]

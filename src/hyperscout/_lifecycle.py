@@ -159,6 +159,9 @@ class Lifecycle:
         self._pending_lock = threading.Lock()
         #: The ``Study`` around this lifecycle (``trial.study``), set by the Study or made on first use.
         self.facade: Any = None
+        self._best: tuple[int, float] | None = None  # see _best_complete
+        self._best_scanned = 0
+        self._best_unfinished: set[int] = set()
 
     @property
     def study(self) -> Any:
@@ -555,16 +558,27 @@ class Lifecycle:
             )
 
     def _best_complete(self) -> tuple[int, float] | None:
-        """``(number, value)`` of the best complete trial of a one-objective study (earliest on ties)."""
+        """``(number, value)`` of the best complete trial of a one-objective study (earliest on ties).
+
+        Kept up to date incrementally: a finished trial never changes, so each call looks only at
+        the trials created since the last one and those that were unfinished then; a scan of every
+        trial on every log line would cost a millisecond per trial at 10,000 trials.
+        """
         minimize = self.directions[0] == "minimize"
-        best: tuple[int, float] | None = None
-        for i in range(len(self.view)):
+        n = len(self.view)
+        fresh = [*sorted(self._best_unfinished), *range(self._best_scanned, n)]
+        self._best_unfinished = set()
+        self._best_scanned = n
+        best = self._best
+        for i in fresh:
             rec = self.view.record(i)
-            if rec.state is not TrialState.COMPLETE or not rec.values:
-                continue
-            v = rec.values[0]
-            if best is None or (v < best[1] if minimize else v > best[1]):
-                best = (i, v)
+            if not rec.state.is_finished:
+                self._best_unfinished.add(i)
+            elif rec.state is TrialState.COMPLETE and rec.values:
+                v = rec.values[0]
+                if best is None or (v < best[1] if minimize else v > best[1]) or (v == best[1] and i < best[0]):
+                    best = (i, v)
+        self._best = best
         return best
 
     def tell(
