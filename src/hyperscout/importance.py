@@ -60,7 +60,7 @@ __all__ = ["get_param_importances", "importance_data", "fanova_importances", "pe
 #: The names ``get_param_importances(evaluator=...)`` accepts.
 EVALUATORS = ("fanova", "permutation")
 
-_EXTRA = 'parameter importance needs scikit-learn, an optional extra: pip install "hyperscout[sklearn]"'
+_EXTRA = "parameter importance needs scikit-learn, an optional extra (hyperscout[sklearn]): pip install scikit-learn"
 #: Discrete axes with more values than this are measured as continuous (the difference is then negligible).
 _MAX_DISCRETE = 256
 
@@ -149,7 +149,7 @@ def importance_data(
             "e.g. target=lambda t: t.values[0]"
         )
     scored: list[tuple[FrozenTrial, float]] = []
-    for t in study.get_trials([TrialState.COMPLETE]):
+    for t in study.get_trials(deepcopy=False, states=[TrialState.COMPLETE]):
         v = float(target(t)) if target is not None else (t.values[0] if t.values else math.nan)
         if math.isfinite(v):
             scored.append((t, v))

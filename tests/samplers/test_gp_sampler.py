@@ -115,7 +115,7 @@ def test_batch_ask_gives_distinct_points() -> None:
     assert min(gaps) > 0.1  # the running trials enter as fantasies, so the batch spreads out
     for t in batch:
         study.tell(t, branin_value(t.params))
-    assert len(study.get_trials([hs.TrialState.COMPLETE])) == 12
+    assert len(study.get_trials(deepcopy=False, states=[hs.TrialState.COMPLETE])) == 12
 
 
 def test_rejects_bad_options() -> None:
