@@ -11,7 +11,7 @@ prints the best parameters, the best validation accuracy and how many epochs pru
     python examples/pytorch_cnn_digits.py --storage sqlite:///cnn.db   # resumable; run it in 2
                                                                         # terminals to use 2 cores
 
-Needs ``pip install "hyperscout[torch,sklearn]"``.
+Needs ``pip install -e ".[torch,sklearn]"``.
 """
 
 from __future__ import annotations

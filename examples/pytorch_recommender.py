@@ -23,7 +23,7 @@ best parameters, the best hit rate and how many epochs pruning saved.
     python examples/pytorch_recommender.py --storage sqlite:///rec.db   # resumable; run it in 2
                                                                          # terminals to use 2 cores
 
-Needs ``pip install "hyperscout[torch]"``.
+Needs ``pip install -e ".[torch]"``.
 """
 
 from __future__ import annotations

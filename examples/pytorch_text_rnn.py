@@ -18,7 +18,7 @@ best parameters, the best validation accuracy and how many epochs pruning saved.
     python examples/pytorch_text_rnn.py --storage sqlite:///rnn.db   # resumable; run it in 2
                                                                       # terminals to use 2 cores
 
-Needs ``pip install "hyperscout[torch]"``.
+Needs ``pip install -e ".[torch]"``.
 """
 
 from __future__ import annotations

@@ -21,14 +21,14 @@ PACKAGE = Path(hyperscout.__file__).parent
 #: Each module's layer, lowest first (DESIGN.md, "Layers"); a module may import only from its own
 #: layer or below. Matched by the longest prefix of the dotted name under ``hyperscout``.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("_version", "exceptions")),
-    ("math", ("space", "_gp", "_tpe")),
+    ("base", ("_version", "exceptions", "_log", "logging")),
+    ("math", ("space", "_gp", "_tpe", "distributions")),
     ("records", ("trial",)),
     ("persistence", ("storages",)),
     ("algorithms", ("samplers", "pruners")),
     ("lifecycle", ("_workers", "_lifecycle")),
     ("run", ("_pickling", "_isolate", "_remote", "_progress", "_execution", "_parallel")),
-    ("study", ("study",)),
+    ("study", ("study", "_callbacks", "_dataframe")),
     ("analysis", ("importance", "visualization")),
     ("faces", ("cli", "sklearn", "_sklearn", "integrations", "dashboard", "bayesopt", "testing")),
 ]

@@ -16,8 +16,9 @@ PUBLIC: dict[str, list[str]] = {
     "hyperscout": [
         "BayesianOptimization", "Categorical", "Distribution", "DuplicatedStudyError", "Float", "FrozenTrial",
         "Int", "OrNone", "SearchSpaceExhausted", "StorageError", "Study", "Trial", "TrialPruned", "TrialState",
-        "__version__", "create_study", "delete_study", "exceptions", "get_all_study_names", "importance",
-        "load_study", "parse_space", "pruners", "samplers", "storages", "visualization",
+        "__version__", "copy_study", "create_study", "create_trial", "delete_study", "distributions", "exceptions",
+        "get_all_study_names", "importance", "load_study", "logging", "parse_space", "pruners", "samplers",
+        "storages", "visualization",
     ],
     "hyperscout.bayesopt": ["BayesianOptimization"],
     "hyperscout.cli": ["CLIError", "CommandFailed", "build_parser", "main"],
@@ -30,14 +31,19 @@ PUBLIC: dict[str, list[str]] = {
         "EVALUATORS", "fanova_importances", "get_param_importances", "importance_data", "permutation_importances",
     ],
     "hyperscout.integrations.torch": ["LightningPruningCallback", "PruningReporter", "report_and_prune"],
+    "hyperscout.logging": [
+        "CRITICAL", "DEBUG", "ERROR", "FATAL", "INFO", "WARN", "WARNING", "disable_default_handler",
+        "disable_propagation", "enable_default_handler", "enable_propagation", "get_logger", "get_verbosity",
+        "set_verbosity",
+    ],
     "hyperscout.pruners": [
         "BasePruner", "HyperbandPruner", "MedianPruner", "NopPruner", "PatientPruner", "PercentilePruner",
-        "SuccessiveHalvingPruner", "ThresholdPruner",
+        "SuccessiveHalvingPruner", "ThresholdPruner", "WilcoxonPruner",
     ],
     "hyperscout.samplers": [
-        "AutoSampler", "BaseSampler", "CmaEsSampler", "ForestSampler", "GPSampler", "GridSampler", "QMCSampler",
-        "RandomSampler", "SamplerContext", "SearchSpaceExhausted", "TPESampler", "get_sampler",
-        "intersection_search_space",
+        "AutoSampler", "BaseSampler", "BruteForceSampler", "CmaEsSampler", "ForestSampler", "GPSampler",
+        "GridSampler", "PartialFixedSampler", "QMCSampler", "RandomSampler", "SamplerContext", "SearchSpaceExhausted",
+        "TPESampler", "get_sampler", "intersection_search_space",
     ],
     "hyperscout.sklearn": ["BayesSearchCV", "GridSearchCV", "RandomizedSearchCV", "SearchCV"],
     "hyperscout.space": [
@@ -47,15 +53,23 @@ PUBLIC: dict[str, list[str]] = {
         "BaseStorage", "ClaimTaken", "DEFAULT_SQLITE_URL", "DuplicatedStudyError", "Event", "InMemoryStorage",
         "JournalFileStorage", "SQLStorage", "StorageError", "StudyInfo", "get_storage",
     ],
-    "hyperscout.study": ["Study", "create_study", "delete_study", "get_all_study_names", "load_study"],
+    "hyperscout.distributions": [
+        "BaseDistribution", "CategoricalDistribution", "FloatDistribution", "IntDistribution",
+    ],
+    "hyperscout.study": [
+        "MaxTrialsCallback", "Study", "copy_study", "create_study", "delete_study", "get_all_study_names",
+        "load_study",
+    ],
     "hyperscout.testing": [
         "PRUNER_CHECKS", "SAMPLER_CHECKS", "STORAGE_CHECKS", "SamplerCase", "make_storage",
         "parametrize_pruner_checks", "parametrize_sampler_checks", "parametrize_storage_checks",
     ],
-    "hyperscout.trial": ["FrozenTrial", "Trial", "TrialOwner", "TrialPruned", "TrialState"],
+    "hyperscout.trial": [
+        "FixedTrial", "FrozenTrial", "Trial", "TrialOwner", "TrialPruned", "TrialState", "create_trial",
+    ],
     "hyperscout.visualization": [
         "plot_contour", "plot_edf", "plot_intermediate_values", "plot_optimization_history",
-        "plot_parallel_coordinate", "plot_param_importances", "plot_slice", "plot_timeline",
+        "plot_parallel_coordinate", "plot_param_importances", "plot_rank", "plot_slice", "plot_timeline",
     ],
 }  # fmt: skip
 

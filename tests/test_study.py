@@ -572,7 +572,7 @@ def test_trials_dataframe(storage_url):
         "params_x", "user_attrs_note", "error",
     ]  # fmt: skip
     assert df["number"].tolist() == [0, 1, 2]
-    assert df["state"].tolist() == ["complete", "fail", "complete"]
+    assert df["state"].tolist() == ["COMPLETE", "FAIL", "COMPLETE"]  # as Optuna writes them
     assert df["value"][0] == study.trials[0].value
     assert df["value"].isna().tolist() == [False, True, False]
     assert df["user_attrs_note"].tolist() == ["n0", "n1", "n2"]

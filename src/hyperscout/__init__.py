@@ -10,14 +10,14 @@ Example:
 
 from __future__ import annotations
 
-from . import exceptions, importance, pruners, samplers, storages, visualization
+from . import distributions, exceptions, importance, logging, pruners, samplers, storages, visualization
 from ._version import __version__
 from .bayesopt import BayesianOptimization
 from .samplers import SearchSpaceExhausted
 from .space import Categorical, Distribution, Float, Int, OrNone, parse_space
 from .storages import DuplicatedStudyError, StorageError
-from .study import Study, create_study, delete_study, get_all_study_names, load_study
-from .trial import FrozenTrial, Trial, TrialPruned, TrialState
+from .study import Study, copy_study, create_study, delete_study, get_all_study_names, load_study
+from .trial import FrozenTrial, Trial, TrialPruned, TrialState, create_trial
 
 __all__ = [
     "__version__",
@@ -43,6 +43,10 @@ __all__ = [
     "visualization",
     "importance",
     "exceptions",
+    "logging",
+    "distributions",
+    "copy_study",
+    "create_trial",
     "StorageError",
     "DuplicatedStudyError",
     "SearchSpaceExhausted",

@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import signal
 import threading
@@ -277,6 +278,8 @@ class RunSpec:
     retry_failed: int = 0
     #: One worker alone runs the run (``n_jobs=1``): its slots need no claim, nobody else takes one.
     single_worker: bool = False
+    #: Run the garbage collector after each trial, in the worker that ran it (Optuna's option).
+    gc_after_trial: bool = False
 
     @property
     def stop_key(self) -> str:
@@ -293,10 +296,11 @@ class RunSpec:
         catch: tuple[type[BaseException], ...],
         retry_failed: int,
         single_worker: bool = False,
+        gc_after_trial: bool = False,
     ) -> RunSpec:
         """A run with a fresh id whose deadline, ``timeout`` seconds from now, is on the storage's clock."""
         deadline = None if timeout is None else lifecycle.storage.now() + timeout
-        return cls(uuid.uuid4().hex[:16], n_trials, deadline, catch, retry_failed, single_worker)
+        return cls(uuid.uuid4().hex[:16], n_trials, deadline, catch, retry_failed, single_worker, gc_after_trial)
 
 
 class RunTracker:
@@ -458,6 +462,8 @@ def work(
             except SearchSpaceExhausted:
                 exhausted = True  # paused trials may still be promoted
                 continue
+            if spec.gc_after_trial:
+                gc.collect()  # what the objective left in reference cycles (a model, a data loader)
             if notify is not None:
                 notify(frozen, resumed is not None)
             if error is not None:

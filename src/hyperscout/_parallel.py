@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import concurrent.futures as cf
+import logging
 import os
 import pickle
 import signal
@@ -37,6 +38,7 @@ from typing import Any
 from ._execution import Delivery, OnTrial, RunSpec, RunTracker, Terminated, terminate_cleanly, work
 from ._isolate import IsolatedObjective, Limits, context
 from ._lifecycle import Lifecycle
+from ._log import LIBRARY_LOGGER
 from ._pickling import dump_exception, dumps, error_text, load_exception
 from ._remote import StorageServer
 from ._workers import HEARTBEAT_INTERVAL
@@ -62,6 +64,9 @@ class _Payload:
     objective: Any
     spec: RunSpec
     limits: Limits | None
+    #: The level of this process's ``hyperscout`` logger: a worker process starts at the default
+    #: (INFO), and ``hs.logging.set_verbosity(WARNING)`` must quieten its trial lines too.
+    log_level: int = logging.INFO
 
 
 def _loads(x: Any) -> Any:
@@ -91,8 +96,30 @@ def _run(payload: _Payload, notify: OnTrial | None = None, stopped: threading.Ev
 
 def _executor_task(payload: Any, index: int) -> int:
     """What an executor runs (``index`` keeps a Dask client from merging identical tasks into one)."""
-    _run(_loads(payload))
+    loaded = _loads(payload)
+    if isinstance(payload, bytes):  # another process: it logs there, at the caller's verbosity
+        LIBRARY_LOGGER.setLevel(loaded.log_level)
+    _run(loaded)
     return index
+
+
+class _PipeHandler(logging.Handler):
+    """In a worker process: hands each log line to the parent, which writes it as its own.
+
+    So the lines of a parallel run follow the parent's handlers (around its progress bar, into
+    the user's log file) and its verbosity, and each trial is logged once, by the worker that
+    recorded it.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        super().__init__()
+        self.conn = conn
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            _send(self.conn, ("log", record.name, record.levelno, record.getMessage()))
+        except Exception:
+            self.handleError(record)
 
 
 def _send(conn: Connection, msg: tuple[Any, ...]) -> bool:
@@ -120,7 +147,13 @@ def _process_main(payload: bytes, conn: Connection) -> None:
 
     threading.Thread(target=watch_parent, name="hyperscout-parent-watch", daemon=True).start()
     try:
-        _run(pickle.loads(payload), notify=notify, stopped=stopped)
+        loaded: _Payload = pickle.loads(payload)
+        for handler in list(LIBRARY_LOGGER.handlers):
+            LIBRARY_LOGGER.removeHandler(handler)
+        LIBRARY_LOGGER.addHandler(_PipeHandler(conn))
+        LIBRARY_LOGGER.setLevel(loaded.log_level)
+        LIBRARY_LOGGER.propagate = False
+        _run(loaded, notify=notify, stopped=stopped)
     except BaseException as e:
         tb = "".join(traceback.format_exception(type(e), e, e.__traceback__))
         _send(conn, ("error", dump_exception(e), error_text(e), tb))
@@ -209,6 +242,8 @@ def _run_processes(payload: bytes, k: int, monitor: _Monitor) -> None:
                 msg = w.conn.recv()
                 if msg[0] == "trial":
                     recorded = True
+                elif msg[0] == "log":
+                    logging.getLogger(msg[1]).log(msg[2], msg[3])
                 elif msg[0] == "done":
                     w.outcome = "done"
                 elif msg[0] == "error":
@@ -385,7 +420,10 @@ def run_parallel(
         obj = dumps(objective, "the objective", by_value=by_value)
     sampler: Any = lifecycle.sampler if threads else dumps(lifecycle.sampler, "the sampler", by_value=by_value)
     pruner: Any = lifecycle.pruner if threads else dumps(lifecycle.pruner, "the pruner", by_value=by_value)
-    payload = _Payload(lifecycle.view.info.name, storage, sampler, pruner, lifecycle.study_seed, obj, spec, limits)
+    payload = _Payload(
+        lifecycle.view.info.name, storage, sampler, pruner, lifecycle.study_seed, obj, spec, limits,
+        LIBRARY_LOGGER.getEffectiveLevel(),
+    )  # fmt: skip
     monitor = _Monitor(lifecycle, spec, delivery)
     try:
         with terminate_cleanly():

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._log import info_lines
 from .samplers import GPSampler, QMCSampler
 from .space import Distribution, Float, parse_space
 from .storages import BaseStorage
@@ -118,10 +119,11 @@ class BayesianOptimization:
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
-        self.study: Study = create_study(
-            study_name, storage, direction="maximize", sampler=QMCSampler(self.space, seed=random_state),
-            seed=random_state,
-        )  # fmt: skip
+        with info_lines(verbose > 0):
+            self.study: Study = create_study(
+                study_name, storage, direction="maximize", sampler=QMCSampler(self.space, seed=random_state),
+                seed=random_state,
+            )  # fmt: skip
         self._bound = False
 
     def _objective(self, trial: Trial) -> float:
@@ -185,19 +187,21 @@ class BayesianOptimization:
                                  n_jobs=self.n_jobs, verbose=self.verbose)  # fmt: skip
             self._bound = True
         show = self.verbose > 0
-        pending = len(self.study.get_trials([TrialState.WAITING]))
+        pending = len(self.study.get_trials(deepcopy=False, states=[TrialState.WAITING]))
         if init_points + pending:
             self.study.sampler = QMCSampler(self.space, seed=self.random_state)
-            self.study.optimize(self._objective, n_trials=init_points + pending, show_progress_bar=show)
+            with info_lines(show):  # verbose=0 is silent, as in bayesian-optimization
+                self.study.optimize(self._objective, n_trials=init_points + pending, show_progress_bar=show)
         if n_iter:
             self.study.sampler = GPSampler(seed=self.random_state, n_startup_trials=1, acquisition=acq,
                                            kappa=kappa, xi=xi)  # fmt: skip
-            self.study.optimize(self._objective, n_trials=n_iter, show_progress_bar=show)
+            with info_lines(show):
+                self.study.optimize(self._objective, n_trials=n_iter, show_progress_bar=show)
 
     @property
     def res(self) -> list[dict[str, Any]]:
         """Every evaluated point in order: ``{"target": value, "params": {...}}``."""
-        trials = self.study.get_trials([TrialState.COMPLETE])
+        trials = self.study.get_trials(deepcopy=False, states=[TrialState.COMPLETE])
         return [{"target": t.value, "params": self._params(t.params)} for t in trials]
 
     @property

@@ -1,8 +1,8 @@
 """Which parameters matter: functional ANOVA on a random-forest surrogate, or permutation.
 
 Both evaluators fit a scikit-learn random forest to the complete trials (parameters encoded in the
-unit interval, as the samplers see them) and ask how much of the forest's variation over the search
-space each parameter explains on its own.
+unit interval by the samplers' own encoding, ``samplers/_encoding.py``) and ask how much of the
+forest's variation over the search space each parameter explains on its own.
 
 * ``"fanova"`` (the default): the functional ANOVA decomposition of every tree, computed exactly
   over the tree's partition of the space (Hutter, Hoos and Leyton-Brown 2014). The importance of a
@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from .samplers._encoding import SpaceEncoding
 from .space import Distribution
 from .study import Study
 from .trial import FrozenTrial, TrialState
@@ -59,7 +60,7 @@ __all__ = ["get_param_importances", "importance_data", "fanova_importances", "pe
 #: The names ``get_param_importances(evaluator=...)`` accepts.
 EVALUATORS = ("fanova", "permutation")
 
-_EXTRA = 'parameter importance needs scikit-learn, an optional extra: pip install "hyperscout[sklearn]"'
+_EXTRA = "parameter importance needs scikit-learn, an optional extra (hyperscout[sklearn]): pip install scikit-learn"
 #: Discrete axes with more values than this are measured as continuous (the difference is then negligible).
 _MAX_DISCRETE = 256
 
@@ -148,7 +149,7 @@ def importance_data(
             "e.g. target=lambda t: t.values[0]"
         )
     scored: list[tuple[FrozenTrial, float]] = []
-    for t in study.get_trials([TrialState.COMPLETE]):
+    for t in study.get_trials(deepcopy=False, states=[TrialState.COMPLETE]):
         v = float(target(t)) if target is not None else (t.values[0] if t.values else math.nan)
         if math.isfinite(v):
             scored.append((t, v))
@@ -163,16 +164,14 @@ def importance_data(
         unknown = [p for p in names if p not in latest]
         if unknown:
             raise ValueError(f"unknown parameter(s) {unknown}; the complete trials have {sorted(latest)}")
-    dists = [latest[k] for k in names]
-    rows = [
-        (t, v)
-        for t, v in scored
-        if all(k in t.params and d.contains(t.params[k]) for k, d in zip(names, dists, strict=True))
-    ]
-    X = np.array([[d.to_unit(t.params[k]) for k, d in zip(names, dists, strict=True)] for t, _ in rows], float)
-    X = X.reshape(len(rows), len(names))
-    y = np.array([v for _, v in rows], dtype=float)
-    return names, dists, X, y
+    enc = SpaceEncoding({k: latest[k] for k in names})
+    rows = np.array([enc.encode(t.params) for t, _ in scored], dtype=float).reshape(len(scored), enc.d)
+    # A trial without a valid value of every parameter (inactive, or off the latest range) is left out.
+    usable = ~np.isnan(rows).any(axis=1)
+    columns = [enc.names.index(k) for k in names]  # a parameter named twice in ``params`` is two columns
+    X = enc.unit_cube(rows[usable])[:, columns]
+    y = np.array([v for (_, v), ok in zip(scored, usable, strict=True) if ok], dtype=float)
+    return names, [latest[k] for k in names], X, y
 
 
 def _forest(X: np.ndarray, y: np.ndarray, *, seed: int, n_trees: int, max_depth: int) -> Any:

@@ -45,8 +45,12 @@ try:
     from sklearn.utils.metaestimators import available_if
     from sklearn.utils.validation import check_is_fitted
 except ImportError as e:  # pragma: no cover - depends on the environment
-    raise ImportError(f"hyperscout.sklearn needs scikit-learn: pip install 'hyperscout[sklearn]' ({e})") from e
+    raise ImportError(
+        f"hyperscout.sklearn needs scikit-learn, an optional extra (hyperscout[sklearn]): "
+        f"pip install scikit-learn ({e})"
+    ) from e
 
+from ._log import info_lines
 from ._sklearn.folds import ORIGIN, CrossValidator, FoldPruner, attach, cv_objective, params_key, resume
 from ._sklearn.space import PreparedSpace, prepare_space
 from .samplers import BaseSampler, GridSampler, get_sampler
@@ -222,8 +226,9 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):
             pre_dispatch=getattr(self, "pre_dispatch", "2*n_jobs"), verbose=self.verbose,
         )  # fmt: skip
         pruner = FoldPruner(cv.n_splits) if self.prune_folds else None
-        study = create_study(self.study_name, self.storage, direction="maximize", sampler=sampler, pruner=pruner,
-                             seed=seed)  # fmt: skip
+        with info_lines(self.verbose > 0):  # verbose=0 is silent, as in scikit-learn
+            study = create_study(self.study_name, self.storage, direction="maximize", sampler=sampler,
+                                 pruner=pruner, seed=seed)  # fmt: skip
         self._study = study
         attach(study, cv)
         done, stored = resume(study, cv)
@@ -234,7 +239,8 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):
                   f"{study.study_name!r}")  # fmt: skip
         if remaining != 0:
             objective = cv_objective(study, cv, space, stored, prune=self.prune_folds)
-            study.optimize(objective, n_trials=remaining, timeout=timeout, catch=(), show_progress_bar=False)
+            with info_lines(self.verbose > 0):
+                study.optimize(objective, n_trials=remaining, timeout=timeout, catch=(), show_progress_bar=False)
         self._finish(study, cv, space, X, y, fit_params)
         return self
 

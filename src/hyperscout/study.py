@@ -10,16 +10,21 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import math
 import os
+import re
 import secrets
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ._callbacks import MaxTrialsCallback
+from ._dataframe import trials_dataframe
 from ._execution import Delivery, RunSpec, run_serial
 from ._lifecycle import Lifecycle
+from ._log import get_logger
 from ._progress import Progress
 from .exceptions import DuplicatedStudyError
 from .pruners import BasePruner
@@ -29,9 +34,14 @@ from .storages import BaseStorage, get_storage
 from .storages._view import StudyView
 from .trial import FrozenTrial, Trial, TrialState
 
-__all__ = ["Study", "create_study", "load_study", "delete_study", "get_all_study_names"]
+__all__ = [
+    "MaxTrialsCallback", "Study", "copy_study", "create_study", "load_study", "delete_study", "get_all_study_names",
+]  # fmt: skip
 
 _DIRECTIONS = ("minimize", "maximize")
+#: What a storage URL starts with (``sqlite://``, ``postgresql+psycopg://``): a study name must not.
+_URL = re.compile(r"^[a-z][a-z0-9+]*://", re.IGNORECASE)
+_logger = get_logger("hyperscout.study")
 _ALIASES = {"min": "minimize", "minimise": "minimize", "max": "maximize", "maximise": "maximize"}
 
 
@@ -79,6 +89,7 @@ class Study:
         self._lifecycle = Lifecycle(
             StudyView(store, info), get_sampler(sampler, seed=seed), pruner, seed if seed is not None else info.seed
         )
+        self._lifecycle.facade = self  # trial.study
 
     def __repr__(self) -> str:
         return (
@@ -129,23 +140,41 @@ class Study:
 
     # -- reading ----------------------------------------------------------------------------------
 
-    def get_trials(self, states: Iterable[TrialState] | None = None) -> list[FrozenTrial]:
-        """All trials, or those in ``states``, ordered by number."""
+    def get_trials(self, deepcopy: bool = True, states: Iterable[TrialState] | None = None) -> list[FrozenTrial]:
+        """All trials, or those in ``states``, ordered by number (Optuna's signature).
+
+        Args:
+            deepcopy: copy each trial, so that changing a returned trial's ``params`` or
+                ``user_attrs`` dict cannot change what the study holds; ``False`` is faster.
+            states: the states to keep, e.g. ``[hs.TrialState.COMPLETE]``.
+
+        Example:
+            >>> import hyperscout as hs
+            >>> study = hs.create_study()
+            >>> study.tell(study.ask(), state="fail").number
+            0
+            >>> len(study.get_trials(deepcopy=False, states=[hs.TrialState.COMPLETE]))
+            0
+        """
+        if not isinstance(deepcopy, bool):
+            hint = " (to filter by state, write get_trials(states=...))" if not isinstance(deepcopy, int) else ""
+            raise TypeError(f"deepcopy must be True or False, got {deepcopy!r}{hint}")
         self._lifecycle.sync()
         trials = self._lifecycle.view.trials()
-        if states is None:
-            return trials
-        wanted = set(states)
-        return [t for t in trials if t.state in wanted]
+        if states is not None:
+            wanted = {TrialState(str(getattr(s, "value", s)).lower()) for s in states}
+            trials = [t for t in trials if t.state in wanted]
+        return copy.deepcopy(trials) if deepcopy else trials
 
     @property
     def trials(self) -> list[FrozenTrial]:
-        return self.get_trials()
+        """Every trial, ordered by number (records shared with the study: do not change their dicts)."""
+        return self.get_trials(deepcopy=False)
 
     def _best(self) -> FrozenTrial | None:
         if len(self.directions) != 1:
             raise RuntimeError("best_trial is for single-objective studies; use best_trials for the Pareto front")
-        complete = self.get_trials([TrialState.COMPLETE])
+        complete = self.get_trials(deepcopy=False, states=[TrialState.COMPLETE])
         if not complete:
             return None
         pick = min if self.direction == "minimize" else max
@@ -178,7 +207,7 @@ class Study:
         signs = [1.0 if d == "minimize" else -1.0 for d in self.directions]
         pts = [
             (t, [s * v for s, v in zip(signs, t.values or (), strict=False)])
-            for t in self.get_trials([TrialState.COMPLETE])
+            for t in self.get_trials(deepcopy=False, states=[TrialState.COMPLETE])
         ]
 
         def dominated(a: list[float]) -> bool:
@@ -198,31 +227,29 @@ class Study:
         """Attach a JSON-serialisable value to the study."""
         self._lifecycle.set_study_attr(key, value)
 
-    def trials_dataframe(self) -> Any:
-        """A pandas DataFrame with one row per trial (``pip install pandas``)."""
-        try:
-            import pandas as pd
-        except ImportError:
-            raise ImportError("trials_dataframe() needs pandas: pip install pandas") from None
-        rows = []
-        for t in self.trials:
-            row: dict[str, Any] = {"number": t.number, "state": t.state.value}
-            if t.values is None:
-                row.update(
-                    {"value" if len(self.directions) == 1 else f"values_{i}": None for i in range(len(self.directions))}
-                )
-            elif len(t.values) == 1:
-                row["value"] = t.values[0]
-            else:
-                row.update({f"values_{i}": v for i, v in enumerate(t.values)})
-            row.update(
-                {"datetime_start": t.datetime_start, "datetime_complete": t.datetime_complete, "duration": t.duration}
-            )
-            row.update({f"params_{k}": v for k, v in t.params.items()})
-            row.update({f"user_attrs_{k}": v for k, v in t.user_attrs.items()})
-            row["error"] = t.error
-            rows.append(row)
-        return pd.DataFrame(rows)
+    def trials_dataframe(self, attrs: Sequence[str] | None = None, multi_index: bool = False) -> Any:
+        """A pandas DataFrame with one row per trial (``pip install pandas``).
+
+        States are upper case, as in Optuna (``df[df.state == "COMPLETE"]``).
+
+        Args:
+            attrs: the trial attributes to include, in order (Optuna's argument): any of
+                ``number``, ``state``, ``value``, ``datetime_start``, ``datetime_complete``,
+                ``duration``, ``params``, ``user_attrs``, ``system_attrs``,
+                ``intermediate_values``, ``error``. By default all but the last three.
+            multi_index: columns like ``("params", "x")`` rather than ``params_x``.
+
+        Example:
+            >>> import hyperscout as hs
+            >>> study = hs.create_study(seed=0)
+            >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3, show_progress_bar=False)
+            >>> df = study.trials_dataframe(attrs=("number", "value", "params", "state"))
+            >>> list(df.columns)
+            ['number', 'value', 'params_x', 'state']
+            >>> len(df[df.state == "COMPLETE"])
+            3
+        """
+        return trials_dataframe(self.trials, len(self.directions), attrs, multi_index)
 
     # -- running ----------------------------------------------------------------------------------
 
@@ -241,6 +268,7 @@ class Study:
         trial_timeout: float | None = None,
         trial_memory_limit: int | str | None = None,
         retry_failed: int = 0,
+        gc_after_trial: bool = False,
     ) -> None:
         """Run ``objective`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed, or the
         sampler has nothing left (an exhausted grid).
@@ -263,6 +291,8 @@ class Study:
             trial_memory_limit: bytes (or ``"2GB"``) of address space an isolated trial may use.
             retry_failed: run a trial whose worker died (``kill -9``, a lost machine) again, with
                 the same parameters, up to this many times.
+            gc_after_trial: run Python's garbage collector after each trial, in the process that
+                ran it (Optuna's option, for objectives that leave large objects in reference cycles).
         """
         if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0):
             raise ValueError(f"n_trials must be a non-negative int or None, got {n_trials!r}")
@@ -280,6 +310,8 @@ class Study:
             raise ValueError(f"trial_timeout must be a positive number of seconds or None, got {trial_timeout!r}")
         if isinstance(retry_failed, bool) or not isinstance(retry_failed, int) or retry_failed < 0:
             raise ValueError(f"retry_failed must be a non-negative int, got {retry_failed!r}")
+        if not isinstance(gc_after_trial, bool):
+            raise TypeError(f"gc_after_trial must be True or False, got {gc_after_trial!r}")
         catch_t = (catch,) if isinstance(catch, type) else tuple(catch)
         cbs = (callbacks,) if callable(callbacks) else tuple(callbacks)
         limits = None
@@ -312,12 +344,16 @@ class Study:
                     catch=catch_t,
                     retry_failed=retry_failed,
                     single_worker=True,
+                    gc_after_trial=gc_after_trial,
                 )
                 run_serial(life, run_objective, spec, delivery)
             else:
                 from ._parallel import run_parallel
 
-                spec = RunSpec.new(life, n_trials=n_trials, timeout=timeout, catch=catch_t, retry_failed=retry_failed)
+                spec = RunSpec.new(
+                    life, n_trials=n_trials, timeout=timeout, catch=catch_t, retry_failed=retry_failed,
+                    gc_after_trial=gc_after_trial,
+                )  # fmt: skip
                 run_parallel(life, objective, spec, n_jobs=n_jobs, executor=executor, delivery=delivery, limits=limits)
         finally:
             progress.close()
@@ -379,6 +415,70 @@ class Study:
         number = trial.number if isinstance(trial, Trial) else int(trial)
         return self._lifecycle.tell(number, values, state, error=error)
 
+    def enqueue_trial(
+        self,
+        params: Mapping[str, Any],
+        user_attrs: Mapping[str, Any] | None = None,
+        skip_if_exists: bool = False,
+    ) -> None:
+        """Queue a trial with fixed parameter values, run before any new one (Optuna's name for ``enqueue``).
+
+        Args:
+            skip_if_exists: queue nothing when a trial with these values already exists (finished,
+                running or queued), e.g. when a script that seeds a study with known points is run again.
+
+        Example:
+            >>> import hyperscout as hs
+            >>> study = hs.create_study()
+            >>> study.enqueue_trial({"x": 0.5})
+            >>> study.enqueue_trial({"x": 0.5}, skip_if_exists=True)
+            >>> len(study.trials)
+            1
+        """
+        if not isinstance(skip_if_exists, bool):
+            raise TypeError(f"skip_if_exists must be True or False, got {skip_if_exists!r}")
+        if skip_if_exists and self._has_trial_with(params):
+            _logger.info(f"Trial with parameters {dict(params)} already exists; not enqueueing it again.")
+            return
+        self.enqueue(params, user_attrs)
+
+    def _has_trial_with(self, params: Mapping[str, Any]) -> bool:
+        wanted = dict(params)
+        for t in self.get_trials(deepcopy=False):
+            known = t.system_attrs.get("fixed_params", {}) if t.state is TrialState.WAITING else t.params
+            if all(k in known and known[k] == v for k, v in wanted.items()):
+                return True
+        return False
+
+    def add_trial(self, trial: FrozenTrial) -> None:
+        """Add a finished trial made elsewhere (``hs.create_trial``, or another study's) as the next trial.
+
+        Example:
+            >>> import hyperscout as hs
+            >>> study = hs.create_study()
+            >>> study.add_trial(hs.create_trial(params={"x": 1}, distributions={"x": hs.Int(0, 5)}, value=2.0))
+            >>> study.trials[0].params, study.best_value
+            ({'x': 1}, 2.0)
+        """
+        if not isinstance(trial, FrozenTrial):
+            raise TypeError(f"add_trial takes a FrozenTrial (e.g. from hs.create_trial), got {trial!r}")
+        self._lifecycle.add(trial)
+
+    def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
+        """``add_trial`` for each of ``trials``, in order.
+
+        Example:
+            >>> import hyperscout as hs
+            >>> source = hs.create_study(seed=0)
+            >>> source.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3, show_progress_bar=False)
+            >>> target = hs.create_study()
+            >>> target.add_trials(source.trials)
+            >>> len(target.trials)
+            3
+        """
+        for trial in trials:
+            self.add_trial(trial)
+
     def enqueue(self, params: Mapping[str, Any], user_attrs: Mapping[str, Any] | None = None) -> int:
         """Queue a trial with fixed parameter values; the next worker runs it first. Returns its number.
 
@@ -394,6 +494,17 @@ class Study:
     def checkpoint_root(self) -> Path:
         """The folder under which each trial's ``checkpoint_dir`` lies (recorded in the study on first use)."""
         return self._lifecycle.checkpoint_root
+
+
+def _around(lifecycle: Lifecycle) -> Study:
+    """A ``Study`` over an existing lifecycle (a worker process's), for ``trial.study``."""
+    study = Study.__new__(Study)
+    study._lifecycle = lifecycle  # noqa: SLF001 - this module's own class
+    lifecycle.facade = study
+    return study
+
+
+Lifecycle.study_factory = _around
 
 
 def _bind(callback: Callable[[Study, FrozenTrial], None], study: Study) -> Callable[[FrozenTrial], None]:
@@ -442,6 +553,12 @@ def create_study(
         raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
     if pruner is not None and not isinstance(pruner, BasePruner):
         raise TypeError(f"pruner must be a hs.pruners pruner or None, got {pruner!r}")
+    if isinstance(study_name, str) and _URL.match(study_name):
+        # Given where the name goes, a URL made an in-memory study named after it: nothing was saved.
+        raise ValueError(
+            f"study_name {study_name!r} looks like a storage URL; to keep the study in it write "
+            f"create_study(storage={study_name!r}) (and study_name=... to name the study)"
+        )
     store = get_storage(storage)
     name = study_name if study_name is not None else f"study-{uuid.uuid4().hex[:12]}"
     if not isinstance(name, str) or not name or len(name) > 255:
@@ -452,6 +569,8 @@ def create_study(
     if info is None:
         try:
             info = store.create_study(name, dirs, seed if seed is not None else secrets.randbits(63))
+            where = "memory" if store.url is None else repr(store)  # the repr hides a password
+            _logger.info(f"A new study created in {where} with name: {name}")
         except DuplicatedStudyError:
             if not load_if_exists:
                 raise
@@ -498,3 +617,41 @@ def delete_study(study_name: str, storage: BaseStorage | str) -> None:
 def get_all_study_names(storage: BaseStorage | str) -> list[str]:
     """The names of every study in ``storage``, oldest first."""
     return [s.name for s in get_storage(storage, create=False).list_studies()]
+
+
+def copy_study(
+    *,
+    from_study_name: str,
+    from_storage: BaseStorage | str,
+    to_storage: BaseStorage | str,
+    to_study_name: str | None = None,
+) -> None:
+    """Copy a study, its attributes and its trials into another storage (Optuna's ``copy_study``).
+
+    Finished and queued trials are copied with their numbers' order kept; running and paused ones
+    are left out (they have no outcome yet). ``to_study_name`` defaults to the same name, which
+    must not exist in ``to_storage`` yet.
+
+    Example:
+        >>> import hyperscout as hs
+        >>> source = hs.storages.InMemoryStorage()
+        >>> study = hs.create_study(study_name="s", storage=source, seed=0)
+        >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3, show_progress_bar=False)
+        >>> target = hs.storages.InMemoryStorage()
+        >>> hs.copy_study(from_study_name="s", from_storage=source, to_storage=target)
+        >>> len(hs.load_study("s", target).trials)
+        3
+    """
+    source = load_study(from_study_name, from_storage, sampler="random")
+    name = from_study_name if to_study_name is None else to_study_name
+    target = create_study(name, to_storage, directions=list(source.directions), load_if_exists=False)
+    for key, value in source.user_attrs.items():
+        target.set_user_attr(key, value)
+    skipped = []
+    for trial in source.get_trials(deepcopy=False):
+        if trial.state in (TrialState.RUNNING, TrialState.PAUSED):
+            skipped.append(trial.number)
+            continue
+        target.add_trial(trial)
+    if skipped:
+        _logger.warning(f"copy_study: left out trial(s) {skipped}, which were still running or paused")

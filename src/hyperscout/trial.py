@@ -17,6 +17,8 @@ import datetime as _dt
 import enum
 import functools
 import math
+import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +27,7 @@ from typing import Any, Protocol
 from .exceptions import TrialPruned
 from .space import Categorical, Distribution, Float, Int
 
-__all__ = ["TrialState", "FrozenTrial", "Trial", "TrialOwner", "TrialPruned"]
+__all__ = ["TrialState", "FrozenTrial", "Trial", "TrialOwner", "TrialPruned", "FixedTrial", "create_trial"]
 
 
 class TrialState(str, enum.Enum):
@@ -159,6 +161,26 @@ class Trial:
     def user_attrs(self) -> dict[str, Any]:
         return dict(self._owner.user_attrs(self.number))
 
+    @property
+    def study(self) -> Any:
+        """The ``hs.Study`` this trial belongs to (as Optuna's ``trial.study``).
+
+        Example:
+            >>> import hyperscout as hs
+            >>> study = hs.create_study(study_name="mine")
+            >>> study.ask().study.study_name
+            'mine'
+        """
+        # A live trial's owner is its study's lifecycle, which knows the Study around it; an
+        # isolated trial's owner is a pipe to another process and has none.
+        study = getattr(self._owner, "study", None)
+        if study is None:
+            raise RuntimeError(
+                f"trial {self.number} runs in a process of its own (isolate=True or a time/memory limit), "
+                "where trial.study is not available; pass what the objective needs from the study as arguments"
+            )
+        return study
+
     def suggest(self, name: str, distribution: Distribution) -> Any:
         """Suggest a value for ``name`` from any ``Distribution``."""
         if not isinstance(name, str) or not name:
@@ -242,6 +264,176 @@ class Trial:
         if not isinstance(key, str):
             raise ValueError(f"attribute keys must be strings, got {key!r}")
         self._owner.set_trial_attr(self, key, value)
+
+
+class FixedTrial:
+    """A trial whose parameters are given: run an objective once on chosen values, e.g. in a unit test.
+
+    ``suggest_*`` return the value in ``params`` (a ``ValueError`` if the objective asks for a name
+    that is not there, a warning if the value lies outside the range asked for); ``report`` and
+    ``should_prune`` do nothing, as in Optuna's ``FixedTrial``.
+
+    Example:
+        >>> import hyperscout as hs
+        >>> def objective(trial):
+        ...     return trial.suggest_float("x", -10, 10) ** 2 + trial.suggest_int("y", 0, 3)
+        >>> objective(hs.trial.FixedTrial({"x": 2.0, "y": 1}))
+        5.0
+    """
+
+    def __init__(self, params: Mapping[str, Any], number: int = 0) -> None:
+        if not isinstance(params, Mapping):
+            raise TypeError(f"FixedTrial params must be a dict of parameter values, got {params!r}")
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise TypeError(f"FixedTrial number must be an int, got {number!r}")
+        self._given = dict(params)
+        self.number = number
+        self._params: dict[str, Any] = {}
+        self._distributions: dict[str, Distribution] = {}
+        self._user_attrs: dict[str, Any] = {}
+        self.datetime_start = _dt.datetime.now()
+
+    def __repr__(self) -> str:
+        return f"hyperscout.trial.FixedTrial({self._given!r}, number={self.number})"
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The values the objective asked for so far."""
+        return dict(self._params)
+
+    @property
+    def distributions(self) -> dict[str, Distribution]:
+        return dict(self._distributions)
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return dict(self._user_attrs)
+
+    def suggest(self, name: str, distribution: Distribution) -> Any:
+        """The given value of ``name`` (checked against ``distribution``)."""
+        if name not in self._given:
+            raise ValueError(
+                f"the objective asked for parameter {name!r}, which this FixedTrial was not given; "
+                f"it has {sorted(self._given)}"
+            )
+        value = self._given[name]
+        if distribution.contains(value):
+            value = distribution.cast(value)
+        else:
+            warnings.warn(f"FixedTrial: the value {value!r} of {name!r} is outside {distribution!r}", stacklevel=3)
+        self._params[name] = value
+        self._distributions[name] = distribution
+        return value
+
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float:
+        """The given value of ``name``, which should lie in ``[low, high]``."""
+        return self.suggest(name, _distribution(Float, low, high, log, step))  # type: ignore[no-any-return]
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
+        """The given value of ``name``, which should be an integer in ``[low, high]``."""
+        return self.suggest(name, _distribution(Int, low, high, log, step))  # type: ignore[no-any-return]
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
+        """The given value of ``name``, which should be one of ``choices``."""
+        return self.suggest(name, Categorical(choices))
+
+    def report(self, value: float, step: int) -> None:
+        """Does nothing: a fixed trial belongs to no study."""
+
+    def should_prune(self) -> bool:
+        """Always False: a fixed trial runs to the end."""
+        return False
+
+    def will_pause(self) -> bool:
+        return False
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Keep ``value`` in ``user_attrs`` (nothing is stored anywhere else)."""
+        if not isinstance(key, str):
+            raise ValueError(f"attribute keys must be strings, got {key!r}")
+        self._user_attrs[key] = value
+
+
+def create_trial(
+    *,
+    state: TrialState | str = TrialState.COMPLETE,
+    value: float | None = None,
+    values: Sequence[float] | None = None,
+    params: Mapping[str, Any] | None = None,
+    distributions: Mapping[str, Distribution] | None = None,
+    user_attrs: Mapping[str, Any] | None = None,
+    system_attrs: Mapping[str, Any] | None = None,
+    intermediate_values: Mapping[int, float] | None = None,
+) -> FrozenTrial:
+    """A finished trial made by hand, to add to a study with ``study.add_trial`` (Optuna's ``create_trial``).
+
+    Use it to seed a study with results you already have. Its ``number`` is -1 until a study adds it.
+
+    Args:
+        state: ``COMPLETE`` (needs ``value`` or ``values``), ``PRUNED``, ``FAIL`` or ``WAITING``.
+        params, distributions: the same keys; each value must lie in its distribution.
+
+    Example:
+        >>> import hyperscout as hs
+        >>> trial = hs.create_trial(params={"x": 2.0}, distributions={"x": hs.Float(0, 10)}, value=4.0)
+        >>> study = hs.create_study()
+        >>> study.add_trial(trial)
+        >>> study.best_params
+        {'x': 2.0}
+    """
+    try:
+        st = state if isinstance(state, TrialState) else TrialState(str(state).lower())
+    except ValueError:
+        st = None
+    allowed = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.WAITING)
+    if st not in allowed:
+        raise ValueError(f"state must be one of {[s.name for s in allowed]}, got {state!r}")
+    if value is not None and values is not None:
+        raise ValueError("give value= or values=, not both")
+    vals: tuple[float, ...] | None = None
+    if value is not None or values is not None:
+        raw = (value,) if value is not None else tuple(values or ())
+        checked, problem = check_values(list(raw), len(raw))
+        if problem or not raw:
+            raise ValueError(f"values must be finite numbers, got {value if value is not None else values!r}")
+        vals = checked
+    if st is TrialState.COMPLETE and vals is None:
+        raise ValueError("a COMPLETE trial needs value= (or values= for several objectives)")
+    if st is not TrialState.COMPLETE and vals is not None:
+        raise ValueError(f"only a COMPLETE trial has a value; this one is {st.name}")
+    params = dict(params or {})
+    dists = dict(distributions or {})
+    if set(params) != set(dists):
+        raise ValueError(
+            f"params and distributions must have the same keys, got params {sorted(params)} "
+            f"and distributions {sorted(dists)}"
+        )
+    for name, dist in dists.items():
+        if not isinstance(dist, Distribution):
+            raise TypeError(f"distributions[{name!r}] must be a Distribution (e.g. hs.Float), got {dist!r}")
+        if not dist.contains(params[name]):
+            raise ValueError(f"params[{name!r}] = {params[name]!r} lies outside {dist!r}")
+        params[name] = dist.cast(params[name])
+    steps = {}
+    for step, v in dict(intermediate_values or {}).items():
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise ValueError(f"intermediate_values keys must be non-negative int steps, got {step!r}")
+        steps[step] = float(v)
+    now = time.time()
+    return FrozenTrial(
+        number=-1,
+        state=st,
+        params=params,
+        distributions=dists,
+        values=vals,
+        intermediate_values=steps,
+        user_attrs=dict(user_attrs or {}),
+        system_attrs=dict(system_attrs or {}),
+        started_at=None if st is TrialState.WAITING else now,
+        finished_at=None if st is TrialState.WAITING else now,
+    )
 
 
 @functools.lru_cache(maxsize=1024, typed=True)

@@ -93,6 +93,27 @@ def test_fit_recovers_a_short_length_scale_where_the_function_wiggles() -> None:
     assert theta[0] < theta[1] - 1.0  # log length-scale of the relevant dim is clearly shorter
 
 
+def test_a_fit_warm_started_at_its_own_optimum_stays_there_and_a_broken_warm_start_is_ignored() -> None:
+    rng = np.random.default_rng(3)
+    X = rng.random((30, 2))
+    y = np.sin(6 * X[:, 0]) + 0.1 * X[:, 1]
+    y = (y - y.mean()) / y.std()
+    kinds = np.array([NUMERIC, NUMERIC])
+    cold = fit_theta(X, y, kinds)
+    D = sq_dists(X, X, kinds)
+    warm = fit_theta(X, y, kinds, warm_start=cold + 0.3)  # the previous trial's θ, a little off
+    assert neg_log_posterior(warm, D, y)[0] <= neg_log_posterior(cold, D, y)[0] + 1e-4
+    assert np.allclose(fit_theta(X, y, kinds, warm_start=np.full(4, np.nan)), cold)
+    assert np.allclose(fit_theta(X, y, kinds, warm_start=np.zeros(7)), cold)  # a θ of another space
+
+
+def test_sq_dists_fast_path_equals_the_masked_form() -> None:
+    X = np.random.default_rng(0).random((9, 3))
+    kinds = np.array([NUMERIC] * 3)
+    with_nan = np.vstack([X, [[np.nan, 0.5, 0.5]]])  # forces the masked form on the same rows
+    assert np.array_equal(sq_dists(X, X, kinds), sq_dists(with_nan, with_nan, kinds)[:, :9, :9])
+
+
 @pytest.mark.parametrize("z", [-30.0, -8.0, -2.0, -1.0, -0.3, 0.0, 0.7, 5.0])
 def test_log_h_matches_high_precision(z: float) -> None:
     mpmath = pytest.importorskip("mpmath")
@@ -146,6 +167,22 @@ def test_power_transform_degenerate_inputs(y: np.ndarray) -> None:
     from hyperscout._gp.transforms import power
 
     assert np.all(np.isfinite(power(y)))
+
+
+def test_rank_transform_keeps_the_order_gives_ties_one_value_and_ignores_how_far_an_outlier_is() -> None:
+    from scipy.stats import norm
+
+    from hyperscout._gp.transforms import rank
+
+    y = np.array([3.0, -1e9, 2.0, 2.0, 5.0])
+    t = rank(y)
+    assert t[3] == t[2] and t[1] < t[2] < t[0] < t[4]
+    assert abs(t.mean()) < 1e-9 and abs(t.std() - 1) < 1e-9
+    q = norm.ppf((np.array([4, 1, 2.5, 2.5, 5]) - 0.5) / 5)  # Φ⁻¹((rank − ½)/n), ties at their mean rank
+    np.testing.assert_allclose(t, (q - q.mean()) / q.std())
+    y[1] = 1.9  # the same order: the same transform, however far the worst value was
+    np.testing.assert_allclose(rank(y), t)
+    assert np.all(np.isfinite(rank(np.array([4.0])))) and np.all(rank(np.zeros(3)) == 0)
 
 
 def test_cross_r2_fast_path_matches_the_general_one() -> None:

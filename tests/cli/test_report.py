@@ -118,7 +118,7 @@ def test_report_table_has_every_trial_with_sort_keys(in_tmp: Path) -> None:
     text, refs = read_report(in_tmp / "r.html")
     body = text[text.index('<table class="trials"') : text.index("</table>")]
     assert body.count("<tr data-number=") == len(study.trials)
-    for t in study.get_trials([hs.TrialState.COMPLETE]):
+    for t in study.get_trials(deepcopy=False, states=[hs.TrialState.COMPLETE]):
         assert f'data-v="{t.value!r}"' in body  # exact numbers to sort by, whatever the shown rounding
     assert "hsSortable" in text
 
@@ -150,6 +150,7 @@ def test_report_errors_are_one_line(in_tmp: Path, capsys: pytest.CaptureFixture[
 
 def test_report_into_a_folder_is_refused_in_one_line(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
     make_study()
+    capsys.readouterr()  # what making the study logged
     (in_tmp / "out").mkdir()
     assert main(["report", "quad", "--storage", DB, "-o", "out"]) == 2
     err = capsys.readouterr().err
@@ -162,6 +163,7 @@ def test_report_that_cannot_be_written_leaves_nothing_behind(
     in_tmp: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     make_study()
+    capsys.readouterr()  # what making the study logged
 
     def refused(src: str, dst: str) -> None:  # what a folder this user may not write gives
         raise PermissionError(13, "Permission denied", dst)

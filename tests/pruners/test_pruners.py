@@ -43,6 +43,7 @@ ALL = [
     pytest.param(lambda: P.HyperbandPruner(min_resource=1, max_resource=9), id="hyperband"),
     pytest.param(lambda: P.PatientPruner(P.MedianPruner(n_startup_trials=0), patience=1), id="patient"),
     pytest.param(lambda: P.ThresholdPruner(upper=100.0), id="threshold"),
+    pytest.param(lambda: P.WilcoxonPruner(p_threshold=0.2), id="wilcoxon"),
 ]
 
 

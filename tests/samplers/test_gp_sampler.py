@@ -115,7 +115,7 @@ def test_batch_ask_gives_distinct_points() -> None:
     assert min(gaps) > 0.1  # the running trials enter as fantasies, so the batch spreads out
     for t in batch:
         study.tell(t, branin_value(t.params))
-    assert len(study.get_trials([hs.TrialState.COMPLETE])) == 12
+    assert len(study.get_trials(deepcopy=False, states=[hs.TrialState.COMPLETE])) == 12
 
 
 def test_rejects_bad_options() -> None:
@@ -134,6 +134,25 @@ def test_a_resumed_run_proposes_what_an_uninterrupted_one_would(tmp_path) -> Non
     resumed = hs.load_study("gp", url, sampler=GPSampler(seed=5, n_startup_trials=4))  # a new process, in effect
     resumed.optimize(branin, n_trials=4, show_progress_bar=False)
     assert [t.params for t in resumed.trials] == [t.params for t in straight.trials]
+
+
+def test_each_fit_starts_from_the_hyperparameters_recorded_with_the_previous_proposal(monkeypatch) -> None:
+    from hyperscout._gp import gp
+
+    starts: list[object] = []
+    real = gp.fit_theta
+
+    def spy(X, y, kinds, warm_start=None, **kw):  # type: ignore[no-untyped-def]
+        starts.append(None if warm_start is None else list(warm_start))
+        return real(X, y, kinds, warm_start=warm_start, **kw)
+
+    monkeypatch.setattr(gp, "fit_theta", spy)
+    study = hs.create_study(sampler=GPSampler(seed=0, n_startup_trials=4))
+    study.optimize(branin, n_trials=8, show_progress_bar=False)
+    recorded = [t.system_attrs.get("gp_theta") for t in study.trials]
+    assert recorded[:4] == [None] * 4 and all(r is not None for r in recorded[4:])
+    assert starts[0] is None  # the first fit has no previous one
+    assert starts[1:] == [r["theta"] for r in recorded[4:7]]  # type: ignore[index]
 
 
 def test_never_proposes_an_evaluated_point_again_in_a_small_integer_space() -> None:

@@ -54,6 +54,19 @@ SAMPLERS = [
         space_filling=False,
     ),
     SamplerCase("forest", lambda seed, p: hs.samplers.ForestSampler(seed=seed), space_filling=False),
+    # continuous floats get 5 values each; it walks a tree of combinations, so it need not fill the space
+    SamplerCase(
+        "brute-force", lambda seed, p: hs.samplers.BruteForceSampler(seed=seed, float_points=5), space_filling=False
+    ),
+    SamplerCase(
+        "partial-fixed",
+        lambda seed, p: hs.samplers.PartialFixedSampler({"int": 2}, RandomSampler(seed=seed)),
+    ),
+    SamplerCase(
+        "partial-fixed-tpe",
+        lambda seed, p: hs.samplers.PartialFixedSampler({"int": 2}, hs.samplers.TPESampler(seed=seed)),
+        space_filling=False,
+    ),
 ]
 SEEDED = [c for c in SAMPLERS if c.seeded]
 

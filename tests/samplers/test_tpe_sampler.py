@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import hyperscout as hs
 from hyperscout import _tpe
 from hyperscout.samplers import SamplerContext, TPESampler
-from hyperscout.samplers.tpe import _edges, _groups, _pareto_fronts, _rank
+from hyperscout.samplers.tpe import _groups, _pareto_fronts, _rank
 from hyperscout.space import Float, Int, OrNone
 from hyperscout.trial import FrozenTrial, TrialState
 
@@ -81,18 +81,6 @@ def test_groups_split_parameters_by_the_trials_that_use_them():
     ]
     assert _groups(trials, space, joint=True) == [["a1", "a2"], ["b1"], ["c"], ["kind"]]
     assert _groups(trials, space, joint=False) == [[k] for k in space]
-
-
-def test_edges_of_discrete_distributions_match_their_rounding():
-    for d in (Int(0, 4), Int(1, 100, log=True), Float(0.0, 1.0, step=0.25), OrNone(Int(1, 5))):
-        e = _edges(d)
-        assert e is not None and e[0] == 0.0 and e[-1] == 1.0
-        assert len(e) == d.size + 1
-        centres = 0.5 * (e[:-1] + e[1:])
-        values = [d.from_unit(u) for u in centres]
-        assert values == d.grid(), d  # each bin decodes to its own value, in order
-    assert _edges(Float(0.0, 1.0)) is None
-    assert _edges(Int(0, 10**6)) is None  # too many bins: modelled as continuous
 
 
 # ---------------------------------------------------------------------------------------------------

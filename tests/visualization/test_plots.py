@@ -58,7 +58,7 @@ def study() -> hs.Study:
 
 
 def complete(study: hs.Study) -> list[hs.FrozenTrial]:
-    return study.get_trials([hs.TrialState.COMPLETE])
+    return study.get_trials(deepcopy=False, states=[hs.TrialState.COMPLETE])
 
 
 def is_empty(fig: Any) -> bool:

@@ -38,6 +38,8 @@ def sq_dists(Xa: np.ndarray, Xb: np.ndarray, kinds: np.ndarray) -> np.ndarray:
     """``D`` of shape (d, len(Xa), len(Xb)) as defined in the module docstring."""
     a = Xa.T[:, :, None]  # (d, na, 1)
     b = Xb.T[:, None, :]  # (d, 1, nb)
+    if (kinds == NUMERIC).all() and not (np.isnan(Xa).any() or np.isnan(Xb).any()):
+        return (a - b) ** 2  # the common case, without the masks (5x faster at n = 200)
     act_a = ~np.isnan(a)
     act_b = ~np.isnan(b)
     with np.errstate(invalid="ignore"):
@@ -50,16 +52,37 @@ def sq_dists(Xa: np.ndarray, Xb: np.ndarray, kinds: np.ndarray) -> np.ndarray:
 
 
 def matern52(r2: np.ndarray, variance: float) -> np.ndarray:
-    r = np.sqrt(np.maximum(r2, 0.0))
-    return variance * (1.0 + _SQRT5 * r + (5.0 / 3.0) * r2) * np.exp(-_SQRT5 * r)
+    # In place on two buffers: the acquisition search calls this on (2048, n) arrays, where
+    # every temporary of the textbook one-liner costs a pass over memory (~30 % of its time).
+    s = np.maximum(r2, 0.0)
+    np.sqrt(s, out=s)
+    s *= _SQRT5  # √5 r
+    e = np.negative(s)
+    np.exp(e, out=e)
+    e *= variance  # σ_f² exp(−√5 r)
+    k = np.multiply(s, s)
+    k *= 1.0 / 3.0  # 5/3 r² = (√5 r)² / 3
+    k += s
+    k += 1.0
+    k *= e
+    return k
 
 
 def matern52_with_dr2(r2: np.ndarray, variance: float) -> tuple[np.ndarray, np.ndarray]:
     """``k`` and ``dk/dr²`` (see the module docstring), sharing one square root and one exponential."""
-    r = np.sqrt(np.maximum(r2, 0.0))
-    e = variance * np.exp(-_SQRT5 * r)
-    s5r = _SQRT5 * r
-    return (1.0 + s5r + (5.0 / 3.0) * r2) * e, -(5.0 / 6.0) * (1.0 + s5r) * e
+    s = np.maximum(r2, 0.0)
+    np.sqrt(s, out=s)
+    s *= _SQRT5  # √5 r
+    e = np.negative(s)
+    np.exp(e, out=e)
+    e *= variance
+    s += 1.0  # 1 + √5 r
+    dk = np.multiply(s, e)
+    k = np.multiply(r2, 5.0 / 3.0)
+    k += s
+    k *= e
+    dk *= -5.0 / 6.0
+    return k, dk
 
 
 def scaled_r2(D: np.ndarray, inv_ls2: np.ndarray) -> np.ndarray:

@@ -79,6 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(f"'hyperscout {args.cmd}' takes no command after --")
         return EXIT_USAGE
     args.command_line = command or []
+    # --quiet promises only the result: the per-trial log lines (INFO, on stderr) go too, for this
+    # command only, since main() may run inside a caller's process.
+    verbosity = hs.logging.get_verbosity()
+    if getattr(args, "quiet", False):
+        hs.logging.set_verbosity(hs.logging.ERROR)
     try:
         return int(args.handler(args))
     except CLIError as e:
@@ -91,4 +96,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    finally:
+        hs.logging.set_verbosity(verbosity)
     return EXIT_USAGE

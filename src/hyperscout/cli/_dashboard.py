@@ -17,7 +17,7 @@ def add_parser(sub: Any) -> None:
         help="serve a live web page of the studies in a storage",
         description="Serve a read-only web page listing the studies in --storage and, per study, its plots and "
         "trials, refreshed as trials finish. Binds 127.0.0.1 (this machine only) unless --host says otherwise. "
-        "Needs plotly: pip install 'hyperscout[viz]'.",
+        "Needs plotly (hyperscout[viz]): pip install plotly.",
     )
     p.add_argument("--storage", default=default_storage(), metavar="URL", help="storage URL (default: %(default)s)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")

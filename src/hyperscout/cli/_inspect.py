@@ -113,7 +113,7 @@ def best_lines(study: hs.Study) -> list[str]:
             values = ", ".join(_exact(v) for v in t.values or ())
             lines.append(f"  trial {t.number}: values [{values}], params {_params_text(t.params)}")
         return lines
-    complete = study.get_trials([hs.TrialState.COMPLETE])
+    complete = study.get_trials(deepcopy=False, states=[hs.TrialState.COMPLETE])
     if not complete:
         return ["no complete trial yet"]
     best = study.best_trial
@@ -127,7 +127,7 @@ def best_lines(study: hs.Study) -> list[str]:
 def cmd_best(args: argparse.Namespace) -> int:
     """Print the best value and parameters of a study (1 when it has no complete trial)."""
     study = open_study(args.storage, args.study)
-    has_complete = bool(study.get_trials([hs.TrialState.COMPLETE]))
+    has_complete = bool(study.get_trials(deepcopy=False, states=[hs.TrialState.COMPLETE]))
     if args.format == "json":
         if len(study.directions) > 1:
             out: Any = [_trial_json(t) for t in study.best_trials]

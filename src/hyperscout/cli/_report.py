@@ -16,7 +16,7 @@ def add_parser(sub: Any) -> None:
         help="write a study's report as one self-contained HTML file",
         description="Write one HTML file with the study's summary (best value and parameters, trials by state, "
         "time spent), its plots and a sortable table of its trials. The file embeds everything it needs "
-        "(plotly.js included) and opens offline. Needs plotly: pip install 'hyperscout[viz]'.",
+        "(plotly.js included) and opens offline. Needs plotly (hyperscout[viz]): pip install plotly.",
     )
     p.add_argument("study", metavar="STUDY")
     p.add_argument("--storage", default=default_storage(), metavar="URL", help="storage URL (default: %(default)s)")

@@ -8,7 +8,7 @@
   127.0.0.1 listing the studies of a storage and, per study, the same plots and table, refreshed
   as trials finish.
 
-Both need plotly (``pip install "hyperscout[viz]"``); the importance plot also scikit-learn.
+Both need plotly (``pip install -e ".[viz]"``); the importance plot also scikit-learn.
 
 Example:
     >>> import hyperscout as hs

@@ -16,8 +16,8 @@ retry re-runs it after its worker died)::
 PyTorch Lightning: ``Trainer(callbacks=[LightningPruningCallback(trial, monitor="val_acc")])``.
 
 The reporting itself needs nothing but hyperscout; ``save``/``load`` need torch
-(``pip install "hyperscout[torch]"``) and the callback needs ``lightning`` or ``pytorch_lightning``
-(``pip install "hyperscout[lightning]"``).
+(``pip install -e ".[torch]"``) and the callback needs ``lightning`` or ``pytorch_lightning``
+(``pip install -e ".[lightning]"``).
 
 Example:
     >>> import hyperscout as hs
@@ -49,7 +49,7 @@ def _torch() -> Any:
         import torch
     except ImportError:
         raise ImportError(
-            'hyperscout.integrations.torch checkpoints need PyTorch: pip install "hyperscout[torch]"'
+            "hyperscout.integrations.torch checkpoints need PyTorch (hyperscout[torch]): pip install torch"
         ) from None
     return torch
 

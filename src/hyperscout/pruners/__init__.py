@@ -28,6 +28,7 @@ from .patient import PatientPruner
 from .percentile import PercentilePruner
 from .successive_halving import SuccessiveHalvingPruner
 from .threshold import ThresholdPruner
+from .wilcoxon import WilcoxonPruner
 
 __all__ = [
     "BasePruner",
@@ -38,4 +39,5 @@ __all__ = [
     "PercentilePruner",
     "SuccessiveHalvingPruner",
     "ThresholdPruner",
+    "WilcoxonPruner",
 ]

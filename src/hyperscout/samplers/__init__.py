@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from ._base import BaseSampler, SamplerContext, SearchSpaceExhausted, intersection_search_space
 from .auto import AutoSampler
+from .brute_force import BruteForceSampler
 from .cmaes import CmaEsSampler
 from .forest import ForestSampler
 from .gp import GPSampler
 from .grid import GridSampler
+from .partial_fixed import PartialFixedSampler
 from .qmc import QMCSampler
 from .random import RandomSampler
 from .tpe import TPESampler
@@ -23,10 +25,12 @@ __all__ = [
     "SearchSpaceExhausted",
     "intersection_search_space",
     "AutoSampler",
+    "BruteForceSampler",
     "CmaEsSampler",
     "ForestSampler",
     "GPSampler",
     "GridSampler",
+    "PartialFixedSampler",
     "QMCSampler",
     "RandomSampler",
     "TPESampler",

@@ -50,7 +50,7 @@ class SamplerContext:
         True
     """
 
-    __slots__ = ("number", "seed", "directions", "_trials", "_get_trials")
+    __slots__ = ("number", "seed", "directions", "params", "_trials", "_get_trials")
 
     def __init__(
         self,
@@ -58,10 +58,15 @@ class SamplerContext:
         seed: int,
         directions: Sequence[str],
         trials: Sequence[FrozenTrial] | Callable[[], Sequence[FrozenTrial]],
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         self.number = number
         self.seed = seed
         self.directions = tuple(directions)
+        #: The values trial ``number`` has taken so far, in the order it asked for them (empty when
+        #: proposing before the objective runs): a sampler that walks a define-by-run tree
+        #: (``BruteForceSampler``) needs the branch the trial is on.
+        self.params: Mapping[str, Any] = params if params is not None else {}
         # The trial list is built only if a sampler asks for it: random search never does.
         self._trials: Sequence[FrozenTrial] | None = None if callable(trials) else trials
         self._get_trials = trials if callable(trials) else None

@@ -73,6 +73,7 @@ import numpy as np
 from ..space import Distribution, Float, Int
 from ..trial import FrozenTrial, TrialState
 from ._base import BaseSampler, SamplerContext
+from ._encoding import SpaceEncoding
 from .random import RandomSampler
 
 __all__ = ["CmaEsSampler"]
@@ -254,7 +255,7 @@ class CmaEsSampler(BaseSampler):
             return recorded[1]
         if not self.warm_start:
             return ()
-        return tuple(t.number for t in trials if t.state is TrialState.COMPLETE and enc.units(t) is not None)
+        return tuple(t.number for t in trials if t.state is TrialState.COMPLETE and enc.trial_units(t) is not None)
 
     def _warn_if_stuck(self, gen: _Generation) -> None:
         # A trial asked and never told holds its generation open for good; say so, once.
@@ -352,20 +353,15 @@ class _Entry:
     value: float | None  # sign × objective (smaller is better); None when failed, pruned or running
 
 
-class _Encoding:
-    """Maps the joint space to ``[0, 1]^d`` and back; marks the dimensions CMA-ES with margin discretises."""
+class _Encoding(SpaceEncoding):
+    """The shared encoding (``_encoding.py``) of the joint space, plus the dimensions CMA-ES with margin discretises."""
 
     def __init__(self, space: dict[str, Distribution], with_margin: bool) -> None:
-        self.names = list(space)
-        self.dists = [space[k] for k in self.names]
+        super().__init__(space)
         self.key = tuple((k, repr(d)) for k, d in space.items())
         # Equal cells of [0, 1]: the grids of Int and stepped Float. Log-scale integers have
         # unequal cells, which CMAwM cannot express: they stay continuous and are rounded.
-        sizes = [
-            d.size if with_margin and isinstance(d, (Float, Int)) and not d.log and d.size is not None else 0
-            for d in self.dists
-        ]
-        self.sizes = np.array(sizes, dtype=float)
+        self.sizes = (self.equal_cells() if with_margin else np.zeros(self.d)).astype(float)
         self.discrete = self.sizes > 0
         half = np.where(self.discrete, 0.5 / np.maximum(self.sizes, 1), 0.0)
         self.bounds = np.column_stack([half, 1.0 - half])
@@ -373,10 +369,7 @@ class _Encoding:
 
     @property
     def dim(self) -> int:
-        return len(self.names)
-
-    def decode(self, x: np.ndarray) -> dict[str, Any]:
-        return {k: d.from_unit(float(u)) for k, d, u in zip(self.names, self.dists, x, strict=True)}
+        return self.d
 
     def entry(self, t: FrozenTrial, sign: float) -> _Entry | None:
         prop = t.system_attrs.get("proposed")
@@ -388,14 +381,14 @@ class _Encoding:
             return None
         if not all(_is_real(v) for v in values):  # e.g. a categorical of the same name, earlier
             return None
-        units = np.array([d.to_unit(v) for d, v in zip(self.dists, values, strict=True)])
+        units = self.units(values)
         if t.state is TrialState.COMPLETE and t.values:
             value: float | None = sign * float(t.values[0])
         else:
             value = None
         return _Entry(t.number, values, units, t.state.is_finished, value)
 
-    def units(self, t: FrozenTrial) -> np.ndarray | None:
+    def trial_units(self, t: FrozenTrial) -> np.ndarray | None:
         """The unit encoding of the values ``t`` took in the joint space, or None unless it has them all."""
         try:
             values = [t.params[k] for k in self.names]
@@ -403,7 +396,7 @@ class _Encoding:
             return None
         if not all(_is_real(v) for v in values):
             return None
-        return np.array([d.to_unit(v) for d, v in zip(self.dists, values, strict=True)])
+        return self.units(values)
 
     def matches(self, x: np.ndarray, entry: _Entry) -> bool:
         """Whether the draw ``x`` is the recorded proposal.
@@ -414,7 +407,7 @@ class _Encoding:
         encoding to round-trip).
         """
         for j in np.flatnonzero(np.abs(x - entry.units) > _UNIT_TOL):
-            if self.dists[j].from_unit(float(x[j])) != entry.proposal[j]:
+            if self.value(int(j), x[j]) != entry.proposal[j]:
                 return False
         return True
 
@@ -458,7 +451,7 @@ def _warm_start(
     solutions = []
     for t in trials:
         if t.number in wanted and t.state is TrialState.COMPLETE and t.values:
-            x = enc.units(t)
+            x = enc.trial_units(t)
             if x is not None and math.isfinite(t.values[0]):
                 solutions.append((x, sign * float(t.values[0])))
     if not solutions:

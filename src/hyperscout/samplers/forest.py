@@ -43,7 +43,7 @@ from ._encoding import SpaceEncoding
 
 __all__ = ["ForestSampler"]
 
-_EXTRA = 'ForestSampler needs scikit-learn, an optional extra: pip install "hyperscout[sklearn]"'
+_EXTRA = "ForestSampler needs scikit-learn, an optional extra (hyperscout[sklearn]): pip install scikit-learn"
 _INACTIVE = -1.0  # outside [0, 1], so one split separates "absent" from every real value (as SMAC imputes)
 _MODELS = ("extra_trees", "random_forest")
 _TRANSFORMS = ("log", "none")
@@ -82,7 +82,7 @@ class ForestSampler(BaseSampler):
       and no proposal repeats a configuration already evaluated or running.
     * Studies with several objectives fall back to independent random sampling.
 
-    Needs scikit-learn (``pip install "hyperscout[sklearn]"``).
+    Needs scikit-learn (``pip install -e ".[sklearn]"``).
 
     Args:
         seed: Seed of every random choice (the study's seed when ``None``).
@@ -355,8 +355,7 @@ def _neighbours(S: np.ndarray, enc: _Encoding, rng: np.random.Generator) -> np.n
     N[rows, j] = np.where(cat, new_cat, new_num)
     # Only one entry per row changed: snapping that one is ~d times cheaper than the whole row.
     for r in np.flatnonzero(enc.is_gridded[j]):
-        dist = enc.dists[j[r]]
-        N[r, j[r]] = dist.to_unit(dist.from_unit(N[r, j[r]]))
+        N[r, j[r]] = enc.snap_value(j[r], N[r, j[r]])
     return N
 
 

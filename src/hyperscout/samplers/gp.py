@@ -7,6 +7,7 @@ GP posterior → acquisition maximum → parameter values.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,10 @@ class GPSampler(BaseSampler):
     * ``trust_region=True`` confines the acquisition search to a box around the best trial that
       grows on success and shrinks on failure (TuRBO); ``"alternate"`` on every other trial. Off
       by default: it helped on smooth tasks and hurt on tree models (``docs/samplers.md``).
+    * The values the GP sees are transformed first (``output_transform``): ``"power"`` (the
+      default) standardises them and fits a Yeo–Johnson power transform, so that a few disastrous
+      trials do not squash the good ones together; ``"rank"`` keeps only their order (a Gaussian
+      copula); ``"standardize"`` only centres and scales them (``_gp/transforms.py``).
     * Trials stopped early by a pruner (PRUNED or PAUSED) join the fit with a stand-in final value,
       rank-matched from their last intermediate value (``impute_stopped``), so the model learns
       that the regions they tried were bad; they count towards ``n_startup_trials``.
@@ -77,8 +82,8 @@ class GPSampler(BaseSampler):
             raise ValueError(f"centre_start must be True or False, got {centre_start!r}")
         self.centre_start = centre_start
         self.trust_region = trust_region
-        if output_transform not in ("power", "standardize"):
-            raise ValueError(f"output_transform must be 'power' or 'standardize', got {output_transform!r}")
+        if output_transform not in ("power", "standardize", "rank"):
+            raise ValueError(f"output_transform must be 'power', 'standardize' or 'rank', got {output_transform!r}")
         self.output_transform = output_transform
         if acquisition not in ("ei", "ucb", "pi"):
             raise ValueError(f"acquisition must be 'ei', 'ucb' or 'pi', got {acquisition!r}")
@@ -88,6 +93,8 @@ class GPSampler(BaseSampler):
         self.acquisition = acquisition
         self.kappa = kappa
         self.xi = xi
+        # θ of a proposal in the making, by trial number, until ``proposal_attrs`` records it with the trial.
+        self._theta: dict[int, tuple[list[str], np.ndarray]] = {}
 
     def __repr__(self) -> str:
         return f"GPSampler(seed={self.seed!r}, acquisition={self.acquisition!r})"
@@ -125,9 +132,9 @@ class GPSampler(BaseSampler):
         from .._gp import acquisition as acq
         from .._gp import optim
         from .._gp.gp import Posterior, fit_theta
-        from .._gp.transforms import power, standardize
+        from .._gp.transforms import power, rank, standardize
 
-        transform = power if self.output_transform == "power" else standardize
+        transform = {"power": power, "standardize": standardize, "rank": rank}[self.output_transform]
 
         enc = SpaceEncoding(search_space)
         kinds = np.where(enc.is_cat, CATEGORICAL, NUMERIC)
@@ -137,9 +144,11 @@ class GPSampler(BaseSampler):
         raw = sign * np.array(values, dtype=float)
         y = transform(raw)
 
-        # No warm start from this process's previous fit: θ must depend on the trials alone, so
-        # that a resumed or parallel run proposes what an uninterrupted one would.
-        theta = fit_theta(X, y, kinds)
+        # The fit starts from θ of the latest proposal that recorded one (``proposal_attrs``), read
+        # back from the trials, not kept in this object: a resumed run, or another process, then
+        # proposes what an uninterrupted serial run would.
+        theta = fit_theta(X, y, kinds, warm_start=_recorded_theta(context.trials, enc.names))
+        self._theta[context.number] = (enc.names, theta)
         post = Posterior.build(X, y, kinds, theta)
         best = float(np.max(y))
         running = [t for t in context.trials if t.state is TrialState.RUNNING and values_of(t)]
@@ -189,10 +198,29 @@ class GPSampler(BaseSampler):
         lengthscales = np.exp(post.theta[: X.shape[1]])
         return trust_region.box(X[int(np.argmax(raw))], length, lengthscales, kinds != CATEGORICAL)
 
+    def proposal_attrs(self, context: SamplerContext, params: dict[str, Any]) -> dict[str, Any]:
+        fitted = self._theta.pop(context.number, None)
+        if fitted is None:
+            return {}
+        names, theta = fitted
+        return {_THETA_KEY: {"names": names, "theta": [round(float(v), 6) for v in theta]}}
+
     def sample_independent(self, context: SamplerContext, name: str, distribution: Distribution) -> Any:
         if self.centre_start and context.number == 0:
             return centre_of(distribution)
         return distribution.from_unit(context.uniform(name))
+
+
+_THETA_KEY = "gp_theta"  # system attribute: the GP hyperparameters a proposal was made with
+
+
+def _recorded_theta(trials: Sequence[FrozenTrial], names: list[str]) -> np.ndarray | None:
+    """θ recorded by the latest trial (by number) proposed over the same parameters, if any."""
+    for t in sorted(trials, key=lambda t: t.number, reverse=True):
+        rec = t.system_attrs.get(_THETA_KEY)
+        if isinstance(rec, dict) and rec.get("names") == names:
+            return np.asarray(rec["theta"], dtype=float)
+    return None
 
 
 def centre_of(distribution: Distribution) -> Any:

@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from ..space import Categorical, Distribution, Float, Int, OrNone
+from ..space import Distribution
 from ..trial import FrozenTrial, TrialState
 from ._base import BaseSampler, SamplerContext, latin_hypercube_start, values_of
+from ._encoding import SpaceEncoding
 
 __all__ = ["TPESampler"]
 
@@ -128,9 +129,9 @@ class TPESampler(BaseSampler):
         values = [values_of(t) for t in pool]
         out: dict[str, Any] = {}
         for group in _groups(values, search_space, self.multivariate):
-            key, dists = tuple(group), tuple(search_space[k] for k in group)
-            coder = _Coder(dists)
-            rows = self._rows(pool, values, key, dists)
+            # An OrNone of a Categorical gets a categorical kernel over None and the choices.
+            enc = SpaceEncoding({k: search_space[k] for k in group}, none_as_choice=True)
+            rows = self._rows(pool, values, enc)
             # Only the trials that used the whole group (in this range) say anything about it.
             used = np.array([r is not None for r in rows], dtype=bool)
             A = np.array([r for r in rows if r is not None], dtype=float).reshape(-1, len(group))
@@ -138,55 +139,50 @@ class TPESampler(BaseSampler):
             good = w_l > 0
             bad = np.flatnonzero(w_g > 0)
             bad = bad[np.argsort(nums[bad], kind="stable")]  # oldest first, for the weights
-            l_est = coder.fit(A[good], w_l[good], self.prior_weight, self.bandwidth)
-            g_est = coder.fit(A[bad], _tpe.default_weights(len(bad)), self.prior_weight, self.bandwidth)
+            l_est = self._fit(enc, A[good], w_l[good])
+            g_est = self._fit(enc, A[bad], _tpe.default_weights(len(bad)))
             x, c = l_est.sample(context.rng("tpe", *group), self.n_ei_candidates)
             score = l_est.log_pdf(x, c) - g_est.log_pdf(x, c)
             i = int(np.argmax(score))
-            out.update(coder.decode(x[i], c[i], group))
+            out.update(enc.decode(enc.join(x[i], c[i])))
         return out
+
+    def _fit(self, enc: SpaceEncoding, A: np.ndarray, weights: np.ndarray) -> Any:
+        """The Parzen estimator of encoded rows ``A`` (n, one code per parameter of the group, in order)."""
+        from .._tpe import fit
+
+        X, C = enc.split(A)
+        edges = [e for e, cat in zip(enc.bin_edges(_MAX_BINS), enc.is_cat, strict=True) if not cat]
+        n_choices = [int(k) for k in enc.n_choices[enc.is_cat]]
+        return fit(X, C, n_choices, edges, weights, prior_weight=self.prior_weight, bandwidth=self.bandwidth)
 
     def _rows(
         self,
         pool: Sequence[FrozenTrial],
         values: Sequence[Mapping[str, Any]],
-        names: tuple[str, ...],
-        dists: tuple[Distribution, ...],
-    ) -> list[tuple[float, ...] | None]:
-        """Each trial's values of ``names`` in the model's encoding, or None unless it has them all in ``dists``."""
+        enc: SpaceEncoding,
+    ) -> list[list[float] | None]:
+        """Each trial's row in ``enc``, or None unless it has a valid value of every parameter of it."""
+        names, dists = tuple(enc.names), tuple(enc.dists)
         entry = self._codes.get(names)
         if entry is None or entry[0] != dists or len(entry[1]) > 200_000:  # a range changed, or too many
             entry = self._codes[names] = (dists, {})
         memo = entry[1]
-        out: list[tuple[float, ...] | None] = []
+        out: list[list[float] | None] = []
         for t, v in zip(pool, values, strict=True):
             hit = memo.get(id(t))
             if hit is not None and hit[0] is t:
                 out.append(hit[1])
                 continue
-            row = _encode(t, v, names, dists)
+            row = enc.encode(v)
+            code = None if any(map(math.isnan, row)) else row  # an inactive parameter: not a point of the group
             if t.state is not TrialState.RUNNING:  # finished trials never change; running ones may
-                memo[id(t)] = (t, row)
-            out.append(row)
+                memo[id(t)] = (t, code)
+            out.append(code)
         return out
 
     def sample_independent(self, context: SamplerContext, name: str, distribution: Distribution) -> Any:
         return distribution.from_unit(context.uniform(name))
-
-
-_MISSING = object()
-
-
-def _encode(
-    t: FrozenTrial, values: Mapping[str, Any], names: tuple[str, ...], dists: tuple[Distribution, ...]
-) -> tuple[float, ...] | None:
-    codes = []
-    for name, d in zip(names, dists, strict=True):
-        v = values.get(name, _MISSING)
-        if v is _MISSING or not (t.distributions.get(name) is d or d.contains(v)):
-            return None
-        codes.append(float(_cat_index(d, v)) if _n_choices(d) is not None else d.to_unit(v))
-    return tuple(codes)
 
 
 def _rank(trials: Sequence[FrozenTrial], directions: Sequence[str], n_min: int) -> list[FrozenTrial]:
@@ -299,75 +295,3 @@ def _groups(trials: Sequence[Mapping[str, Any]], space: dict[str, Distribution],
         groups = split + ([new] if new else [])
     missed = space.keys() - set().union(*groups) if groups else set(space)
     return sorted((sorted(g) for g in [*groups, *({k} for k in missed)]), key=lambda g: g[0])
-
-
-class _Coder:
-    """Parameter values ↔ arrays: numeric dims in [0, 1], categorical dims as indices."""
-
-    def __init__(self, dists: Sequence[Distribution]) -> None:
-        self.dists = list(dists)
-        self.cat = [_n_choices(d) is not None for d in dists]
-        self.n_choices = [_n_choices(d) or 0 for d, c in zip(dists, self.cat, strict=True) if c]
-        self.edges = [_edges(d) for d, c in zip(dists, self.cat, strict=True) if not c]
-
-    def fit(self, A: np.ndarray, weights: np.ndarray, prior: float, bw: float) -> Any:
-        """The Parzen estimator of encoded rows ``A`` (n, one code per parameter of the group, in order)."""
-        from .._tpe import fit
-
-        cat = np.array(self.cat, dtype=bool)
-        X, C = A[:, ~cat], A[:, cat].astype(np.int64)
-        return fit(X, C, self.n_choices, self.edges, weights, prior_weight=prior, bandwidth=bw)
-
-    def decode(self, x: np.ndarray, c: np.ndarray, names: Sequence[str]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        jn = jc = 0
-        for name, d, is_cat in zip(names, self.dists, self.cat, strict=True):
-            if is_cat:
-                out[name] = _cat_value(d, int(c[jc]))
-                jc += 1
-            else:
-                out[name] = d.from_unit(float(x[jn]))
-                jn += 1
-        return out
-
-
-def _n_choices(d: Distribution) -> int | None:
-    """How many categories ``d`` has when it is modelled as categorical (``OrNone`` adds ``None``)."""
-    if isinstance(d, Categorical):
-        return len(d.choices)
-    if isinstance(d, OrNone) and isinstance(d.inner, Categorical):
-        return len(d.inner.choices) + 1
-    return None
-
-
-def _cat_index(d: Distribution, value: Any) -> int:
-    if isinstance(d, OrNone):
-        return 0 if value is None else 1 + d.inner.index(value)  # type: ignore[attr-defined]
-    return d.index(value)  # type: ignore[attr-defined]
-
-
-def _cat_value(d: Distribution, i: int) -> Any:
-    if isinstance(d, OrNone):
-        return None if i == 0 else d.inner.choices[i - 1]  # type: ignore[attr-defined]
-    return d.choices[i]  # type: ignore[attr-defined]
-
-
-def _edges(d: Distribution) -> np.ndarray | None:
-    """Bin edges in the unit encoding of a discrete numeric distribution; None for a continuous one."""
-    if isinstance(d, OrNone):
-        inner = _edges(d.inner)
-        if inner is None:
-            return None
-        w = d.none_share
-        return np.concatenate([[0.0], w + (1 - w) * inner])
-    size = d.size
-    if size is None or size > _MAX_BINS:
-        return None
-    if isinstance(d, Int) and d.log:
-        # Rounding happens in value space, so the bins of a log scale widen with the value.
-        a, b = math.log(d.low - 0.5), math.log(d.high + 0.5)
-        cuts = [(math.log(v + 0.5) - a) / (b - a) for v in range(d.low, d.high)]
-        return np.array([0.0, *cuts, 1.0])
-    if isinstance(d, (Int, Float)):
-        return np.linspace(0.0, 1.0, size + 1)
-    return None

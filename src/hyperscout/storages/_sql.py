@@ -167,6 +167,8 @@ _SCHEMA_LOCK = {
 _SCHEMA_LOCK["mariadb"] = _SCHEMA_LOCK["mysql"]
 
 _DRIVERS = {"postgresql": ("postgresql+psycopg", "psycopg", "postgres"), "mysql": ("mysql+pymysql", "pymysql", "mysql")}
+#: What pip calls each driver: hyperscout is not on PyPI, so naming its extra would not install it.
+_PIP_NAMES = {"psycopg": "'psycopg[binary]'", "pymysql": "PyMySQL"}
 
 
 def _normalise_url(url: str) -> sa.engine.URL:
@@ -191,7 +193,8 @@ def _normalise_url(url: str) -> sa.engine.URL:
             __import__(module)
         except ImportError:
             raise StorageError(
-                f"storage URL {_safe(url)} needs the {module} driver: pip install 'hyperscout[{extra}]'"
+                f"storage URL {_safe(url)} needs the {module} driver, an optional extra (hyperscout[{extra}]): "
+                f"pip install {_PIP_NAMES[module]}"
             ) from None
         u = u.set(drivername=full)
     return u

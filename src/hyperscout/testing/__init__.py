@@ -7,7 +7,7 @@ pruner or storage written outside the package can prove itself the same way:
 - ``hyperscout.testing.pruners``: ``parametrize_pruner_checks``;
 - ``hyperscout.testing.storages``: ``parametrize_storage_checks``.
 
-It needs pytest (``pip install "hyperscout[dev]"``); ``import hyperscout`` never imports it.
+It needs pytest (``pip install -e ".[dev]"``); ``import hyperscout`` never imports it.
 
 Example:
     >>> from hyperscout.testing import SamplerCase, parametrize_sampler_checks

@@ -1,6 +1,6 @@
 """Plots of a study, each a function of the study that returns a plotly figure.
 
-Needs plotly (``pip install "hyperscout[viz]"``); the importance plot also needs scikit-learn
+Needs plotly (``pip install -e ".[viz]"``); the importance plot also needs scikit-learn
 (``hyperscout[sklearn]``). Every plot handles failed, pruned and running trials, log-scaled and
 categorical parameters, and studies with no or a single complete trial (then the figure has no
 data and says why, rather than raising).
@@ -14,6 +14,7 @@ data and says why, rather than raising).
 ``plot_intermediate_values``   learning curves of the trials, by state
 ``plot_edf``                   the empirical distribution of the values (compares studies)
 ``plot_timeline``              when each trial ran, one row per worker
+``plot_rank``                  the trials over pairs of parameters, coloured by the rank of the value
 =============================  ==============================================================
 
 Example:
@@ -33,6 +34,7 @@ from ._history import plot_optimization_history
 from ._importance import plot_param_importances
 from ._intermediate import plot_intermediate_values
 from ._parallel import plot_parallel_coordinate
+from ._rank import plot_rank
 from ._slice import plot_slice
 from ._timeline import plot_timeline
 
@@ -45,4 +47,5 @@ __all__ = [
     "plot_intermediate_values",
     "plot_edf",
     "plot_timeline",
+    "plot_rank",
 ]

@@ -18,7 +18,7 @@ from ..space import Categorical, Distribution, Float, Int, OrNone
 from ..study import Study
 from ..trial import FrozenTrial, TrialState
 
-PLOTLY_EXTRA = 'plotting needs plotly, an optional extra: pip install "hyperscout[viz]"'
+PLOTLY_EXTRA = "plotting needs plotly, an optional extra (hyperscout[viz]): pip install plotly"
 #: Colours of trial states, the same in every plot.
 STATE_COLOURS = {
     TrialState.COMPLETE: "#1f77b4",
