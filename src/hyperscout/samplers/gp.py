@@ -42,10 +42,6 @@ class GPSampler(BaseSampler):
     * ``trust_region=True`` confines the acquisition search to a box around the best trial that
       grows on success and shrinks on failure (TuRBO); ``"alternate"`` on every other trial. Off
       by default: it helped on smooth tasks and hurt on tree models (``docs/samplers.md``).
-    * The values the GP sees are transformed first (``output_transform``): ``"power"`` (the
-      default) standardises them and fits a Yeo–Johnson power transform, so that a few disastrous
-      trials do not squash the good ones together; ``"rank"`` keeps only their order (a Gaussian
-      copula); ``"standardize"`` only centres and scales them (``_gp/transforms.py``).
     * Trials stopped early by a pruner (PRUNED or PAUSED) join the fit with a stand-in final value,
       rank-matched from their last intermediate value (``impute_stopped``), so the model learns
       that the regions they tried were bad; they count towards ``n_startup_trials``.
@@ -82,8 +78,8 @@ class GPSampler(BaseSampler):
             raise ValueError(f"centre_start must be True or False, got {centre_start!r}")
         self.centre_start = centre_start
         self.trust_region = trust_region
-        if output_transform not in ("power", "standardize", "rank"):
-            raise ValueError(f"output_transform must be 'power', 'standardize' or 'rank', got {output_transform!r}")
+        if output_transform not in ("power", "standardize"):
+            raise ValueError(f"output_transform must be 'power' or 'standardize', got {output_transform!r}")
         self.output_transform = output_transform
         if acquisition not in ("ei", "ucb", "pi"):
             raise ValueError(f"acquisition must be 'ei', 'ucb' or 'pi', got {acquisition!r}")
@@ -132,9 +128,9 @@ class GPSampler(BaseSampler):
         from .._gp import acquisition as acq
         from .._gp import optim
         from .._gp.gp import Posterior, fit_theta
-        from .._gp.transforms import power, rank, standardize
+        from .._gp.transforms import power, standardize
 
-        transform = {"power": power, "standardize": standardize, "rank": rank}[self.output_transform]
+        transform = power if self.output_transform == "power" else standardize
 
         enc = SpaceEncoding(search_space)
         kinds = np.where(enc.is_cat, CATEGORICAL, NUMERIC)
