@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -450,3 +451,94 @@ def test_a_multi_objective_study_made_in_python(capsys: pytest.CaptureFixture[st
     assert main(["trials", "mo", "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [(r["values_0"], r["values_1"]) for r in rows] == [("1.0", "1.0"), ("2.0", "3.0"), ("3.0", "2.0")]
+
+
+# -- credentials are never printed -------------------------------------------------------------------
+
+PLANTED = ("Pw1nUserInfo", "Pw2nQuery")
+OBJECTIVE_PY = "def f(trial):\n    return trial.suggest_float('x', -5.0, 5.0)\n"
+
+
+def _plant(url: str) -> str:
+    """``url`` with one password in its user part and another in its query string."""
+    scheme, rest = url.split("://", 1)
+    user, host = rest.split("@", 1)
+    return f"{scheme}://{user}:{PLANTED[0]}@{host}{'&' if '?' in host else '?'}password={PLANTED[1]}"
+
+
+def _every_command(study: str, quiet: str = "-q") -> list[list[str]]:
+    return [
+        ["studies"], ["studies", "--format", "json"],
+        ["best", study], ["best", study, "--format", "json"],
+        ["trials", study], ["trials", study, "--format", "csv"], ["trials", study, "--format", "json"],
+        ["report", study, "-o", "r.html"],
+        ["worker", study, "--function", "objective_mod:f", "--n-trials", "1", quiet],
+        ["delete", study], ["dashboard", "--port", "0"],
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("source", ["--storage", "HYPERSCOUT_STORAGE"])
+def test_no_command_prints_a_password(
+    source: str, make_storage_url, in_tmp: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    url = _plant(make_storage_url("postgresql"))
+    (in_tmp / "objective_mod.py").write_text(OBJECTIVE_PY)
+    served: list[str] = []
+
+    def fake_serve(storage: Any, host: str, port: int, *, label: str, **kw: Any) -> None:
+        served.append(label)
+        print(f"hyperscout dashboard of {label}")
+
+    monkeypatch.setattr("hyperscout.dashboard.serve", fake_serve)
+    if source == "HYPERSCOUT_STORAGE":
+        monkeypatch.setenv("HYPERSCOUT_STORAGE", url)
+        storage: list[str] = []
+    else:
+        storage = ["--storage", url]
+    argvs = [
+        ["studies"],  # on an empty database
+        *[[*argv, "--help"] for argv in (["run"], ["worker"], ["best"], ["studies"], ["report"], ["dashboard"])],
+        *_every_command("unknown"),
+        ["run", "--study", "known", "--space", X_RANGE, "--n-trials", "2", "-q", *storage, "--", PY, "-c", QUADRATIC,
+         "{x}"],
+        *_every_command("known"),
+        ["delete", "known", "--yes"],
+    ]  # fmt: skip
+    seen = []
+    for argv in argvs:
+        if argv[0] != "run":
+            argv = [*argv, *storage]
+        try:
+            main(argv)
+        except (Exception, SystemExit) as e:  # noqa: BLE001 - any exception's text counts too
+            seen.append(f"{type(e).__name__}: {e}")
+        captured = capsys.readouterr()
+        seen.append(f"$ hyperscout {argv[0]} ...\n{captured.out}\n{captured.err}")
+    text = "\n".join(seen)
+    # The user part is masked, so are both passwords; the rest of the URL still says where.
+    assert all(p not in text for p in PLANTED), text
+    assert "no study named 'unknown'" in text and "127.0.0.1:5432" in text and "password=***" in text
+    assert served and all("***" in label for label in served)
+    assert "deleted study 'known'" in text
+
+
+def test_api_messages_and_reprs_mask_passwords(make_storage_url) -> None:
+    url = _plant(make_storage_url("postgresql"))
+    storage = hs.storages.get_storage(url)
+    texts = [repr(storage), str(storage), repr(hs.create_study("s", storage))]
+    with pytest.raises(KeyError) as info:
+        hs.load_study("unknown", url)
+    texts.append(str(info.value))
+    bad = [
+        url.replace("/test?", "/no_such_database_xyz?"),  # the server refuses: the driver's message
+        url.replace("postgresql+psycopg", "nosuchdb"),
+        url.replace("://", ":"),
+        f"journal:///x.log?password={PLANTED[1]}",
+        f"sqlite:///{PLANTED[0]}/x.db?password={PLANTED[1]}".replace(PLANTED[0], "missing"),
+    ]
+    for u in bad:
+        with pytest.raises((hs.StorageError, ValueError)) as err:
+            hs.storages.get_storage(u)
+        texts.append(str(err.value))
+    text = "\n".join(texts)
+    assert all(p not in text for p in PLANTED), text

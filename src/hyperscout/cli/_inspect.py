@@ -11,7 +11,7 @@ from typing import Any
 
 import hyperscout as hs
 
-from ._common import CLIError, default_storage, missing_sqlite_file, open_storage, open_study
+from ._common import CLIError, add_storage_option, missing_sqlite_file, open_storage, open_study, shown
 
 _STATES = ("complete", "pruned", "fail", "running", "waiting")
 #: Longest error text shown in a table cell (csv and json keep all of it).
@@ -20,16 +20,15 @@ _TABLE_ERROR = 60
 
 def add_parsers(sub: Any) -> None:
     """Register ``studies``, ``best``, ``trials`` and ``delete`` on the ``add_subparsers`` object ``sub``."""
-    storage_help = "storage URL (default: %(default)s)"
 
     p = sub.add_parser("studies", help="list the studies in a storage", description="List every study.")
-    p.add_argument("--storage", default=default_storage(), metavar="URL", help=storage_help)
+    add_storage_option(p)
     p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default: table)")
     p.set_defaults(handler=cmd_studies)
 
     p = sub.add_parser("best", help="show a study's best value and parameters", description="Show the best trial.")
     p.add_argument("study", metavar="STUDY")
-    p.add_argument("--storage", default=default_storage(), metavar="URL", help=storage_help)
+    add_storage_option(p)
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
     p.set_defaults(handler=cmd_best)
 
@@ -39,13 +38,13 @@ def add_parsers(sub: Any) -> None:
         description="Print every trial: number, state, value(s), params_*, duration (s), error.",
     )
     p.add_argument("study", metavar="STUDY")
-    p.add_argument("--storage", default=default_storage(), metavar="URL", help=storage_help)
+    add_storage_option(p)
     p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default: table)")
     p.set_defaults(handler=cmd_trials)
 
     p = sub.add_parser("delete", help="delete a study and its trials", description="Delete a study and its trials.")
     p.add_argument("study", metavar="STUDY")
-    p.add_argument("--storage", default=default_storage(), metavar="URL", help=storage_help)
+    add_storage_option(p)
     p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(handler=cmd_delete)
 
@@ -62,7 +61,7 @@ def cmd_studies(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     if not rows:
-        print(f"no studies in {args.storage}" + (" (the file does not exist)" if missing else ""))
+        print(f"no studies in {shown(args.storage)}" + (" (the file does not exist)" if missing else ""))
         return 0
     header = ["name", "direction", "trials", *_STATES[:4], "best"]
     table = [
