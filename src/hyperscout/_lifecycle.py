@@ -237,7 +237,8 @@ class Lifecycle:
             if system:
                 data["system_attrs"] = system
             events = [Event("create", n, data, claim=f"trial/{n}")]
-            claim = self.sampler.claim(ctx, params) if params else None
+            # Also for no parameters: the empty assignment is a grid point of its own (an empty grid).
+            claim = self.sampler.claim(ctx, params)
             if claim:
                 events.append(Event("attr", n, {"key": "grid", "value": claim, "system": True}, claim=claim))
             events += [
