@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ._checks import check_callbacks, check_catch, check_count, check_flag, check_seconds
 from ._execution import Delivery, RunSpec, run_serial
 from ._lifecycle import Lifecycle
 from ._progress import Progress
@@ -264,24 +265,19 @@ class Study:
             retry_failed: run a trial whose worker died (``kill -9``, a lost machine) again, with
                 the same parameters, up to this many times.
         """
-        if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0):
-            raise ValueError(f"n_trials must be a non-negative int or None, got {n_trials!r}")
-        if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
-            raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+        # Every argument is checked before a trial starts (booleans and strings are not numbers).
+        n_trials = check_count("n_trials", n_trials)
+        timeout = check_seconds("timeout", timeout)
         if not callable(objective):
             raise TypeError(f"objective must be callable, got {objective!r}")
-        if n_jobs is not None and (
-            isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or (n_jobs < 1 and n_jobs != -1)
-        ):
-            raise ValueError(f"n_jobs must be a positive int, -1 (one per CPU) or None, got {n_jobs!r}")
-        if trial_timeout is not None and (
-            isinstance(trial_timeout, bool) or not isinstance(trial_timeout, (int, float)) or not trial_timeout > 0
-        ):
-            raise ValueError(f"trial_timeout must be a positive number of seconds or None, got {trial_timeout!r}")
-        if isinstance(retry_failed, bool) or not isinstance(retry_failed, int) or retry_failed < 0:
-            raise ValueError(f"retry_failed must be a non-negative int, got {retry_failed!r}")
-        catch_t = (catch,) if isinstance(catch, type) else tuple(catch)
-        cbs = (callbacks,) if callable(callbacks) else tuple(callbacks)
+        if not (type(n_jobs) is int and n_jobs == -1):
+            n_jobs = check_count("n_jobs", n_jobs, minimum=1, extra=", -1 (one per CPU)")
+        trial_timeout = check_seconds("trial_timeout", trial_timeout)
+        retry_failed = int(check_count("retry_failed", retry_failed, none_ok=False) or 0)
+        isolate = bool(check_flag("isolate", isolate))
+        show_progress_bar = check_flag("show_progress_bar", show_progress_bar, none_ok=True)
+        catch_t = check_catch(catch)
+        cbs = check_callbacks(callbacks)
         limits = None
         if isolate or trial_timeout is not None or trial_memory_limit is not None:
             from ._isolate import Limits, parse_memory

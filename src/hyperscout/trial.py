@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from ._checks import is_bool
 from .exceptions import TrialPruned
 from .space import Categorical, Distribution, Float, Int
 
@@ -202,6 +203,8 @@ class Trial:
         """Record an intermediate value (e.g. validation loss after epoch ``step``)."""
         if isinstance(step, bool) or not isinstance(step, int) or step < 0:
             raise ValueError(f"report step must be a non-negative int, got {step!r}")
+        if is_bool(value) or isinstance(value, (str, bytes)):  # float() would take "0.5" and True
+            raise TypeError(f"report value must be a number, got {value!r}")
         try:
             value = float(value)
         except (TypeError, ValueError):
@@ -270,6 +273,10 @@ def check_values(values: Any, n_objectives: int) -> tuple[tuple[float, ...] | No
         return None, f"the objective returned {len(seq)} value(s) but the study has {n_objectives} objective(s)"
     out = []
     for v in seq:
+        # float() would read "0.5" and True as numbers; an objective returning them has a bug
+        # that recording 0.5 or 1.0 would hide (numpy numbers and 0-d arrays or tensors are fine).
+        if is_bool(v) or isinstance(v, (str, bytes)):
+            return None, f"the objective returned {v!r} ({type(v).__name__}), which is not a number"
         try:
             f = float(v)
         except (TypeError, ValueError):
