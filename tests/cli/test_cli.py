@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import subprocess
 import sys
 import time
@@ -542,3 +543,54 @@ def test_api_messages_and_reprs_mask_passwords(make_storage_url) -> None:
         texts.append(str(err.value))
     text = "\n".join(texts)
     assert all(p not in text for p in PLANTED), text
+
+
+# -- machine-readable output --------------------------------------------------------------------------
+
+
+def _refuse(name: str) -> None:
+    raise ValueError(f"not strict JSON: {name}")
+
+
+def test_json_output_is_strict_json_with_nan_and_infinity_as_strings(capsys) -> None:
+    study = hs.create_study("s", DB)
+    trial = study.ask({"x": hs.Float(0, 1)})
+    trial.set_user_attr("nan", math.nan)
+    trial.set_user_attr("nested", {"inf": [math.inf, -math.inf, 1.5]})
+    trial.report(math.nan, 0)
+    study.tell(trial, 0.25)
+    outputs = []
+    for argv in (["trials", "s"], ["best", "s"], ["studies"]):
+        argv = [*argv, "--format", "json"]
+        assert main(argv) == 0
+        outputs.append(json.loads(capsys.readouterr().out, parse_constant=_refuse))
+    trial_json, best_json, _ = outputs
+    for t in (trial_json[0], best_json):
+        assert t["user_attrs"] == {"nan": "NaN", "nested": {"inf": ["Infinity", "-Infinity", 1.5]}}
+        assert t["values"] == [0.25]
+        assert [float(v) for v in t["user_attrs"]["nested"]["inf"][:2]] == [math.inf, -math.inf]  # reads back
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_escaped(capsys) -> None:
+    study = hs.create_study("s", DB)
+    hostile = ['=HYPERLINK("http://evil")', "+1+1", "-1+1", "@SUM(1)", "\tx", "-2.5", "+3", "plain", "1e-3", "\rx"]
+    for i, text in enumerate(hostile):
+        study.enqueue({"p": text})
+        trial = study.ask()
+        assert trial.suggest_categorical("p", hostile) == text
+        if i % 2:
+            study.tell(trial, state="fail", error=text)
+        else:
+            study.tell(trial, float(-i))
+    assert main(["trials", "s", "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert ",'\rx," in out  # a carriage return first too (Python's csv module leaves it unquoted)
+    rows = list(csv.DictReader(io.StringIO(out.replace("'\rx", "'x"), newline="")))
+    cells = [r["params_p"] for r in rows] + [r["error"] for r in rows]
+    for cell in cells:
+        assert not cell.startswith(("=", "@", "\t", "\r")), cell
+        if cell.startswith(("+", "-")):
+            float(cell)  # only numbers may start with a sign
+    assert '\'=HYPERLINK("http://evil")' in cells and "'+1+1" in cells and "'-1+1" in cells and "'@SUM(1)" in cells
+    assert "-2.5" in cells and "+3" in cells and "plain" in cells
+    assert [r["value"] for r in rows][:3] == ["0.0", "", "-2.0"]  # numbers stay numbers

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -58,7 +60,7 @@ def cmd_studies(args: argparse.Namespace) -> int:
     storage = None if missing is not None else open_storage(args.storage)
     rows = [] if storage is None else [_study_row(storage, name) for name in hs.get_all_study_names(storage)]
     if args.format == "json":
-        print(json.dumps(rows, indent=2))
+        print(_json(rows))
         return 0
     if not rows:
         print(f"no studies in {shown(args.storage)}" + (" (the file does not exist)" if missing else ""))
@@ -132,7 +134,7 @@ def cmd_best(args: argparse.Namespace) -> int:
             out: Any = [_trial_json(t) for t in study.best_trials]
         else:
             out = _trial_json(study.best_trial) if has_complete else None
-        print(json.dumps(out, indent=2))
+        print(_json(out))
     else:
         for line in best_lines(study):
             print(line)
@@ -147,7 +149,7 @@ def cmd_trials(args: argparse.Namespace) -> int:
     study = open_study(args.storage, args.study)
     trials = study.trials
     if args.format == "json":
-        print(json.dumps([_trial_json(t) for t in trials], indent=2))
+        print(_json([_trial_json(t) for t in trials]))
         return 0
     n_obj = len(study.directions)
     value_cols = ["value"] if n_obj == 1 else [f"values_{i}" for i in range(n_obj)]
@@ -171,7 +173,7 @@ def cmd_trials(args: argparse.Namespace) -> int:
     if args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(header)
-        writer.writerows(["" if c is None else c for c in cells(t, table=False)] for t in trials)
+        writer.writerows([_csv_cell(c) for c in cells(t, table=False)] for t in trials)
         return 0
     if not trials:
         print(f"study {study.study_name!r} has no trials yet")
@@ -213,6 +215,38 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 # -- formatting -------------------------------------------------------------------------------------
+
+# What strict JSON has no literal for; Python's own names for them, which float() reads back.
+_NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+# A cell a spreadsheet reads as a formula (OWASP's CSV-injection list); "+" and "-" also start
+# plain numbers, which stay as they are.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _strict(value: Any) -> Any:
+    """``value`` with NaN and infinities as the strings "NaN", "Infinity", "-Infinity" (strict JSON has none)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else _NON_FINITE[value]
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    return value
+
+
+def _json(data: Any) -> str:
+    # allow_nan=False: anything _strict missed is an error here, not a file other parsers refuse.
+    return json.dumps(_strict(data), indent=2, allow_nan=False)
+
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell: text that a spreadsheet would run as a formula gets a leading "'" (numbers stay numbers)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def _fmt(v: Any) -> str:
