@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 import warnings
 
@@ -769,3 +770,25 @@ def test_common_slips_get_clear_errors_or_just_work():
     seen = []
     study.optimize(lambda t: 1.0, n_trials=2, callbacks=lambda s, f: seen.append(f.number), show_progress_bar=False)
     assert len(seen) == 2  # a single callable is accepted as the list of callbacks
+
+
+@pytest.mark.parametrize("bad", ["x", 5, [("x", 1)], None])
+def test_enqueue_takes_a_dict(bad):
+    study = hs.create_study()
+    with pytest.raises(
+        TypeError, match=rf"enqueue takes a dict of parameter name -> value, got {re.escape(repr(bad))}"
+    ):
+        study.enqueue(bad)
+    with pytest.raises(TypeError, match=r"user_attrs must be a dict of name -> value or None, got 5"):
+        study.enqueue({"x": 1}, user_attrs=5)
+    assert study.trials == []
+
+
+def test_directions_must_be_a_list_not_a_string():
+    # "minimize" was read as the directions 'm', 'i', 'n', ... ("got 'm'").
+    expected = r"directions must be a list such as \['minimize', 'maximize'\], got 'minimize'; for one objective write "
+    with pytest.raises(TypeError, match=expected + r"direction='minimize'"):
+        hs.create_study(directions="minimize")
+    with pytest.raises(TypeError, match=r"directions must be a list .*got 5"):
+        hs.create_study(directions=5)
+    assert hs.create_study(directions=("minimize", "max")).directions == ("minimize", "maximize")

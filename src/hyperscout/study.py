@@ -413,6 +413,12 @@ def create_study(
     """
     if direction is not None and directions is not None:
         raise ValueError("give direction= or directions=, not both")
+    if isinstance(directions, str) or (directions is not None and not isinstance(directions, Iterable)):
+        # A string is a sequence too: "minimize" was read as the directions 'm', 'i', ...
+        raise TypeError(
+            f"directions must be a list such as ['minimize', 'maximize'], got {directions!r}"
+            + (f"; for one objective write direction={directions!r}" if isinstance(directions, str) else "")
+        )
     dirs = tuple(_direction(d) for d in (directions if directions is not None else [direction or "minimize"]))
     if not dirs:
         raise ValueError("directions must name at least one objective")

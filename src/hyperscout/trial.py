@@ -181,8 +181,8 @@ class Trial:
     def _checked(self, name: str, make: Any) -> Any:
         try:
             return make()
-        except ValueError as e:
-            raise ValueError(f"parameter {name!r}: {e}") from None
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"parameter {name!r}: {e}") from None
 
     def suggest_float(
         self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False

@@ -233,6 +233,12 @@ class SQLStorage(BaseStorage):
                         f"storage URL {_safe(url)}: there is no file {os.path.abspath(db)!r}; check the path "
                         "(only create_study and `hyperscout run` create a new file)"
                     )
+                if not os.path.exists(db) and not os.access(parent, os.W_OK | os.X_OK):
+                    # SQLite itself says only "unable to open database file".
+                    raise StorageError(
+                        f"storage URL {_safe(url)}: cannot create {os.path.abspath(db)!r}: no permission to "
+                        f"write in the folder {parent!r}; choose a folder you can write to, or change its permissions"
+                    )
             kwargs["connect_args"] = {"timeout": 60.0, "check_same_thread": False}
             if not db or db == ":memory:":
                 kwargs["poolclass"] = sa.pool.StaticPool
