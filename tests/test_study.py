@@ -792,3 +792,8 @@ def test_directions_must_be_a_list_not_a_string():
     with pytest.raises(TypeError, match=r"directions must be a list .*got 5"):
         hs.create_study(directions=5)
     assert hs.create_study(directions=("minimize", "max")).directions == ("minimize", "maximize")
+
+
+def test_load_if_exists_must_be_a_bool():
+    with pytest.raises(TypeError, match=r"load_if_exists must be True or False, got 'no'"):
+        hs.create_study("s", load_if_exists="no")  # a non-empty string was taken as true

@@ -47,7 +47,7 @@ try:
 except ImportError as e:  # pragma: no cover - depends on the environment
     raise ImportError(f"hyperscout.sklearn needs scikit-learn: pip install 'hyperscout[sklearn]' ({e})") from e
 
-from ._checks import check_seconds
+from ._checks import check_flag, check_seconds
 from ._sklearn.folds import ORIGIN, CrossValidator, FoldPruner, attach, cv_objective, params_key, resume
 from ._sklearn.space import PreparedSpace, prepare_space
 from .samplers import BaseSampler, GridSampler, get_sampler
@@ -211,6 +211,7 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):
         if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral) or int(n) < 1):
             raise ValueError(f"the number of candidates must be a positive int or None, got {n!r}")
         timeout = check_seconds("timeout", self.timeout)  # True is not 1 s
+        check_flag("prune_folds", self.prune_folds)
         if not (self.refit in (True, False) or isinstance(self.refit, str) or callable(self.refit)):
             raise ValueError(f"refit must be a bool, a metric name or a callable, got {self.refit!r}")
         seed = _seed_of(plan.random_state)

@@ -424,6 +424,7 @@ def create_study(
         raise ValueError("directions must name at least one objective")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
         raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
+    check_flag("load_if_exists", load_if_exists)
     if pruner is not None and not isinstance(pruner, BasePruner):
         raise TypeError(f"pruner must be a hs.pruners pruner or None, got {pruner!r}")
     store = get_storage(storage)
