@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import math
 import re
@@ -171,9 +172,8 @@ def cmd_trials(args: argparse.Namespace) -> int:
         return out
 
     if args.format == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows([_csv_cell(c) for c in cells(t, table=False)] for t in trials)
+        for row in [header, *([_csv_cell(c) for c in cells(t, table=False)] for t in trials)]:
+            print(_csv_line(row))
         return 0
     if not trials:
         print(f"study {study.study_name!r} has no trials yet")
@@ -238,6 +238,16 @@ def _strict(value: Any) -> Any:
 def _json(data: Any) -> str:
     # allow_nan=False: anything _strict missed is an error here, not a file other parsers refuse.
     return json.dumps(_strict(data), indent=2, allow_nan=False)
+
+
+def _csv_line(row: Sequence[Any]) -> str:
+    """One CSV record, without its line end."""
+    # Python's csv module quotes a cell holding a character of the line terminator only: with "\n"
+    # alone, a carriage return (a progress bar's, in an error text) went out unquoted and split the
+    # record for every reader. "\r\n" makes it quote both; the record ends in "\n" as before.
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(row)
+    return buffer.getvalue()[:-2]
 
 
 def _csv_cell(value: Any) -> Any:
