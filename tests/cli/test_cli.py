@@ -592,3 +592,13 @@ def test_csv_cells_a_spreadsheet_would_run_are_escaped(capsys) -> None:
     assert '\'=HYPERLINK("http://evil")' in cells and "'+1+1" in cells and "'-1+1" in cells and "'@SUM(1)" in cells
     assert "-2.5" in cells and "+3" in cells and "plain" in cells and "'\rx" in cells
     assert [r["value"] for r in rows][:3] == ["0.0", "", "-2.0"]  # numbers stay numbers
+
+
+def test_a_refused_password_is_not_printed_either(make_storage_url, capsys) -> None:
+    # MariaDB checks the password (the test server's root has none), so the driver's refusal is shown.
+    url = _plant(make_storage_url("mariadb"))
+    with pytest.raises(hs.StorageError) as info:
+        hs.storages.get_storage(url)
+    assert main(["studies", "--storage", url]) == 2
+    text = str(info.value) + capsys.readouterr().err
+    assert "***" in text and all(p not in text for p in PLANTED), text
