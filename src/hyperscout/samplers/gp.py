@@ -91,6 +91,12 @@ class GPSampler(BaseSampler):
         self.xi = xi
         # θ of a proposal in the making, by trial number, until ``proposal_attrs`` records it with the trial.
         self._theta: dict[int, tuple[list[str], np.ndarray]] = {}
+        # Encoded rows of finished trials, per search space: trial number -> (its values, its row).
+        self._rows: dict[tuple[tuple[str, Distribution], ...], dict[int, tuple[dict[str, Any], list[float]]]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Caches stay behind: a worker process builds its own.
+        return {**self.__dict__, "_theta": {}, "_rows": {}}
 
     def __repr__(self) -> str:
         return f"GPSampler(seed={self.seed!r}, acquisition={self.acquisition!r})"
@@ -135,7 +141,7 @@ class GPSampler(BaseSampler):
         enc = SpaceEncoding(search_space)
         kinds = np.where(enc.is_cat, CATEGORICAL, NUMERIC)
         n_choices = enc.n_choices
-        X = np.array([enc.encode(values_of(t)) for t in fitted])
+        X = self._encoded(enc, search_space, fitted)
         sign = 1.0 if context.directions[0] == "maximize" else -1.0
         raw = sign * np.array(values, dtype=float)
         y = transform(raw)
@@ -180,6 +186,23 @@ class GPSampler(BaseSampler):
         if region is not None and optim.is_row_of(x, taken):  # every point of the region was tried
             x = optim.maximize(batch, with_grad, kinds, n_choices, snap, rng, top, taken=taken)
         return enc.decode(x)
+
+    def _encoded(self, enc: SpaceEncoding, space: dict[str, Distribution], trials: list[FrozenTrial]) -> np.ndarray:
+        """``enc.encode`` of each trial's values, reusing the row of a trial seen before with the same values.
+
+        Re-encoding every trial at every suggestion cost ~9 % of a suggestion at 200 trials. The row
+        is reused only while the trial's values are equal to those it was encoded from, so a trial
+        number met again in another study, or a paused trial that gained a parameter, is encoded anew.
+        """
+        cache = self._rows.setdefault(tuple(space.items()), {})
+        rows = []
+        for t in trials:
+            values = values_of(t)
+            hit = cache.get(t.number)
+            if hit is None or hit[0] != values:
+                hit = cache[t.number] = (dict(values), enc.encode(values))
+            rows.append(hit[1])
+        return np.array(rows, dtype=float)
 
     def _region(
         self, fitted: list[FrozenTrial], raw: np.ndarray, X: np.ndarray, kinds: np.ndarray, post: Any
