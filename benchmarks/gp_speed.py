@@ -39,6 +39,7 @@ WINDOW = 10
 
 
 def _hyperscout(trials: int) -> tuple[list[float], list[float]]:
+    hs.logging.set_verbosity(hs.logging.ERROR)  # as Optuna's below: no line per trial
     study = hs.create_study(sampler=hs.samplers.GPSampler(seed=0), seed=0)
     space = {f"x{i}": hs.Float(0.0, 1.0) for i in range(6)}
 

@@ -13,7 +13,7 @@ shows the median. Both libraries run with their defaults as a user gets them:
   ``optuna.create_study(storage="sqlite:///<tmp>/optuna.db")``, a new file in a new temporary
   folder for every run.
 
-Both use the same seed in a run, no progress bar, and Optuna's logging at WARNING. A callback
+Both use the same seed in a run, no progress bar, and logging at WARNING (no line per trial). A callback
 records when each trial ends, which gives the cost of the first and the last 100 trials: if the
 last ones are dearer, the per-trial cost grows with the size of the study.
 
@@ -200,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeats and --trials must be positive")
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    hs.logging.set_verbosity(hs.logging.WARNING)  # the same for both: no line per trial
     cells = [(s, n) for s in args.storages for n in sorted(set(args.trials))]
 
     # Warm up both libraries on every storage kind (imports, SQLAlchemy's statement caches), untimed.

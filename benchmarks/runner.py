@@ -557,6 +557,7 @@ def _silence() -> None:
     # they sample a parameter independently; failures are kept in the results anyway.
     logging.getLogger("optuna").setLevel(logging.ERROR)
     logging.getLogger("hyperopt").setLevel(logging.ERROR)  # "build_posterior_wrapper took ..." at every trial
+    logging.getLogger("hyperscout").setLevel(logging.ERROR)  # a line per finished trial, as Optuna's
     with contextlib.suppress(ImportError):
         import optuna
 

@@ -21,7 +21,7 @@ PACKAGE = Path(hyperscout.__file__).parent
 #: Each module's layer, lowest first (DESIGN.md, "Layers"); a module may import only from its own
 #: layer or below. Matched by the longest prefix of the dotted name under ``hyperscout``.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("_version", "exceptions", "_log", "logging")),
+    ("base", ("_version", "exceptions", "_checks", "_log", "logging")),
     ("math", ("space", "_gp", "_tpe", "distributions")),
     ("records", ("trial",)),
     ("persistence", ("storages",)),

@@ -231,3 +231,18 @@ def test_the_best_so_far_counts_trials_that_finish_out_of_order(logs) -> None:
         "Best is trial 0 with value: 1.0.",
         "Best is trial 0 with value: 1.0.",
     ]
+
+
+def test_a_level_set_before_the_import_is_kept() -> None:
+    # A program (or a benchmark harness) may quiet the library's logger before importing it.
+    import subprocess
+
+    script = (
+        "import logging; logging.getLogger('hyperscout').setLevel(logging.ERROR)\n"
+        "import hyperscout as hs\n"
+        "study = hs.create_study()\n"
+        "study.optimize(lambda t: t.suggest_float('x', 0, 1), n_trials=2, show_progress_bar=False)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Trial 1 finished" not in done.stderr

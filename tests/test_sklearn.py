@@ -552,6 +552,11 @@ def test_bad_options_are_clear_errors_before_fitting(iris, brittle) -> None:
         SearchCV(brittle(), [{"shift": [0]}, {"shift": [1]}]).fit(X, y)
     with pytest.raises(ValueError, match="timeout"):
         SearchCV(brittle(), {"shift": [0]}, timeout=-1).fit(X, y)
+    with pytest.raises(TypeError, match="prune_folds must be True or False, got 'no'"):
+        SearchCV(brittle(), {"shift": [0]}, prune_folds="no").fit(X, y)
+    for bad in (True, "5"):  # True was taken as 1 s
+        with pytest.raises(TypeError, match=f"timeout must be a positive number of seconds or None, got {bad!r}"):
+            SearchCV(brittle(), {"shift": [0]}, timeout=bad).fit(X, y)
     assert brittle.fits == 0
 
 

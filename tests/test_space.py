@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -598,3 +599,45 @@ def test_parse_space_bad_containers_and_names():
 def test_parse_space_is_exported_at_top_level():
     assert hs.parse_space is parse_space
     assert hs.parse_space({"C": (1e-3, 1e3)})["C"] == Float(0.001, 1000.0, log=True)
+
+
+@pytest.mark.parametrize("spec", [(1,), (0.0, 1, 2), (-1.0, "a"), ("rbf", "linear"), (), (1, 2, 3, 4)])
+def test_parse_space_tuples_are_ranges_only(spec):
+    # These once became lists of choices, silently; a tuple is a range (docs/search-spaces.md).
+    message = rf"^parameter 'p': {re.escape(repr(spec))} is not a range: a tuple is \(low, high\).*\(None, high\)"
+    with pytest.raises(ValueError, match=message + r".*write " + re.escape(repr(list(spec)))):
+        parse_space({"p": spec})
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ((1e-3, 0.0), r"needs low <= high, got low=0.001 > high=0.0"),  # was "math domain error"
+        ((1e-3, -5.0), r"needs low <= high"),
+        ((0, 10**400), r"Int high must be an integer within about ±1.8e308 .*got high=an integer of about 401 digits"),
+        ((1e-3, 10**400), r"Float high must be a finite number within about ±1.8e308"),
+        ((-(10**400), 1.0), r"Float low must be a finite number"),
+    ],
+)
+def test_parse_space_bad_ranges_say_what_is_wrong(spec, message):
+    with pytest.raises(ValueError, match=rf"^parameter 'p': .*{message}"):
+        parse_space({"p": spec})
+
+
+def test_huge_integer_bounds_are_refused_clearly():
+    for make in (lambda: Int(0, 10**400), lambda: Int(-(10**5000), 0), lambda: Float(0, 10**400)):
+        with pytest.raises(
+            ValueError, match=r"(low|high) must be .*within about ±1.8e308.*an integer of about \d+ digits"
+        ):
+            make()
+    assert Int(0, 10**300).high == 10**300  # what a float holds is still fine
+
+
+@pytest.mark.parametrize("kind", [Float, Int])
+@pytest.mark.parametrize("log", ["no", "False", 1, 0, None])
+def test_log_must_be_a_bool(kind, log):
+    with pytest.raises(TypeError, match=rf"{kind.__name__} log must be True or False, got log={re.escape(repr(log))}"):
+        kind(1, 10, log=log)
+    assert kind(1, 10, log=np.bool_(True)).log is True
+    with pytest.raises(TypeError, match=r"parameter 'lr': Float log must be True or False, got log='no'"):
+        hs.create_study().ask().suggest_float("lr", 1e-3, 1.0, log="no")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import gc
 import math
+import re
 import sys
 import time
 import warnings
 from typing import Any
 
+import numpy as np
 import pytest
 
 import hyperscout as hs
@@ -394,10 +396,53 @@ def test_n_trials_zero(storage_url):
     assert study.trials == []
 
 
-@pytest.mark.parametrize("bad", [-1, 1.5, True, "3"])
-def test_bad_n_trials(bad):
-    with pytest.raises(ValueError, match="n_trials"):
+@pytest.mark.parametrize(("bad", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError), ("3", TypeError)])
+def test_bad_n_trials(bad, error):
+    with pytest.raises(error, match="n_trials"):
         hs.create_study().optimize(lambda t: 1.0, n_trials=bad)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"timeout": True}, TypeError, r"timeout must be a positive number of seconds or None, got True"),
+        ({"timeout": "5"}, TypeError, r"timeout must be .*got '5'"),
+        ({"timeout": 0}, ValueError, r"timeout must be .*got 0"),
+        ({"timeout": math.nan}, ValueError, r"timeout must be"),
+        ({"trial_timeout": True}, TypeError, r"trial_timeout must be .*got True"),
+        ({"trial_timeout": "60"}, TypeError, r"trial_timeout must be"),
+        ({"n_jobs": True}, TypeError, r"n_jobs must be an int >= 1, -1 \(one per CPU\) or None, got True"),
+        ({"n_jobs": "2"}, TypeError, r"n_jobs must be"),
+        ({"n_jobs": -1.0}, TypeError, r"n_jobs must be"),
+        ({"n_jobs": 0}, ValueError, r"n_jobs must be"),
+        ({"retry_failed": True}, TypeError, r"retry_failed must be an int >= 0, got True"),
+        ({"catch": "x"}, TypeError, r"catch must be an exception class or a tuple of them .*got 'x'"),
+        ({"catch": [ValueError, "x"]}, TypeError, r"catch must be .*'x'"),
+        ({"catch": 5}, TypeError, r"catch must be"),
+        ({"catch": int}, TypeError, r"catch must be .*int"),
+        ({"callbacks": 5}, TypeError, r"callbacks must be a list of functions f\(study, trial\), got 5"),
+        ({"callbacks": "cb"}, TypeError, r"callbacks must be .*'cb'"),
+        ({"callbacks": [print, 5]}, TypeError, r"callbacks must be"),
+        ({"isolate": "no"}, TypeError, r"isolate must be True or False, got 'no'"),
+        ({"show_progress_bar": "no"}, TypeError, r"show_progress_bar must be True or False or None, got 'no'"),
+    ],
+)
+def test_bad_run_arguments_are_refused_before_any_trial(kwargs, error, message):
+    study = hs.create_study()
+
+    def objective(trial: hs.Trial) -> float:
+        raise RuntimeError("a trial ran")
+
+    with pytest.raises(error, match=message):
+        study.optimize(objective, n_trials=2, **kwargs)
+    assert study.trials == []  # nothing started, so nothing is left RUNNING
+
+
+def test_catch_accepts_a_class_a_tuple_a_list_or_nothing():
+    for catch in (ValueError, (ValueError, KeyError), [ValueError], ()):
+        study = hs.create_study()
+        _quiet(study, lambda t: 1.0, n_trials=1, catch=catch)
+        assert study.trials[0].state is TrialState.COMPLETE
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -498,6 +543,25 @@ def test_non_number_return_fails(storage_url):
     _quiet(study, lambda t: "good", n_trials=1)
     assert study.trials[0].state is TrialState.FAIL
     assert "'good'" in study.trials[0].error
+
+
+@pytest.mark.parametrize("value", ["0.5", True, False, None, b"1", np.bool_(True), [0.5, "1"], {"loss": 0.5}])
+def test_strings_booleans_and_none_are_never_taken_as_numbers(value):
+    # Optuna FAILs a trial whose value is not a number; "0.5" and True were recorded as 0.5 and 1.0.
+    study = hs.create_study()
+    _quiet(study, lambda t: value, n_trials=1)
+    t = study.trials[0]
+    assert t.state is TrialState.FAIL and t.values is None
+    assert "not a number" in t.error or "value(s)" in t.error
+    with pytest.warns(UserWarning, match="recorded as FAIL.*not a number"):
+        assert study.tell(study.ask(), "0.5").state is TrialState.FAIL
+
+
+@pytest.mark.parametrize("value", [0.5, np.float64(0.5), np.array(0.5), [0.5], (0.5,)])
+def test_numbers_of_any_kind_are_values(value):
+    study = hs.create_study()
+    _quiet(study, lambda t: value, n_trials=1)
+    assert study.trials[0].state is TrialState.COMPLETE and study.trials[0].values == (0.5,)
 
 
 def test_wrong_number_of_values_fails(storage_url):
@@ -733,3 +797,30 @@ def test_close_and_garbage_collection_leave_no_database_connection_open(
         del study
         gc.collect()
     assert [repr(u.exc_value) for u in unraisable] == []
+
+
+@pytest.mark.parametrize("bad", ["x", 5, [("x", 1)], None])
+def test_enqueue_takes_a_dict(bad):
+    study = hs.create_study()
+    with pytest.raises(
+        TypeError, match=rf"enqueue takes a dict of parameter name -> value, got {re.escape(repr(bad))}"
+    ):
+        study.enqueue(bad)
+    with pytest.raises(TypeError, match=r"user_attrs must be a dict of name -> value or None, got 5"):
+        study.enqueue({"x": 1}, user_attrs=5)
+    assert study.trials == []
+
+
+def test_directions_must_be_a_list_not_a_string():
+    # "minimize" was read as the directions 'm', 'i', 'n', ... ("got 'm'").
+    expected = r"directions must be a list such as \['minimize', 'maximize'\], got 'minimize'; for one objective write "
+    with pytest.raises(TypeError, match=expected + r"direction='minimize'"):
+        hs.create_study(directions="minimize")
+    with pytest.raises(TypeError, match=r"directions must be a list .*got 5"):
+        hs.create_study(directions=5)
+    assert hs.create_study(directions=("minimize", "max")).directions == ("minimize", "maximize")
+
+
+def test_load_if_exists_must_be_a_bool():
+    with pytest.raises(TypeError, match=r"load_if_exists must be True or False, got 'no'"):
+        hs.create_study("s", load_if_exists="no")  # a non-empty string was taken as true

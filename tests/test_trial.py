@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import hyperscout as hs
@@ -25,3 +27,11 @@ def test_bad_ranges_are_refused_every_time_not_cached(low) -> None:
     for name in ("a", "b"):  # the second refusal must not come from a cache
         with pytest.raises(ValueError, match=f"parameter '{name}'"):
             trial.suggest_int(name, low, 2)
+
+
+@pytest.mark.parametrize("value", ["0.5", True, b"1", None, [0.5]])
+def test_report_takes_numbers_only(value) -> None:
+    trial = hs.create_study().ask()
+    with pytest.raises(TypeError, match=re.escape(f"report value must be a number, got {value!r}")):
+        trial.report(value, 0)
+    trial.report(0.5, 0)  # and a number still goes in

@@ -260,7 +260,8 @@ class Lifecycle:
             if system:
                 data["system_attrs"] = system
             events = [Event("create", n, data, claim=f"trial/{n}")]
-            claim = self.sampler.claim(ctx, params) if params else None
+            # Also for no parameters: the empty assignment is a grid point of its own (an empty grid).
+            claim = self.sampler.claim(ctx, params)
             if claim:
                 events.append(Event("attr", n, {"key": "grid", "value": claim, "system": True}, claim=claim))
             events += [
@@ -276,6 +277,10 @@ class Lifecycle:
 
     def enqueue(self, params: Mapping[str, Any], user_attrs: Mapping[str, Any] | None = None) -> int:
         """Queue a WAITING trial with fixed parameter values; returns its number."""
+        if not isinstance(params, Mapping):
+            raise TypeError(f"enqueue takes a dict of parameter name -> value, got {params!r}")
+        if user_attrs is not None and not isinstance(user_attrs, Mapping):
+            raise TypeError(f"user_attrs must be a dict of name -> value or None, got {user_attrs!r}")
         fixed = {str(k): jsonable(f"enqueued parameter {k!r}", v) for k, v in dict(params).items()}
         attrs = {str(k): jsonable(f"user attribute {k!r}", v) for k, v in dict(user_attrs or {}).items()}
         for _ in range(1000):

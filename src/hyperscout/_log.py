@@ -75,7 +75,8 @@ def configure() -> None:
             return
         _configured = True
         LIBRARY_LOGGER.addHandler(DEFAULT_HANDLER)
-        LIBRARY_LOGGER.setLevel(logging.INFO)
+        if LIBRARY_LOGGER.level == logging.NOTSET:  # a level the program set before this point stays
+            LIBRARY_LOGGER.setLevel(logging.INFO)
         LIBRARY_LOGGER.propagate = False
 
 

@@ -50,6 +50,7 @@ except ImportError as e:  # pragma: no cover - depends on the environment
         f"pip install scikit-learn ({e})"
     ) from e
 
+from ._checks import check_flag, check_seconds
 from ._log import info_lines
 from ._sklearn.folds import ORIGIN, CrossValidator, FoldPruner, attach, cv_objective, params_key, resume
 from ._sklearn.space import PreparedSpace, prepare_space
@@ -213,9 +214,8 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):
         n = plan.n_trials
         if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral) or int(n) < 1):
             raise ValueError(f"the number of candidates must be a positive int or None, got {n!r}")
-        if self.timeout is not None and not (isinstance(self.timeout, numbers.Real) and float(self.timeout) > 0):
-            raise ValueError(f"timeout must be a positive number of seconds or None, got {self.timeout!r}")
-        timeout = None if self.timeout is None else float(self.timeout)
+        timeout = check_seconds("timeout", self.timeout)  # True is not 1 s
+        check_flag("prune_folds", self.prune_folds)
         if not (self.refit in (True, False) or isinstance(self.refit, str) or callable(self.refit)):
             raise ValueError(f"refit must be a bool, a metric name or a callable, got {self.refit!r}")
         seed = _seed_of(plan.random_state)

@@ -37,6 +37,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ._checks import is_bool
+
 __all__ = [
     "Distribution",
     "Float",
@@ -56,6 +58,28 @@ def _is_number(x: Any) -> bool:
 
 def _is_integer(x: Any) -> bool:
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def _too_big(x: Any) -> bool:
+    """Whether the number ``x`` (an int can be any size) is beyond what a float holds."""
+    try:
+        float(x)
+    except OverflowError:
+        return True
+    return False
+
+
+def _shown(x: Any) -> str:
+    # repr of a 400-digit integer is no help (and Python refuses str() past 4,300 digits).
+    if _is_integer(x) and _too_big(x):
+        return f"an integer of about {int(int(x).bit_length() * 0.30103) + 1} digits"
+    return repr(x)
+
+
+def _check_log(kind: str, log: Any) -> None:
+    # A flag must be a bool: log="no" is a non-empty string, which Python takes as true.
+    if not is_bool(log):
+        raise TypeError(f"{kind} log must be True or False, got log={log!r}")
 
 
 class Distribution(ABC):
@@ -118,6 +142,13 @@ class Float(Distribution):
     def __post_init__(self) -> None:
         if not (_is_number(self.low) and _is_number(self.high)):
             raise ValueError(f"Float bounds must be numbers, got low={self.low!r}, high={self.high!r}")
+        _check_log("Float", self.log)
+        for name in ("low", "high"):
+            if _too_big(getattr(self, name)):
+                raise ValueError(
+                    f"Float {name} must be a finite number within about ±1.8e308 (what a float holds), "
+                    f"got {name}={_shown(getattr(self, name))}"
+                )
         if not (math.isfinite(self.low) and math.isfinite(self.high)):
             raise ValueError(f"Float bounds must be finite, got low={self.low!r}, high={self.high!r}")
         if self.low > self.high:
@@ -205,8 +236,14 @@ class Int(Distribution):
     step: int = 1
 
     def __post_init__(self) -> None:
+        _check_log("Int", self.log)
         for name in ("low", "high", "step"):
             v = getattr(self, name)
+            if _is_number(v) and _too_big(v):
+                # Samplers work in floating point: a bound beyond what a float holds cannot be searched.
+                raise ValueError(
+                    f"Int {name} must be an integer within about ±1.8e308 (what a float holds), got {name}={_shown(v)}"
+                )
             if _is_number(v) and float(v).is_integer():
                 object.__setattr__(self, name, int(v))
             else:
@@ -483,10 +520,15 @@ def _from_tuple(name: str, bounds: tuple[Any, Any]) -> Distribution:
                 f"parameter {name!r}: (None, {high}) means 'None or a float in (0, {high}]', which needs high > 0"
             )
         return OrNone(Float(0.0, high))
+    if low > high:
+        # Before the log-scale rule below, whose log10 of a bound <= 0 said only "math domain error".
+        raise ValueError(f"(low, high) needs low <= high, got low={_shown(low)} > high={_shown(high)}")
     if _is_integer(low) and _is_integer(high):
         return Int(low, high)
     # A range spanning several orders of magnitude of positive numbers is almost always searched in
     # log space by people who tune by hand (C, gamma, learning rates).
+    if _too_big(low) or _too_big(high):
+        return Float(low, high)  # which says what is wrong
     log = low > 0 and math.log10(high) - math.log10(low) >= 3 - 1e-9
     return Float(low, high, log=log)
 
@@ -500,7 +542,7 @@ def parse_space(space: Mapping[str, Any]) -> dict[str, Distribution]:
     * a list (a scikit-learn grid or ``param_distributions`` list): ``Categorical``;
     * a ``(low, high)`` tuple of numbers (bayesian-optimization ``pbounds``): ``Int`` when both are
       integers, else ``Float`` (log-scaled when positive and spanning >= 3 decades);
-      ``(None, high)`` means "None, or a value up to high" (``OrNone``);
+      ``(None, high)`` means "None, or a value up to high" (``OrNone``); any other tuple is refused;
     * a frozen ``scipy.stats`` distribution: ``uniform``, ``loguniform`` and ``randint``.
 
     Example:
@@ -526,6 +568,12 @@ def _parse_one(name: str, spec: Any) -> Distribution:
         return spec
     if isinstance(spec, tuple) and len(spec) == 2 and all(v is None or _is_number(v) for v in spec):
         return _from_tuple(name, spec)
+    if isinstance(spec, tuple):
+        # Any other tuple is a slip ((1,), (0.0, 1, 2), (-1.0, "a")) that once became a list of choices.
+        raise ValueError(
+            f"{spec!r} is not a range: a tuple is (low, high), two numbers, or (None, high) for "
+            f"'None or up to high'; for a list of choices write {list(spec)!r}"
+        )
     if hasattr(spec, "rvs") and hasattr(spec, "dist"):
         return _from_scipy(name, spec)
     if isinstance(spec, (list, tuple)) or (hasattr(spec, "tolist") and hasattr(spec, "ndim")):

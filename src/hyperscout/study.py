@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ._callbacks import MaxTrialsCallback
+from ._checks import check_callbacks, check_catch, check_count, check_flag, check_seconds
 from ._dataframe import trials_dataframe
 from ._execution import Delivery, RunSpec, run_serial
 from ._lifecycle import Lifecycle
@@ -294,26 +295,20 @@ class Study:
             gc_after_trial: run Python's garbage collector after each trial, in the process that
                 ran it (Optuna's option, for objectives that leave large objects in reference cycles).
         """
-        if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0):
-            raise ValueError(f"n_trials must be a non-negative int or None, got {n_trials!r}")
-        if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
-            raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+        # Every argument is checked before a trial starts (booleans and strings are not numbers).
+        n_trials = check_count("n_trials", n_trials)
+        timeout = check_seconds("timeout", timeout)
         if not callable(objective):
             raise TypeError(f"objective must be callable, got {objective!r}")
-        if n_jobs is not None and (
-            isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or (n_jobs < 1 and n_jobs != -1)
-        ):
-            raise ValueError(f"n_jobs must be a positive int, -1 (one per CPU) or None, got {n_jobs!r}")
-        if trial_timeout is not None and (
-            isinstance(trial_timeout, bool) or not isinstance(trial_timeout, (int, float)) or not trial_timeout > 0
-        ):
-            raise ValueError(f"trial_timeout must be a positive number of seconds or None, got {trial_timeout!r}")
-        if isinstance(retry_failed, bool) or not isinstance(retry_failed, int) or retry_failed < 0:
-            raise ValueError(f"retry_failed must be a non-negative int, got {retry_failed!r}")
-        if not isinstance(gc_after_trial, bool):
-            raise TypeError(f"gc_after_trial must be True or False, got {gc_after_trial!r}")
-        catch_t = (catch,) if isinstance(catch, type) else tuple(catch)
-        cbs = (callbacks,) if callable(callbacks) else tuple(callbacks)
+        if not (type(n_jobs) is int and n_jobs == -1):
+            n_jobs = check_count("n_jobs", n_jobs, minimum=1, extra=", -1 (one per CPU)")
+        trial_timeout = check_seconds("trial_timeout", trial_timeout)
+        retry_failed = int(check_count("retry_failed", retry_failed, none_ok=False) or 0)
+        isolate = bool(check_flag("isolate", isolate))
+        show_progress_bar = check_flag("show_progress_bar", show_progress_bar, none_ok=True)
+        gc_after_trial = bool(check_flag("gc_after_trial", gc_after_trial))
+        catch_t = check_catch(catch)
+        cbs = check_callbacks(callbacks)
         limits = None
         if isolate or trial_timeout is not None or trial_memory_limit is not None:
             from ._isolate import Limits, parse_memory
@@ -546,11 +541,18 @@ def create_study(
     """
     if direction is not None and directions is not None:
         raise ValueError("give direction= or directions=, not both")
+    if isinstance(directions, str) or (directions is not None and not isinstance(directions, Iterable)):
+        # A string is a sequence too: "minimize" was read as the directions 'm', 'i', ...
+        raise TypeError(
+            f"directions must be a list such as ['minimize', 'maximize'], got {directions!r}"
+            + (f"; for one objective write direction={directions!r}" if isinstance(directions, str) else "")
+        )
     dirs = tuple(_direction(d) for d in (directions if directions is not None else [direction or "minimize"]))
     if not dirs:
         raise ValueError("directions must name at least one objective")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
         raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
+    check_flag("load_if_exists", load_if_exists)
     if pruner is not None and not isinstance(pruner, BasePruner):
         raise TypeError(f"pruner must be a hs.pruners pruner or None, got {pruner!r}")
     if isinstance(study_name, str) and _URL.match(study_name):

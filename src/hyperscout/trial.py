@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from ._checks import is_bool
 from .exceptions import TrialPruned
 from .space import Categorical, Distribution, Float, Int
 
@@ -202,8 +203,8 @@ class Trial:
     def _checked(self, name: str, make: Any) -> Any:
         try:
             return make()
-        except ValueError as e:
-            raise ValueError(f"parameter {name!r}: {e}") from None
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"parameter {name!r}: {e}") from None
 
     def suggest_float(
         self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
@@ -224,6 +225,8 @@ class Trial:
         """Record an intermediate value (e.g. validation loss after epoch ``step``)."""
         if isinstance(step, bool) or not isinstance(step, int) or step < 0:
             raise ValueError(f"report step must be a non-negative int, got {step!r}")
+        if is_bool(value) or isinstance(value, (str, bytes)):  # float() would take "0.5" and True
+            raise TypeError(f"report value must be a number, got {value!r}")
         try:
             value = float(value)
         except (TypeError, ValueError):
@@ -462,6 +465,10 @@ def check_values(values: Any, n_objectives: int) -> tuple[tuple[float, ...] | No
         return None, f"the objective returned {len(seq)} value(s) but the study has {n_objectives} objective(s)"
     out = []
     for v in seq:
+        # float() would read "0.5" and True as numbers; an objective returning them has a bug
+        # that recording 0.5 or 1.0 would hide (numpy numbers and 0-d arrays or tensors are fine).
+        if is_bool(v) or isinstance(v, (str, bytes)):
+            return None, f"the objective returned {v!r} ({type(v).__name__}), which is not a number"
         try:
             f = float(v)
         except (TypeError, ValueError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import signal
 import subprocess
@@ -557,3 +558,153 @@ def test_sigterm_ends_worker_and_its_isolated_trial_cleanly(in_tmp: Path) -> Non
         raise
     assert int(pid) != proc.pid  # it did run in a process of its own
     _end_with(proc, signal.SIGTERM, [int(pid)], "iso")
+
+
+# -- credentials are never printed -------------------------------------------------------------------
+
+PLANTED = ("Pw1nUserInfo", "Pw2nQuery")
+OBJECTIVE_PY = "def f(trial):\n    return trial.suggest_float('x', -5.0, 5.0)\n"
+
+
+def _plant(url: str) -> str:
+    """``url`` with one password in its user part and another in its query string."""
+    scheme, rest = url.split("://", 1)
+    user, host = rest.split("@", 1)
+    return f"{scheme}://{user}:{PLANTED[0]}@{host}{'&' if '?' in host else '?'}password={PLANTED[1]}"
+
+
+def _every_command(study: str, quiet: str = "-q") -> list[list[str]]:
+    return [
+        ["studies"], ["studies", "--format", "json"],
+        ["best", study], ["best", study, "--format", "json"],
+        ["trials", study], ["trials", study, "--format", "csv"], ["trials", study, "--format", "json"],
+        ["report", study, "-o", "r.html"],
+        ["worker", study, "--function", "objective_mod:f", "--n-trials", "1", quiet],
+        ["delete", study], ["dashboard", "--port", "0"],
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("source", ["--storage", "HYPERSCOUT_STORAGE"])
+def test_no_command_prints_a_password(
+    source: str, make_storage_url, in_tmp: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    url = _plant(make_storage_url("postgresql"))
+    (in_tmp / "objective_mod.py").write_text(OBJECTIVE_PY)
+    served: list[str] = []
+
+    def fake_serve(storage: Any, host: str, port: int, *, label: str, **kw: Any) -> None:
+        served.append(label)
+        print(f"hyperscout dashboard of {label}")
+
+    monkeypatch.setattr("hyperscout.dashboard.serve", fake_serve)
+    if source == "HYPERSCOUT_STORAGE":
+        monkeypatch.setenv("HYPERSCOUT_STORAGE", url)
+        storage: list[str] = []
+    else:
+        storage = ["--storage", url]
+    argvs = [
+        ["studies"],  # on an empty database
+        *[[*argv, "--help"] for argv in (["run"], ["worker"], ["best"], ["studies"], ["report"], ["dashboard"])],
+        *_every_command("unknown"),
+        ["run", "--study", "known", "--space", X_RANGE, "--n-trials", "2", "-q", *storage, "--", PY, "-c", QUADRATIC,
+         "{x}"],
+        *_every_command("known"),
+        ["delete", "known", "--yes"],
+    ]  # fmt: skip
+    seen = []
+    for argv in argvs:
+        if argv[0] != "run":
+            argv = [*argv, *storage]
+        try:
+            main(argv)
+        except (Exception, SystemExit) as e:  # noqa: BLE001 - any exception's text counts too
+            seen.append(f"{type(e).__name__}: {e}")
+        captured = capsys.readouterr()
+        seen.append(f"$ hyperscout {argv[0]} ...\n{captured.out}\n{captured.err}")
+    text = "\n".join(seen)
+    # The user part is masked, so are both passwords; the rest of the URL still says where.
+    assert all(p not in text for p in PLANTED), text
+    assert "no study named 'unknown'" in text and "127.0.0.1:5432" in text and "password=***" in text
+    assert served and all("***" in label for label in served)
+    assert "deleted study 'known'" in text
+
+
+def test_api_messages_and_reprs_mask_passwords(make_storage_url) -> None:
+    url = _plant(make_storage_url("postgresql"))
+    storage = hs.storages.get_storage(url)
+    texts = [repr(storage), str(storage), repr(hs.create_study("s", storage))]
+    with pytest.raises(KeyError) as info:
+        hs.load_study("unknown", url)
+    texts.append(str(info.value))
+    bad = [
+        url.replace("/test?", "/no_such_database_xyz?"),  # the server refuses: the driver's message
+        url.replace("postgresql+psycopg", "nosuchdb"),
+        url.replace("://", ":"),
+        f"journal:///x.log?password={PLANTED[1]}",
+        f"sqlite:///{PLANTED[0]}/x.db?password={PLANTED[1]}".replace(PLANTED[0], "missing"),
+    ]
+    for u in bad:
+        with pytest.raises((hs.StorageError, ValueError)) as err:
+            hs.storages.get_storage(u)
+        texts.append(str(err.value))
+    text = "\n".join(texts)
+    assert all(p not in text for p in PLANTED), text
+
+
+# -- machine-readable output --------------------------------------------------------------------------
+
+
+def _refuse(name: str) -> None:
+    raise ValueError(f"not strict JSON: {name}")
+
+
+def test_json_output_is_strict_json_with_nan_and_infinity_as_strings(capsys) -> None:
+    study = hs.create_study("s", DB)
+    trial = study.ask({"x": hs.Float(0, 1)})
+    trial.set_user_attr("nan", math.nan)
+    trial.set_user_attr("nested", {"inf": [math.inf, -math.inf, 1.5]})
+    trial.report(math.nan, 0)
+    study.tell(trial, 0.25)
+    outputs = []
+    for argv in (["trials", "s"], ["best", "s"], ["studies"]):
+        argv = [*argv, "--format", "json"]
+        assert main(argv) == 0
+        outputs.append(json.loads(capsys.readouterr().out, parse_constant=_refuse))
+    trial_json, best_json, _ = outputs
+    for t in (trial_json[0], best_json):
+        assert t["user_attrs"] == {"nan": "NaN", "nested": {"inf": ["Infinity", "-Infinity", 1.5]}}
+        assert t["values"] == [0.25]
+        assert [float(v) for v in t["user_attrs"]["nested"]["inf"][:2]] == [math.inf, -math.inf]  # reads back
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_escaped(capsys) -> None:
+    study = hs.create_study("s", DB)
+    hostile = ['=HYPERLINK("http://evil")', "+1+1", "-1+1", "@SUM(1)", "\tx", "-2.5", "+3", "plain", "1e-3", "\rx"]
+    for i, text in enumerate(hostile):
+        study.enqueue({"p": text})
+        trial = study.ask()
+        assert trial.suggest_categorical("p", hostile) == text
+        if i % 2:
+            study.tell(trial, state="fail", error=text)
+        else:
+            study.tell(trial, float(-i))
+    assert main(["trials", "s", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out, newline="")))
+    cells = [r["params_p"] for r in rows] + [r["error"] for r in rows]
+    for cell in cells:
+        assert not cell.startswith(("=", "@", "\t", "\r")), cell
+        if cell.startswith(("+", "-")):
+            float(cell)  # only numbers may start with a sign
+    assert '\'=HYPERLINK("http://evil")' in cells and "'+1+1" in cells and "'-1+1" in cells and "'@SUM(1)" in cells
+    assert "-2.5" in cells and "+3" in cells and "plain" in cells and "'\rx" in cells
+    assert [r["value"] for r in rows][:3] == ["0.0", "", "-2.0"]  # numbers stay numbers
+
+
+def test_a_refused_password_is_not_printed_either(make_storage_url, capsys) -> None:
+    # MariaDB checks the password (the test server's root has none), so the driver's refusal is shown.
+    url = _plant(make_storage_url("mariadb"))
+    with pytest.raises(hs.StorageError) as info:
+        hs.storages.get_storage(url)
+    assert main(["studies", "--storage", url]) == 2
+    text = str(info.value) + capsys.readouterr().err
+    assert "***" in text and all(p not in text for p in PLANTED), text

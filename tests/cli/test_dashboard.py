@@ -287,3 +287,33 @@ def test_report_opened_in_a_browser_requests_nothing_and_sorts(browser: Any, tmp
     values = [float(c.text) for c in browser.find_elements(By.CSS_SELECTOR, "#trials tbody td:nth-child(3)")]
     assert values == [5.0, 4.0, 3.0, 2.0, 1.0]
     assert console_errors(browser) == []
+
+
+def raw_request(server: DashboardServer, head: str) -> int:
+    """The status of a request written by hand (``head``: request line and headers, without the blank line)."""
+    import socket
+
+    with socket.create_connection(server.server_address[:2], timeout=60) as sock:
+        sock.sendall((head + "\r\nConnection: close\r\n\r\n").encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return int(answer.split(b" ", 2)[1])
+
+
+def test_server_checks_every_host_header_and_absolute_targets(served: tuple[DashboardServer, str]) -> None:
+    server, _ = served
+    port = server.server_address[1]
+    local = f"Host: 127.0.0.1:{port}"
+    assert raw_request(server, f"GET /api/studies HTTP/1.1\r\n{local}") == 200
+    # A second Host header that a proxy or a cache may read instead of the first.
+    assert raw_request(server, f"GET /api/studies HTTP/1.1\r\n{local}\r\nHost: evil.example") == 400
+    assert raw_request(server, f"GET /api/studies HTTP/1.1\r\nHost: evil.example\r\n{local}") in (400, 403)
+    # Absolute-form targets: their host wins over Host (RFC 9112, 3.2.2).
+    assert raw_request(server, f"GET http://evil.example/api/studies HTTP/1.1\r\n{local}") in (400, 403)
+    assert raw_request(server, "GET http://evil.example/api/studies HTTP/1.1\r\nHost: evil.example") == 403
+    assert raw_request(server, f"GET http://127.0.0.1:{port}/api/studies HTTP/1.1\r\n{local}") == 200
+    assert raw_request(server, f"GET http://localhost:{port}/api/studies HTTP/1.1\r\nHost: localhost") == 200
+    assert raw_request(server, f"GET ftp://127.0.0.1/api/studies HTTP/1.1\r\n{local}") == 400
+    assert raw_request(server, f"GET //evil.example/api/studies HTTP/1.1\r\n{local}") == 404  # a path, not a host
+    assert raw_request(server, "GET /api/studies HTTP/1.1") == 403  # no Host at all

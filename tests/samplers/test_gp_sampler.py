@@ -155,6 +155,21 @@ def test_each_fit_starts_from_the_hyperparameters_recorded_with_the_previous_pro
     assert starts[1:] == [r["theta"] for r in recorded[4:7]]  # type: ignore[index]
 
 
+def test_one_sampler_used_for_two_studies_proposes_as_a_fresh_one_would() -> None:
+    # The sampler keeps the encoded rows of finished trials; trial 3 of the second study is not trial 3 of the first.
+    shared = GPSampler(seed=1, n_startup_trials=4)
+    first = hs.create_study(sampler=shared)
+    first.optimize(branin, n_trials=8, show_progress_bar=False)
+    other_start = [{"x": x, "y": y} for x, y in [(-4.0, 1.0), (9.0, 2.0), (0.0, 14.0), (3.0, 3.0)]]
+    second = hs.create_study(sampler=shared)
+    fresh = hs.create_study(sampler=GPSampler(seed=1, n_startup_trials=4))
+    for study in (second, fresh):
+        for point in other_start:  # trials 0-3 here hold other values than trials 0-3 of the first study
+            study.enqueue_trial(point)
+        study.optimize(branin, n_trials=8, show_progress_bar=False)
+    assert [t.params for t in second.trials] == [t.params for t in fresh.trials]
+
+
 def test_never_proposes_an_evaluated_point_again_in_a_small_integer_space() -> None:
     # 5 x 4 = 20 points, 20 trials: a deterministic objective learns nothing from a repeated point.
     def objective(trial: hs.Trial) -> float:

@@ -483,3 +483,19 @@ def test_threads_sharing_a_study_never_repeat_a_point(backend, tmp_path):
     assert len(trials) == 60
     assert all(t.state is TrialState.COMPLETE for t in trials)
     assert len({(t.params["a"], t.params["b"]) for t in trials}) == 60
+
+
+@pytest.mark.parametrize("grid", [{}, [{}]])
+def test_an_empty_grid_is_one_point_then_the_study_stops(grid):
+    # As scikit-learn's ParameterGrid({}): one point, the empty assignment. It ran forever.
+    study = hs.create_study(sampler=GridSampler(grid))
+    study.optimize(lambda t: 1.0, show_progress_bar=False)  # n_trials=None: the grid ends the run
+    assert [t.params for t in study.trials] == [{}]
+    study.optimize(lambda t: 1.0, show_progress_bar=False)
+    assert len(study.trials) == 1
+
+
+def test_the_empty_point_of_a_list_of_grids_runs_once():
+    study = hs.create_study(sampler=GridSampler([{}, {"x": [1, 2]}]))
+    study.optimize(lambda t: t.suggest_categorical("x", [1, 2]) if t.number else 0.0, show_progress_bar=False)
+    assert sorted(str(t.params) for t in study.trials) == ["{'x': 1}", "{'x': 2}", "{}"]

@@ -339,3 +339,13 @@ def test_learns_from_pruned_trials_under_hyperband():
     tpe = [best(TPESampler(seed=s), s) for s in range(6)]
     rnd = [best(hs.samplers.RandomSampler(seed=s), s) for s in range(6)]
     assert np.median(tpe) < 0.5 * np.median(rnd), (tpe, rnd)
+
+
+def test_flags_are_bools_and_weights_numbers() -> None:
+    # multivariate="no" was taken as true, prior_weight=True as 1.0.
+    for kwargs in ({"multivariate": "no"}, {"constant_liar": 0}):
+        with pytest.raises(TypeError, match=rf"{next(iter(kwargs))} must be True or False, got"):
+            TPESampler(**kwargs)
+    for kwargs in ({"prior_weight": True}, {"bandwidth": "1"}):
+        with pytest.raises(ValueError, match=rf"{next(iter(kwargs))} must be a positive number"):
+            TPESampler(**kwargs)

@@ -331,3 +331,32 @@ def test_sqlite_clock_is_this_machines(tmp_path):
     before = time.time()
     assert before <= storage.now() <= time.time()
     storage.close()
+
+
+def _read_only_folder(tmp_path) -> str:
+    """A folder this process cannot create files in: chmod'ed, or (root ignores modes) /proc/sys."""
+    import os
+
+    if os.geteuid() != 0:
+        folder = tmp_path / "ro"
+        folder.mkdir()
+        folder.chmod(0o500)
+        return str(folder)
+    if os.path.isdir("/proc/sys") and not os.access("/proc/sys", os.W_OK):
+        return "/proc/sys"
+    pytest.skip("running as root with no read-only folder to try (/proc/sys)")
+
+
+def test_a_new_sqlite_file_in_a_read_only_folder_says_permissions(tmp_path) -> None:
+    import os
+
+    folder = _read_only_folder(tmp_path)
+    path = os.path.join(folder, "hs.db")
+    try:
+        with pytest.raises(StorageError, match=r"cannot create .*hs\.db.*no permission to write in the folder") as info:
+            hs.create_study("s", f"sqlite:///{path}")
+        assert repr(folder) in str(info.value)  # was "unable to open database file", naming nothing
+        assert not os.path.exists(path)
+    finally:
+        if folder.startswith(str(tmp_path)):
+            os.chmod(folder, 0o700)

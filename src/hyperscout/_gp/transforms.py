@@ -14,10 +14,6 @@ the best point stays the best and expected improvement keeps its meaning in the 
   over a grid of λ in [−10, 10] (step 0.05), then a finer one (step 0.001) around its best, each
   at once as one (λ, n) array: scipy's bounded scalar search took ~40 ms per suggestion at 200
   trials, the grids ~2 ms.
-* ``rank``: the Gaussian copula (Salinas et al. 2020): the i-th smallest of n values becomes the
-  normal quantile Φ⁻¹((i − ½) / n), ties sharing their mean rank. Only the order is kept: a
-  blow-up counts as one rank, however far off, and the differences among near-tied good values
-  are as visible as any other.
 """
 
 from __future__ import annotations
@@ -73,13 +69,3 @@ def power(y: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(t)) or np.any(np.diff(t[np.argsort(z)]) < -1e-12):
         return z  # a λ that broke monotonicity or overflowed: keep the plain scale
     return standardize(t)
-
-
-def rank(y: np.ndarray) -> np.ndarray:
-    from scipy.special import ndtri
-    from scipy.stats import rankdata
-
-    n = len(y)
-    if n < 2:
-        return standardize(y)
-    return standardize(ndtri((rankdata(y, method="average") - 0.5) / n))

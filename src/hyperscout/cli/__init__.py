@@ -17,6 +17,7 @@ from typing import NoReturn
 
 import hyperscout as hs
 
+from ..storages._url import hide_secrets
 from . import _dashboard, _inspect, _report, _run, _worker
 from ._command import CommandFailed
 from ._common import CLIError
@@ -86,10 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         hs.logging.set_verbosity(hs.logging.ERROR)
     try:
         return int(args.handler(args))
-    except CLIError as e:
-        _error(str(e))
-    except hs.StorageError as e:
-        _error(str(e))
+    except (CLIError, hs.StorageError) as e:
+        # Messages name the storage masked already; this also masks a credential quoted by a driver.
+        _error(hide_secrets(str(e), getattr(args, "storage", None)))
     except BrokenPipeError:
         # `hyperscout trials s | head`: the reader left; say nothing more, and keep Python from
         # complaining while it flushes stdout at exit.

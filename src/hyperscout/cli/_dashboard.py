@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import sqlalchemy as sa
-
-from ._common import CLIError, default_storage, missing_sqlite_file, open_storage
+from ._common import CLIError, add_storage_option, missing_sqlite_file, open_storage, shown
 
 
 def add_parser(sub: Any) -> None:
@@ -19,20 +17,13 @@ def add_parser(sub: Any) -> None:
         "trials, refreshed as trials finish. Binds 127.0.0.1 (this machine only) unless --host says otherwise. "
         "Needs plotly (hyperscout[viz]): pip install plotly.",
     )
-    p.add_argument("--storage", default=default_storage(), metavar="URL", help="storage URL (default: %(default)s)")
+    add_storage_option(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     p.add_argument("--port", type=int, default=8080, help="port (default: %(default)s; 0 picks a free one)")
     p.add_argument("--interval", type=float, default=2.0, metavar="SECONDS",
                    help="how often the page checks for new trials (default: %(default)s)")  # fmt: skip
     p.add_argument("-v", "--verbose", action="store_true", help="log every request to stderr")
     p.set_defaults(handler=cmd_dashboard)
-
-
-def _label(url: str) -> str:
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "(storage)"
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
@@ -43,7 +34,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         raise CLIError(f"--interval must be a positive number of seconds, got {args.interval}")
     missing = missing_sqlite_file(args.storage)
     if missing is not None:
-        raise CLIError(f"the storage {args.storage} does not exist (no file {missing!r})")
+        raise CLIError(f"the storage {shown(args.storage)} does not exist (no file {missing!r})")
     try:
         from ..dashboard import serve
         from ..visualization._common import go
@@ -53,7 +44,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         raise CLIError(str(e)) from None
     storage = open_storage(args.storage)
     try:
-        serve(storage, args.host, args.port, interval=args.interval, label=_label(args.storage), verbose=args.verbose)
+        serve(storage, args.host, args.port, interval=args.interval, label=shown(args.storage), verbose=args.verbose)
     except OSError as e:
         raise CLIError(f"cannot serve on {args.host}:{args.port}: {e.strerror or e}") from None
     return 0

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
+import math
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 import hyperscout as hs
 
-from ._common import CLIError, default_storage, missing_sqlite_file, open_storage, open_study
+from ._common import CLIError, add_storage_option, missing_sqlite_file, open_storage, open_study, shown
 
 _STATES = ("complete", "pruned", "fail", "running", "waiting")
 #: Longest error text shown in a table cell (csv and json keep all of it).
@@ -20,16 +23,15 @@ _TABLE_ERROR = 60
 
 def add_parsers(sub: Any) -> None:
     """Register ``studies``, ``best``, ``trials`` and ``delete`` on the ``add_subparsers`` object ``sub``."""
-    storage_help = "storage URL (default: %(default)s)"
 
     p = sub.add_parser("studies", help="list the studies in a storage", description="List every study.")
-    p.add_argument("--storage", default=default_storage(), metavar="URL", help=storage_help)
+    add_storage_option(p)
     p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default: table)")
     p.set_defaults(handler=cmd_studies)
 
     p = sub.add_parser("best", help="show a study's best value and parameters", description="Show the best trial.")
     p.add_argument("study", metavar="STUDY")
-    p.add_argument("--storage", default=default_storage(), metavar="URL", help=storage_help)
+    add_storage_option(p)
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
     p.set_defaults(handler=cmd_best)
 
@@ -39,13 +41,13 @@ def add_parsers(sub: Any) -> None:
         description="Print every trial: number, state, value(s), params_*, duration (s), error.",
     )
     p.add_argument("study", metavar="STUDY")
-    p.add_argument("--storage", default=default_storage(), metavar="URL", help=storage_help)
+    add_storage_option(p)
     p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default: table)")
     p.set_defaults(handler=cmd_trials)
 
     p = sub.add_parser("delete", help="delete a study and its trials", description="Delete a study and its trials.")
     p.add_argument("study", metavar="STUDY")
-    p.add_argument("--storage", default=default_storage(), metavar="URL", help=storage_help)
+    add_storage_option(p)
     p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(handler=cmd_delete)
 
@@ -59,10 +61,10 @@ def cmd_studies(args: argparse.Namespace) -> int:
     storage = None if missing is not None else open_storage(args.storage)
     rows = [] if storage is None else [_study_row(storage, name) for name in hs.get_all_study_names(storage)]
     if args.format == "json":
-        print(json.dumps(rows, indent=2))
+        print(_json(rows))
         return 0
     if not rows:
-        print(f"no studies in {args.storage}" + (" (the file does not exist)" if missing else ""))
+        print(f"no studies in {shown(args.storage)}" + (" (the file does not exist)" if missing else ""))
         return 0
     header = ["name", "direction", "trials", *_STATES[:4], "best"]
     table = [
@@ -133,7 +135,7 @@ def cmd_best(args: argparse.Namespace) -> int:
             out: Any = [_trial_json(t) for t in study.best_trials]
         else:
             out = _trial_json(study.best_trial) if has_complete else None
-        print(json.dumps(out, indent=2))
+        print(_json(out))
     else:
         for line in best_lines(study):
             print(line)
@@ -148,7 +150,7 @@ def cmd_trials(args: argparse.Namespace) -> int:
     study = open_study(args.storage, args.study)
     trials = study.trials
     if args.format == "json":
-        print(json.dumps([_trial_json(t) for t in trials], indent=2))
+        print(_json([_trial_json(t) for t in trials]))
         return 0
     n_obj = len(study.directions)
     value_cols = ["value"] if n_obj == 1 else [f"values_{i}" for i in range(n_obj)]
@@ -170,9 +172,8 @@ def cmd_trials(args: argparse.Namespace) -> int:
         return out
 
     if args.format == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(["" if c is None else c for c in cells(t, table=False)] for t in trials)
+        for row in [header, *([_csv_cell(c) for c in cells(t, table=False)] for t in trials)]:
+            print(_csv_line(row))
         return 0
     if not trials:
         print(f"study {study.study_name!r} has no trials yet")
@@ -214,6 +215,48 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 # -- formatting -------------------------------------------------------------------------------------
+
+# What strict JSON has no literal for; Python's own names for them, which float() reads back.
+_NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+# A cell a spreadsheet reads as a formula (OWASP's CSV-injection list); "+" and "-" also start
+# plain numbers, which stay as they are.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _strict(value: Any) -> Any:
+    """``value`` with NaN and infinities as the strings "NaN", "Infinity", "-Infinity" (strict JSON has none)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else _NON_FINITE[value]
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    return value
+
+
+def _json(data: Any) -> str:
+    # allow_nan=False: anything _strict missed is an error here, not a file other parsers refuse.
+    return json.dumps(_strict(data), indent=2, allow_nan=False)
+
+
+def _csv_line(row: Sequence[Any]) -> str:
+    """One CSV record, without its line end."""
+    # Python's csv module quotes a cell holding a character of the line terminator only: with "\n"
+    # alone, a carriage return (a progress bar's, in an error text) went out unquoted and split the
+    # record for every reader. "\r\n" makes it quote both; the record ends in "\n" as before.
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(row)
+    return buffer.getvalue()[:-2]
+
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell: text that a spreadsheet would run as a formula gets a leading "'" (numbers stay numbers)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def _fmt(v: Any) -> str:

@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import Any
 
-from ._common import CLIError, default_storage, open_study
+from ._common import CLIError, add_storage_option, open_study
 
 
 def add_parser(sub: Any) -> None:
@@ -19,7 +19,7 @@ def add_parser(sub: Any) -> None:
         "(plotly.js included) and opens offline. Needs plotly (hyperscout[viz]): pip install plotly.",
     )
     p.add_argument("study", metavar="STUDY")
-    p.add_argument("--storage", default=default_storage(), metavar="URL", help="storage URL (default: %(default)s)")
+    add_storage_option(p)
     p.add_argument(
         "-o", "--output", default="report.html", metavar="FILE", help="where to write (default: %(default)s)"
     )

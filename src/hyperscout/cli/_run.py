@@ -16,7 +16,7 @@ import hyperscout as hs
 
 from .._execution import Terminated
 from . import _command
-from ._common import CLIError, default_storage, open_storage
+from ._common import CLIError, add_storage_option, open_storage
 from ._inspect import best_lines
 from ._space import SPACE_HELP, load_space
 
@@ -92,7 +92,7 @@ def add_parser(sub: Any) -> None:
         usage="%(prog)s --study NAME [options] (--function MODULE:FUNCTION | -- COMMAND [ARG ...])",
     )
     p.add_argument("--study", required=True, metavar="NAME", help="study name (created, or resumed if it exists)")
-    p.add_argument("--storage", default=default_storage(), metavar="URL", help="storage URL (default: %(default)s)")
+    add_storage_option(p)
     p.add_argument("--space", metavar="JSON|@FILE", help="search space as JSON, or @file.json (format below)")
     p.add_argument(
         "--function",

@@ -21,7 +21,7 @@ import hyperscout as hs
 
 from .._execution import Terminated
 from . import _command
-from ._common import CLIError, default_storage, open_study
+from ._common import CLIError, add_storage_option, open_study
 from ._inspect import best_lines
 from ._run import int_at_least, load_function, positive_int, sampler_named, seconds
 from ._space import SPACE_HELP, load_space
@@ -61,7 +61,7 @@ def add_parser(sub: Any) -> None:
         usage="%(prog)s STUDY [--storage URL] [options] (--function MODULE:FUNCTION | -- COMMAND [ARG ...])",
     )
     p.add_argument("study", metavar="STUDY", help="name of the study to join (it must exist)")
-    p.add_argument("--storage", default=default_storage(), metavar="URL", help="storage URL (default: %(default)s)")
+    add_storage_option(p)
     p.add_argument("--function", metavar="MODULE:FUNCTION", help="tune FUNCTION(trial) -> float from MODULE")
     p.add_argument("--space", metavar="JSON|@FILE", help="search space (needed with a command; format below)")
     p.add_argument("--n-trials", type=positive_int, metavar="N", help="trials this worker runs (default: no limit)")

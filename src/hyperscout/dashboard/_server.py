@@ -13,8 +13,10 @@ Endpoints (GET and HEAD only; every other method gets 405):
 
 The server never writes to the storage. Bound to a loopback address (the default), it answers only
 requests whose ``Host`` is a loopback name, so a web page elsewhere cannot read it through DNS
-rebinding. Every response forbids inline scripts and foreign requests (Content-Security-Policy),
-and the page sets user text (study names, parameter values, errors) with ``textContent`` only.
+rebinding; a request with several ``Host`` headers, or an absolute-form target naming another
+host, is refused whatever the address. Every response forbids inline scripts and foreign requests
+(Content-Security-Policy), and the page sets user text (study names, parameter values, errors)
+with ``textContent`` only.
 """
 
 from __future__ import annotations
@@ -194,11 +196,39 @@ class _Handler(BaseHTTPRequestHandler):
     def _json(self, status: int, data: Any) -> None:
         self._send(status, safe_json(data).encode(), "application/json; charset=utf-8")
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
-        if self.server.loopback_only and not _is_loopback(_host_of(self.headers.get("Host", ""))):
+    def _target(self) -> urllib.parse.SplitResult | None:
+        """The request's target, or ``None`` once a refusal is sent (a host this server does not answer).
+
+        Every ``Host`` header counts, not only the first, and so does the host of an absolute-form
+        target (``GET http://evil.example/ HTTP/1.1``), which HTTP/1.1 says wins over ``Host``: a
+        proxy or a browser may read another one than we did.
+        """
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) > 1:
+            self._send(HTTPStatus.BAD_REQUEST, b"more than one Host header\n", "text/plain; charset=utf-8")
+            return None
+        names = [_host_of(h).lower() for h in hosts]
+        if self.path.startswith("/"):
+            # Origin-form; "http://h" first so that a path starting "//" is not read as a host.
+            target = urllib.parse.urlsplit("http://h" + self.path)
+        else:
+            target = urllib.parse.urlsplit(self.path)
+            if target.scheme.lower() not in ("http", "https") or not target.hostname:
+                self._send(HTTPStatus.BAD_REQUEST, b"bad request target\n", "text/plain; charset=utf-8")
+                return None
+            if names and names[0] != target.hostname:
+                self._send(HTTPStatus.BAD_REQUEST, b"request target and Host differ\n", "text/plain; charset=utf-8")
+                return None
+            names = [target.hostname]
+        if self.server.loopback_only and not (names and all(_is_loopback(h) for h in names)):
             self._send(HTTPStatus.FORBIDDEN, b"forbidden host\n", "text/plain; charset=utf-8")
+            return None
+        return target
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+        url = self._target()
+        if url is None:
             return
-        url = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(url.query)
         try:
             if url.path == "/":

@@ -42,10 +42,6 @@ class GPSampler(BaseSampler):
     * ``trust_region=True`` confines the acquisition search to a box around the best trial that
       grows on success and shrinks on failure (TuRBO); ``"alternate"`` on every other trial. Off
       by default: it helped on smooth tasks and hurt on tree models (``docs/samplers.md``).
-    * The values the GP sees are transformed first (``output_transform``): ``"power"`` (the
-      default) standardises them and fits a Yeo–Johnson power transform, so that a few disastrous
-      trials do not squash the good ones together; ``"rank"`` keeps only their order (a Gaussian
-      copula); ``"standardize"`` only centres and scales them (``_gp/transforms.py``).
     * Trials stopped early by a pruner (PRUNED or PAUSED) join the fit with a stand-in final value,
       rank-matched from their last intermediate value (``impute_stopped``), so the model learns
       that the regions they tried were bad; they count towards ``n_startup_trials``.
@@ -82,8 +78,8 @@ class GPSampler(BaseSampler):
             raise ValueError(f"centre_start must be True or False, got {centre_start!r}")
         self.centre_start = centre_start
         self.trust_region = trust_region
-        if output_transform not in ("power", "standardize", "rank"):
-            raise ValueError(f"output_transform must be 'power', 'standardize' or 'rank', got {output_transform!r}")
+        if output_transform not in ("power", "standardize"):
+            raise ValueError(f"output_transform must be 'power' or 'standardize', got {output_transform!r}")
         self.output_transform = output_transform
         if acquisition not in ("ei", "ucb", "pi"):
             raise ValueError(f"acquisition must be 'ei', 'ucb' or 'pi', got {acquisition!r}")
@@ -95,6 +91,12 @@ class GPSampler(BaseSampler):
         self.xi = xi
         # θ of a proposal in the making, by trial number, until ``proposal_attrs`` records it with the trial.
         self._theta: dict[int, tuple[list[str], np.ndarray]] = {}
+        # Encoded rows of finished trials, per search space: trial number -> (its values, its row).
+        self._rows: dict[tuple[tuple[str, Distribution], ...], dict[int, tuple[dict[str, Any], list[float]]]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Caches stay behind: a worker process builds its own.
+        return {**self.__dict__, "_theta": {}, "_rows": {}}
 
     def __repr__(self) -> str:
         return f"GPSampler(seed={self.seed!r}, acquisition={self.acquisition!r})"
@@ -132,14 +134,14 @@ class GPSampler(BaseSampler):
         from .._gp import acquisition as acq
         from .._gp import optim
         from .._gp.gp import Posterior, fit_theta
-        from .._gp.transforms import power, rank, standardize
+        from .._gp.transforms import power, standardize
 
-        transform = {"power": power, "standardize": standardize, "rank": rank}[self.output_transform]
+        transform = power if self.output_transform == "power" else standardize
 
         enc = SpaceEncoding(search_space)
         kinds = np.where(enc.is_cat, CATEGORICAL, NUMERIC)
         n_choices = enc.n_choices
-        X = np.array([enc.encode(values_of(t)) for t in fitted])
+        X = self._encoded(enc, search_space, fitted)
         sign = 1.0 if context.directions[0] == "maximize" else -1.0
         raw = sign * np.array(values, dtype=float)
         y = transform(raw)
@@ -184,6 +186,23 @@ class GPSampler(BaseSampler):
         if region is not None and optim.is_row_of(x, taken):  # every point of the region was tried
             x = optim.maximize(batch, with_grad, kinds, n_choices, snap, rng, top, taken=taken)
         return enc.decode(x)
+
+    def _encoded(self, enc: SpaceEncoding, space: dict[str, Distribution], trials: list[FrozenTrial]) -> np.ndarray:
+        """``enc.encode`` of each trial's values, reusing the row of a trial seen before with the same values.
+
+        Re-encoding every trial at every suggestion cost ~9 % of a suggestion at 200 trials. The row
+        is reused only while the trial's values are equal to those it was encoded from, so a trial
+        number met again in another study, or a paused trial that gained a parameter, is encoded anew.
+        """
+        cache = self._rows.setdefault(tuple(space.items()), {})
+        rows = []
+        for t in trials:
+            values = values_of(t)
+            hit = cache.get(t.number)
+            if hit is None or hit[0] != values:
+                hit = cache[t.number] = (dict(values), enc.encode(values))
+            rows.append(hit[1])
+        return np.array(rows, dtype=float)
 
     def _region(
         self, fitted: list[FrozenTrial], raw: np.ndarray, X: np.ndarray, kinds: np.ndarray, post: Any

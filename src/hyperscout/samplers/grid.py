@@ -35,8 +35,10 @@ class GridSampler(BaseSampler):
     ``search_space`` is a dict of name to a list of values (or any finite distribution), or a list
     of such dicts as scikit-learn's ``param_grid`` allows. Each point is claimed in the study's log
     before it runs, so workers sharing a database never evaluate the same point twice; the study
-    stops when every point is taken. A point whose trial failed (an error, Ctrl-C, a dead worker)
-    is run again up to ``retry_failed`` more times, so resuming an interrupted search completes it.
+    stops when every point is taken. An empty grid, ``{}``, has one point, the empty assignment, as
+    scikit-learn's ``ParameterGrid({})`` has: one trial runs, then the study stops. A point whose
+    trial failed (an error, Ctrl-C, a dead worker) is run again up to ``retry_failed`` more times,
+    so resuming an interrupted search completes it.
 
     Example:
         >>> import hyperscout as hs
@@ -82,6 +84,10 @@ class GridSampler(BaseSampler):
         return f"grid:{digest}"
 
     def infer_relative_search_space(self, context: SamplerContext) -> dict[str, Distribution]:
+        # An empty grid ({}) has one point, the empty assignment, as scikit-learn's ParameterGrid({})
+        # has: the study never asks sample_relative for an empty space, so say here when it is taken.
+        if not self.distributions and not self._free(context):
+            raise SearchSpaceExhausted(f"all {len(self.points)} grid points have been evaluated or claimed")
         return dict(self.distributions)
 
     def _attempts(self, context: SamplerContext) -> dict[str, tuple[int, bool]]:

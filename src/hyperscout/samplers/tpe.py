@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_flag, is_number
 from ..space import Distribution
 from ..trial import FrozenTrial, TrialState
 from ._base import BaseSampler, SamplerContext, latin_hypercube_start, values_of
@@ -77,10 +78,12 @@ class TPESampler(BaseSampler):
         for name, v, low in (("n_startup_trials", n_startup_trials, 1), ("n_ei_candidates", n_ei_candidates, 1)):
             if isinstance(v, bool) or not isinstance(v, int) or v < low:
                 raise ValueError(f"{name} must be an int >= {low}, got {v!r}")
-        if not (isinstance(prior_weight, (int, float)) and prior_weight > 0 and math.isfinite(prior_weight)):
+        if not (is_number(prior_weight) and prior_weight > 0 and math.isfinite(prior_weight)):
             raise ValueError(f"prior_weight must be a positive number, got {prior_weight!r}")
-        if not (isinstance(bandwidth, (int, float)) and bandwidth > 0 and math.isfinite(bandwidth)):
+        if not (is_number(bandwidth) and bandwidth > 0 and math.isfinite(bandwidth)):
             raise ValueError(f"bandwidth must be a positive number, got {bandwidth!r}")
+        check_flag("multivariate", multivariate)
+        check_flag("constant_liar", constant_liar)
         if gamma is not None and not callable(gamma):
             raise ValueError(f"gamma must be a function n -> int, got {gamma!r}")
         self.n_startup_trials = n_startup_trials

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ._base import BaseStorage, ClaimTaken, DuplicatedStudyError, Event, StorageError, StudyInfo
 from ._journal import JournalFileStorage
 from ._memory import InMemoryStorage
+from ._url import mask_url
 
 if TYPE_CHECKING:  # for type checkers only: at run time ``SQLStorage`` is imported on first use (below)
     from ._sql import SQLStorage
@@ -47,7 +48,8 @@ def get_storage(storage: BaseStorage | str | None, *, create: bool = True) -> Ba
         return storage
     if isinstance(storage, str):
         if "://" not in storage:
-            raise StorageError(f"storage {storage!r} is not a URL; write e.g. 'sqlite:///{storage}' for a SQLite file")
+            shown = mask_url(storage)
+            raise StorageError(f"storage {shown!r} is not a URL; write e.g. 'sqlite:///{shown}' for a SQLite file")
         if storage.startswith("journal:"):
             return JournalFileStorage.from_url(storage, create=create)
         from ._sql import SQLStorage

@@ -21,7 +21,6 @@ not what ever ran.
 from __future__ import annotations
 
 import json
-import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..exceptions import ClaimTaken, DuplicatedStudyError, StorageError
+from ._url import mask_url
 
 __all__ = ["BaseStorage", "Event", "StudyInfo", "ClaimTaken", "DuplicatedStudyError", "StorageError", "SCHEMA_VERSION"]
 
@@ -101,7 +101,7 @@ class BaseStorage(ABC):
         cls = type(self)
         # Our backends are defined in private modules but named from ``hyperscout.storages``.
         module = "hyperscout.storages" if cls.__module__.startswith("hyperscout.storages.") else cls.__module__
-        url = "" if self.url is None else repr(re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", self.url))
+        url = "" if self.url is None else repr(mask_url(self.url))
         return f"{module}.{cls.__qualname__}({url})"
 
     @abstractmethod

@@ -41,6 +41,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ._base import BaseStorage, ClaimTaken, DuplicatedStudyError, Event, StorageError, StudyInfo
+from ._url import mask_url
 
 __all__ = ["JournalFileStorage"]
 
@@ -209,20 +210,20 @@ class JournalFileStorage(BaseStorage):
         """
         if not url.startswith(_URL_PREFIX):
             raise StorageError(
-                f"journal URL {url!r} must start with {_URL_PREFIX!r} (three slashes, then the path: "
+                f"journal URL {mask_url(url)!r} must start with {_URL_PREFIX!r} (three slashes, then the path: "
                 "'journal:///study.log' is relative, 'journal:////abs/study.log' absolute)"
             )
         path, _, query = url[len(_URL_PREFIX) :].partition("?")
         if not path:
-            raise StorageError(f"journal URL {url!r} names no file")
+            raise StorageError(f"journal URL {mask_url(url)!r} names no file")
         try:
             options = dict(parse_qsl(query, strict_parsing=True)) if query else {}
         except ValueError:
-            raise StorageError(f"journal URL {url!r}: cannot parse the options {query!r}") from None
+            raise StorageError(f"journal URL {mask_url(url)!r}: cannot parse the options {query!r}") from None
         unknown = set(options) - {"lock", "fsync", "stale_after"}
         if unknown:
             raise StorageError(
-                f"journal URL {url!r}: unknown option(s) {sorted(unknown)}; known: lock, fsync, stale_after"
+                f"journal URL {mask_url(url)!r}: unknown option(s) {sorted(unknown)}; known: lock, fsync, stale_after"
             )
         kwargs: dict[str, Any] = {"create": create}
         try:
@@ -234,7 +235,7 @@ class JournalFileStorage(BaseStorage):
                 kwargs["stale_after"] = float(options["stale_after"])
             return cls(path, **kwargs)
         except (KeyError, ValueError) as e:
-            raise StorageError(f"journal URL {url!r}: bad option value ({e})") from None
+            raise StorageError(f"journal URL {mask_url(url)!r}: bad option value ({e})") from None
 
     # -- files and locks --------------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ from sqlalchemy.dialects import mysql as sa_mysql
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ._base import SCHEMA_VERSION, BaseStorage, ClaimTaken, DuplicatedStudyError, Event, StorageError, StudyInfo
+from ._url import hide_secrets, mask_url
 
 
 class _ExactText(sa.types.TypeDecorator[str]):
@@ -239,6 +240,12 @@ class SQLStorage(BaseStorage):
                         f"storage URL {_safe(url)}: there is no file {os.path.abspath(db)!r}; check the path "
                         "(only create_study and `hyperscout run` create a new file)"
                     )
+                if not os.path.exists(db) and not os.access(parent, os.W_OK | os.X_OK):
+                    # SQLite itself says only "unable to open database file".
+                    raise StorageError(
+                        f"storage URL {_safe(url)}: cannot create {os.path.abspath(db)!r}: no permission to "
+                        f"write in the folder {parent!r}; choose a folder you can write to, or change its permissions"
+                    )
             if db and db != ":memory:" and os.path.exists(db) and not _writable(db):
                 u = _read_only_url(u, db)
                 self._read_only = True
@@ -256,7 +263,7 @@ class SQLStorage(BaseStorage):
         try:
             self._engine = sa.create_engine(u, **kwargs)
         except Exception as e:
-            raise StorageError(f"cannot open storage {_safe(url)}: {e}") from None
+            raise StorageError(f"cannot open storage {_safe(url)}: {hide_secrets(str(e), url)}") from None
         # A storage dropped without close() (a study garbage-collected, get_all_study_names(url))
         # closes its pooled connections, rather than leaving the driver to warn about them. The
         # finalizer holds the engine, not this object, so it does not keep it alive.
@@ -400,7 +407,9 @@ class SQLStorage(BaseStorage):
                     for s in ("database is locked", "deadlock", "lock wait timeout", "could not serialize")
                 )
                 if not transient or attempt == 59:
-                    raise StorageError(f"storage {_safe(self.url)} failed: {e.orig}") from e
+                    raise StorageError(
+                        f"storage {_safe(self.url)} failed: {hide_secrets(str(e.orig), self.url)}"
+                    ) from e
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
         raise AssertionError("unreachable")
@@ -491,7 +500,9 @@ class SQLStorage(BaseStorage):
         except sa.exc.DatabaseError as e:  # unreachable server, not a database file, no permission, ...
             if self._sqlite and "database is locked" in str(e).lower():
                 raise _SchemaBusy from e
-            raise StorageError(f"cannot open storage {_safe(self.url)}: {e.orig}") from None
+            raise StorageError(
+                f"cannot open storage {_safe(self.url)}: {hide_secrets(str(e.orig), self.url)}"
+            ) from None
 
     def _create_schema(self, conn: sa.Connection) -> None:
         with conn.begin():
@@ -736,10 +747,5 @@ def _hung_up(dbapi_conn: Any) -> bool:
 
 
 def _safe(url: str | None) -> str:
-    """The URL with any password masked, for error messages."""
-    if url is None:
-        return "<memory>"
-    try:
-        return repr(sa.engine.make_url(url).render_as_string(hide_password=True))
-    except Exception:
-        return repr(url)
+    """The URL with its password and query-string credentials masked, quoted, for error messages."""
+    return "<memory>" if url is None else repr(mask_url(url))
