@@ -208,7 +208,9 @@ class Posterior:
         mean = Kq @ self.alpha
         # kᵀK⁻¹k as one matrix product with K⁻¹ (BLAS gemm), several times faster than a triangular
         # solve with L for the thousands of candidates the acquisition optimiser scores.
-        var = self.variance - np.sum((Kq @ self.Kinv) * Kq, axis=1)
+        quad = Kq @ self.Kinv
+        quad *= Kq
+        var = self.variance - quad.sum(axis=1)
         return mean, np.maximum(var, 1e-12)
 
     def predict_grad(self, x: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray]:
