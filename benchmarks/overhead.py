@@ -34,6 +34,7 @@ import argparse
 import cProfile
 import gc
 import io
+import logging
 import math
 import os
 import platform
@@ -200,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeats and --trials must be positive")
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    hs.logging.set_verbosity(hs.logging.WARNING)  # the same for both: no line per trial
+    # The same for both: no line per trial (through the standard logger, so older hyperscout versions run too).
+    logging.getLogger("hyperscout").setLevel(logging.WARNING)
     cells = [(s, n) for s in args.storages for n in sorted(set(args.trials))]
 
     # Warm up both libraries on every storage kind (imports, SQLAlchemy's statement caches), untimed.
