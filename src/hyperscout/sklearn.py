@@ -128,12 +128,18 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):
         sampler: ``"auto"``, a name (``"random"``, ``"qmc"``, ``"gp"``, ``"grid"``, ...) or a sampler object.
         n_trials: how many candidates the study should hold when ``fit`` returns (a resumed search
             runs only the missing ones); ``None`` with a grid means every point.
-        scoring, cv, refit, error_score, return_train_score, verbose: as in scikit-learn's ``GridSearchCV``.
+        scoring: as in scikit-learn's ``GridSearchCV``.
+        cv: as in scikit-learn's ``GridSearchCV``.
+        refit: as in scikit-learn's ``GridSearchCV``.
+        error_score: as in scikit-learn's ``GridSearchCV``.
+        return_train_score: as in scikit-learn's ``GridSearchCV``.
+        verbose: as in scikit-learn's ``GridSearchCV``.
         n_jobs: workers for the folds of one candidate (joblib, like ``cross_validate(n_jobs=...)``);
             candidates run one after another.
         timeout: stop starting new candidates after this many seconds.
-        storage, study_name: where the study lives (``"sqlite:///search.db"``); with both, calling
+        storage: where the study lives (``"sqlite:///search.db"``); with ``study_name`` too, calling
             ``fit`` again resumes the search, skipping every (candidate, fold) already scored.
+        study_name: the study's name in ``storage``.
         random_state: the study's seed (an int, ``None`` or a ``RandomState``).
         prune_folds: skip the remaining folds of a candidate that can no longer beat the best one.
 

@@ -376,7 +376,8 @@ def create_trial(
 
     Args:
         state: ``COMPLETE`` (needs ``value`` or ``values``), ``PRUNED``, ``FAIL`` or ``WAITING``.
-        params, distributions: the same keys; each value must lie in its distribution.
+        params: parameter name -> value; each value must lie in its distribution.
+        distributions: parameter name -> distribution, with the same keys as ``params``.
 
     Example:
         >>> import hyperscout as hs
