@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from hyperscout import logging as hs_logging
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
@@ -79,11 +81,15 @@ def test_page_runs(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     except ImportError:
         pass
     namespace: dict[str, object] = {"__name__": "__main__"}
-    for block in RUNNABLE[page]:
-        try:
-            exec(compile(block.code, f"{page}:{block.line}", "exec"), namespace)  # noqa: S102
-        except Exception as exc:
-            raise AssertionError(f"the block at {page}:{block.line} failed: {exc!r}") from exc
+    level = hs_logging.get_verbosity()  # a page may change it; the tests after this one expect the default
+    try:
+        for block in RUNNABLE[page]:
+            try:
+                exec(compile(block.code, f"{page}:{block.line}", "exec"), namespace)  # noqa: S102
+            except Exception as exc:
+                raise AssertionError(f"the block at {page}:{block.line} failed: {exc!r}") from exc
+    finally:
+        hs_logging.set_verbosity(level)
 
 
 @pytest.mark.parametrize("block", NOT_RUN, ids=[f"{b.page}:{b.line}" for b in NOT_RUN])
