@@ -12,6 +12,7 @@ Each such block is reported as a skipped case with its reason, so pytest's summa
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import textwrap
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
 _NOT_RUN = re.compile(r"<!--\s*not-run:\s*(?P<reason>.*?)\s*-->")
+_DIRECTIVE = re.compile(r"^::: (\S+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -96,3 +98,19 @@ def test_page_runs(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_not_run_block(block: Block) -> None:
     compile(block.code, f"{block.page}:{block.line}", "exec")  # it is at least valid Python
     pytest.skip(f"not run ({block.page}:{block.line}): {block.not_run}")
+
+
+def test_the_api_reference_covers_every_public_module_and_name() -> None:
+    """Each public module has a reference page (``::: module``), and the overview links every top-level name."""
+    spec = importlib.util.spec_from_file_location("pinned_public_api", ROOT / "tests" / "test_public_api.py")
+    assert spec is not None and spec.loader is not None
+    pinned = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pinned)
+    public: dict[str, list[str]] = pinned.PUBLIC
+
+    reference = ROOT / "docs" / "reference"
+    rendered = {m.group(1) for page in reference.glob("*.md") for m in _DIRECTIVE.finditer(page.read_text())}
+    assert sorted(set(public) - {"hyperscout"} - rendered) == []
+    overview = (reference / "index.md").read_text()
+    linked = [name for name in public["hyperscout"] if f"`{name}`" in overview or f"`hyperscout.{name}`" in overview]
+    assert sorted(set(public["hyperscout"]) - set(linked)) == []
