@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -206,3 +207,34 @@ def storage_url(request: pytest.FixtureRequest, make_storage_url: Callable[[str]
     Which backends a test runs on: see the module docstring.
     """
     return make_storage_url(request.param)
+
+
+# -- signals ---------------------------------------------------------------------------------------
+# A test run started in the background (`cmd &` in a script) or under `nohup` hands its processes
+# SIGINT or SIGHUP *ignored*, and a program rightly leaves an ignored signal ignored (Python then
+# installs no KeyboardInterrupt handler; hyperscout no SIGHUP handler). Tests of what Ctrl-C, SIGTERM
+# and SIGHUP do put them back at their defaults first, so that they test hyperscout, not the shell
+# that started pytest.
+_TERMINATING = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _default_signals() -> None:
+    for sig in _TERMINATING:
+        signal.signal(sig, signal.SIG_DFL)
+
+
+@pytest.fixture
+def default_signals() -> Callable[[], None]:
+    """A ``preexec_fn`` for ``subprocess.Popen``: the child starts with SIGINT, SIGTERM and SIGHUP at their defaults."""
+    return _default_signals
+
+
+@pytest.fixture
+def terminating_signals_at_default() -> Iterator[None]:
+    """SIGTERM and SIGHUP at their defaults in this process for the test, then as they were."""
+    saved = {sig: signal.getsignal(sig) for sig in _TERMINATING if sig != signal.SIGINT}
+    for sig in saved:
+        signal.signal(sig, signal.SIG_DFL)
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)

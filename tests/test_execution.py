@@ -95,7 +95,9 @@ def test_delivery_rules_for_paused_resumed_and_requeued_trials() -> None:
 
 @pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)])
-def test_a_terminating_signal_records_the_running_trial_as_failed(sig: int) -> None:
+def test_a_terminating_signal_records_the_running_trial_as_failed(
+    sig: int, terminating_signals_at_default: None
+) -> None:
     life = _lifecycle()
 
     def objective(trial: Any) -> float:

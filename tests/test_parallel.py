@@ -274,12 +274,16 @@ _INTERRUPTED = textwrap.dedent(
 )
 
 
-def test_ctrl_c_records_the_running_trials_as_fail_and_stops_every_worker(tmp_path):
+def test_ctrl_c_records_the_running_trials_as_fail_and_stops_every_worker(tmp_path, default_signals):
     url = f"sqlite:///{tmp_path / 'int.db'}"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), *sys.path])}
     # A session of its own, so that the SIGINT goes to the whole group, as a terminal's Ctrl-C does.
     proc = subprocess.Popen(
-        [sys.executable, "-c", _INTERRUPTED, url], env=env, stderr=subprocess.PIPE, start_new_session=True
+        [sys.executable, "-c", _INTERRUPTED, url],
+        env=env,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=default_signals,
     )
     try:
         deadline = time.monotonic() + 180  # generous: a loaded machine starts worker processes slowly

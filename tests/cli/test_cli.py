@@ -512,7 +512,7 @@ def _end_with(proc: subprocess.Popen[str], sig: int, pids: list[int], study: str
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
-def test_a_signal_ends_run_and_its_command_cleanly(in_tmp: Path, sig: int) -> None:
+def test_a_signal_ends_run_and_its_command_cleanly(in_tmp: Path, sig: int, default_signals: Callable[[], None]) -> None:
     # The command starts a grandchild: the whole process group must go.
     prog = (
         "import os, subprocess, sys, time\n"
@@ -523,7 +523,7 @@ def test_a_signal_ends_run_and_its_command_cleanly(in_tmp: Path, sig: int) -> No
     proc = subprocess.Popen(
         [PY, "-m", "hyperscout.cli", "run", "--study", "sig", "--space", '{"x": [1]}', "--n-trials", "1", "-q",
          "--", PY, "-c", prog, "{x}"],
-        cwd=in_tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=in_tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals,
     )  # fmt: skip
     try:
         pids = _until(lambda: (in_tmp / "pids").exists() and (in_tmp / "pids").read_text().split(), "the command")
@@ -535,7 +535,7 @@ def test_a_signal_ends_run_and_its_command_cleanly(in_tmp: Path, sig: int) -> No
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
-def test_sigterm_ends_worker_and_its_isolated_trial_cleanly(in_tmp: Path) -> None:
+def test_sigterm_ends_worker_and_its_isolated_trial_cleanly(in_tmp: Path, default_signals: Callable[[], None]) -> None:
     (in_tmp / "objs_slow.py").write_text(
         "import os, time\n"
         "def slow(trial):\n"
@@ -548,7 +548,7 @@ def test_sigterm_ends_worker_and_its_isolated_trial_cleanly(in_tmp: Path) -> Non
     proc = subprocess.Popen(
         [PY, "-m", "hyperscout.cli", "worker", "iso", "--storage", DB, "--function", "objs_slow:slow",
          "--n-trials", "1", "--isolate", "-q"],
-        cwd=in_tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=in_tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals,
     )  # fmt: skip
     try:
         pid = _until(lambda: (in_tmp / "pid").exists() and (in_tmp / "pid").read_text(), "the isolated trial")

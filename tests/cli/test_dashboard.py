@@ -133,12 +133,14 @@ def test_server_headers_forbid_inline_scripts_and_sniffing(served: tuple[Dashboa
     assert request(server.url + "etc/passwd")[0] == 404
 
 
-def test_cli_dashboard_serves_until_interrupted(tmp_path: Path) -> None:
+def test_cli_dashboard_serves_until_interrupted(tmp_path: Path, default_signals: Callable[[], None]) -> None:
     url = f"sqlite:///{tmp_path / 'hs.db'}"
     add_trials(url, "quad", [1.0])
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     cmd = [sys.executable, "-m", "hyperscout.cli", "dashboard", "--storage", url, "--port", "0", "--interval", "0.5"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=default_signals
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()  # the process prints it once it serves (or ends, giving EOF)
