@@ -34,11 +34,16 @@ CATEGORICAL = 1
 _SQRT5 = np.sqrt(5.0)
 
 
+def _plain(Xa: np.ndarray, Xb: np.ndarray, kinds: np.ndarray) -> bool:
+    """The common case: every dimension numeric and every entry active, so no mask is needed."""
+    return bool((kinds == NUMERIC).all()) and not (np.isnan(Xa).any() or np.isnan(Xb).any())
+
+
 def sq_dists(Xa: np.ndarray, Xb: np.ndarray, kinds: np.ndarray) -> np.ndarray:
     """``D`` of shape (d, len(Xa), len(Xb)) as defined in the module docstring."""
     a = Xa.T[:, :, None]  # (d, na, 1)
     b = Xb.T[:, None, :]  # (d, 1, nb)
-    if (kinds == NUMERIC).all() and not (np.isnan(Xa).any() or np.isnan(Xb).any()):
+    if _plain(Xa, Xb, kinds):
         return (a - b) ** 2  # the common case, without the masks (5x faster at n = 200)
     act_a = ~np.isnan(a)
     act_b = ~np.isnan(b)
@@ -96,7 +101,7 @@ def cross_r2(Xa: np.ndarray, Xb: np.ndarray, kinds: np.ndarray, inv_ls2: np.ndar
     r² = |a·s|² + |b·s|² − 2 (a·s)(b·s)ᵀ with s = √inv_ls2, instead of a (d, na, nb) tensor;
     the same value as ``scaled_r2(sq_dists(...))``.
     """
-    if (kinds == NUMERIC).all() and not (np.isnan(Xa).any() or np.isnan(Xb).any()):
+    if _plain(Xa, Xb, kinds):
         s = np.sqrt(inv_ls2)
         A, B = Xa * s, Xb * s
         r2 = A @ B.T  # then in place: the (m, n) passes are what this costs for thousands of candidates

@@ -235,11 +235,12 @@ _THETA_KEY = "gp_theta"  # system attribute: the GP hyperparameters a proposal w
 
 def _recorded_theta(trials: Sequence[FrozenTrial], names: list[str]) -> np.ndarray | None:
     """θ recorded by the latest trial (by number) proposed over the same parameters, if any."""
-    for t in sorted(trials, key=lambda t: t.number, reverse=True):
-        rec = t.system_attrs.get(_THETA_KEY)
-        if isinstance(rec, dict) and rec.get("names") == names:
-            return np.asarray(rec["theta"], dtype=float)
-    return None
+    recorded = [
+        (t.number, rec["theta"])
+        for t in trials
+        if isinstance(rec := t.system_attrs.get(_THETA_KEY), dict) and rec.get("names") == names
+    ]
+    return np.asarray(max(recorded)[1], dtype=float) if recorded else None
 
 
 def centre_of(distribution: Distribution) -> Any:
