@@ -45,6 +45,7 @@ def _example() -> Any:
 def _run(task: tuple[int, int]) -> tuple[int, float, str]:
     seed, trials = task
     warnings.filterwarnings("ignore")
+    hs.logging.set_verbosity(hs.logging.WARNING)  # the table is the output, not a line per trial
     X, y = load_digits(return_X_y=True)
     study = hs.create_study(direction="maximize", seed=seed)
     study.optimize(_example().make_objective(X, y), n_trials=trials, show_progress_bar=False)
