@@ -319,3 +319,29 @@ def test_server_checks_every_host_header_and_absolute_targets(served: tuple[Dash
     assert raw_request(server, f"GET ftp://127.0.0.1/api/studies HTTP/1.1\r\n{local}") == 400
     assert raw_request(server, f"GET //evil.example/api/studies HTTP/1.1\r\n{local}") == 404  # a path, not a host
     assert raw_request(server, "GET /api/studies HTTP/1.1") == 403  # no Host at all
+
+
+def test_dashboard_legends_fit_and_leave_the_plot_its_width_in_a_narrow_window(
+    browser: Any, served: tuple[DashboardServer, str]
+) -> None:
+    server, url = served
+    study = add_trials(url, "narrow", [3.0, 1.0, 2.0])
+    study.tell(study.ask(SPACE), state="pruned")  # a second legend entry in the history and the timeline
+    browser.set_window_size(480, 900)
+    browser.get(server.url + "#study=narrow")
+    wait_for(lambda: browser.execute_script("return document.querySelectorAll('.js-plotly-plot').length") == 8,
+             "the plots")  # fmt: skip
+    boxes = browser.execute_script(
+        """return Array.from(document.querySelectorAll('.figure')).filter(function (div) {
+             return div.querySelector('.legend');
+           }).map(function (div) {
+             var f = div.getBoundingClientRect(), l = div.querySelector('.legend').getBoundingClientRect();
+             var p = div.querySelector('.nsewdrag').getBoundingClientRect();
+             return [div.id, l.left - f.left, f.right - l.right, l.top - f.top, f.bottom - l.bottom, p.width / f.width];
+           });"""
+    )
+    assert {b[0] for b in boxes} >= {"fig-history", "fig-timeline"}
+    for name, left, right, top, bottom, plot_share in boxes:
+        assert min(left, right, top, bottom) >= 0, f"{name}: the legend sticks out of its figure"
+        # 75% here; 52% with the legend at the right of the plot, as it was
+        assert plot_share > 0.7, f"{name}: the plot has {plot_share:.0%} of the width"

@@ -100,13 +100,15 @@ def hover_number(field: str) -> str:
     return f"%{{{field}:{NUMBER_FORMAT}}}"
 
 
-#: Legends lie in one row under the plot, across its width: to the right of the plot they would
-#: squeeze it, or be cut off, in a narrow window.
+#: Legends lie in rows under the plot, across its width: to the right of the plot they squeeze it,
+#: or are cut off, in a narrow window. With nothing on the right, a narrow right margin does; a
+#: colour bar widens it as it needs.
 LEGEND = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"}
+MARGIN = {"r": 24}
 
 
 def base_layout(title: str, **more: Any) -> dict[str, Any]:
-    return {"title": {"text": title}, "template": "plotly_white", "legend": LEGEND, **more}
+    return {"title": {"text": title}, "template": "plotly_white", "legend": LEGEND, "margin": MARGIN, **more}
 
 
 def empty_figure(title: str, message: str) -> Any:
