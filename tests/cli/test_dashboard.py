@@ -345,3 +345,22 @@ def test_dashboard_legends_fit_and_leave_the_plot_its_width_in_a_narrow_window(
         assert min(left, right, top, bottom) >= 0, f"{name}: the legend sticks out of its figure"
         # 75% here; 52% with the legend at the right of the plot, as it was
         assert plot_share > 0.7, f"{name}: the plot has {plot_share:.0%} of the width"
+
+
+def test_report_in_a_browser_without_decompression_says_so_and_still_sorts(browser: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    study = add_trials(f"sqlite:///{tmp_path / 'hs.db'}", "old browser", [3.0, 1.0, 2.0])
+    path = tmp_path / "report.html"
+    write_report(study, path)
+    # As in a browser older than DecompressionStream (Chrome 80, Firefox 113, Safari 16.4).
+    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": "delete window.DecompressionStream;"})
+    browser.get(path.as_uri())
+    message = wait_for(lambda: browser.find_element(By.ID, "fig-history").text, "the message in place of a plot")
+    assert "cannot unpack the plots" in message and "Firefox 113" in message
+    assert browser.execute_script("return typeof Plotly") == "undefined"
+    assert browser.execute_script("return document.querySelectorAll('.js-plotly-plot').length") == 0
+    browser.find_elements(By.CSS_SELECTOR, "#trials th")[2].click()
+    values = [float(c.text) for c in browser.find_elements(By.CSS_SELECTOR, "#trials tbody td:nth-child(3)")]
+    assert values == [1.0, 2.0, 3.0]
+    assert console_errors(browser) == []
