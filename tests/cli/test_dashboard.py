@@ -7,6 +7,7 @@ The report's "loads nothing" test is here too, because it needs the same browser
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -129,6 +130,7 @@ def test_server_headers_forbid_inline_scripts_and_sniffing(served: tuple[Dashboa
     assert b"<script>" not in body  # no inline script: all of it is served from /static
     status, headers, js = request(server.url + "static/plotly.min.js")
     assert status == 200 and headers["Content-Type"].startswith("text/javascript") and len(js) > 3_000_000
+    assert "Content-Encoding" not in headers  # a client that does not ask for gzip gets plain text
     assert request(server.url + "api/study?name=nope")[0] == 404
     assert request(server.url + "etc/passwd")[0] == 404
 
@@ -289,6 +291,21 @@ def test_report_opened_in_a_browser_requests_nothing_and_sorts(browser: Any, tmp
     values = [float(c.text) for c in browser.find_elements(By.CSS_SELECTOR, "#trials tbody td:nth-child(3)")]
     assert values == [5.0, 4.0, 3.0, 2.0, 1.0]
     assert console_errors(browser) == []
+
+
+def test_plotly_js_is_sent_gzip_compressed_to_a_client_that_accepts_it(served: tuple[DashboardServer, str]) -> None:
+    server, _ = served
+    plain = request(server.url + "static/plotly.min.js")[2]
+    for accept, compressed in [("gzip, deflate, br", True), ("br;q=1.0, GZIP;q=0.5", True), ("gzip;q=0", False),
+                               ("deflate", False)]:  # fmt: skip
+        req = urllib.request.Request(server.url + "static/plotly.min.js", headers={"Accept-Encoding": accept})
+        with urllib.request.urlopen(req, timeout=60) as answer:
+            body, encoding = answer.read(), answer.headers.get("Content-Encoding")
+        if compressed:
+            assert encoding == "gzip" and answer.headers["Vary"] == "Accept-Encoding"
+            assert len(body) < 0.4 * len(plain) and gzip.decompress(body) == plain
+        else:
+            assert encoding is None and body == plain
 
 
 def raw_request(server: DashboardServer, head: str) -> int:

@@ -16,8 +16,6 @@ import base64
 import contextlib
 import datetime as dt
 import errno
-import functools
-import gzip
 import html
 import math
 import os
@@ -27,7 +25,7 @@ from typing import Any
 from .._version import __version__
 from ..study import Study
 from ._assets import CSS, PLOTLY_LOADER_JS, REPORT_JS, SORT_JS
-from ._data import FIGURES, figures, safe_json, summary, trial_table
+from ._data import FIGURES, figures, plotly_js_gzip, safe_json, summary, trial_table
 
 # Inline scripts and styles only; no request of any kind (images as data: URLs, for plotly's download button).
 _CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:"
@@ -94,12 +92,9 @@ def _table_html(table: dict[str, Any]) -> str:
     )
 
 
-@functools.lru_cache(maxsize=1)
 def packed_plotly_js() -> str:
     """The installed plotly.js, gzip-compressed and base64-encoded (what the report carries and unpacks)."""
-    from plotly.offline import get_plotlyjs  # the figures need plotly already: no new dependency
-
-    return base64.b64encode(gzip.compress(get_plotlyjs().encode(), compresslevel=9, mtime=0)).decode("ascii")
+    return base64.b64encode(plotly_js_gzip()).decode("ascii")
 
 
 def render_report(study: Study) -> str:
