@@ -30,7 +30,9 @@ PUBLIC: dict[str, list[str]] = {
     "hyperscout.importance": [
         "EVALUATORS", "fanova_importances", "get_param_importances", "importance_data", "permutation_importances",
     ],
+    "hyperscout.integrations.lightgbm": ["LightGBMPruningCallback"],
     "hyperscout.integrations.torch": ["LightningPruningCallback", "PruningReporter", "report_and_prune"],
+    "hyperscout.integrations.xgboost": ["XGBoostPruningCallback"],
     "hyperscout.logging": [
         "CRITICAL", "DEBUG", "ERROR", "FATAL", "INFO", "WARN", "WARNING", "disable_default_handler",
         "disable_propagation", "enable_default_handler", "enable_propagation", "get_logger", "get_verbosity",

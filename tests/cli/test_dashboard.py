@@ -7,6 +7,7 @@ The report's "loads nothing" test is here too, because it needs the same browser
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -129,6 +130,7 @@ def test_server_headers_forbid_inline_scripts_and_sniffing(served: tuple[Dashboa
     assert b"<script>" not in body  # no inline script: all of it is served from /static
     status, headers, js = request(server.url + "static/plotly.min.js")
     assert status == 200 and headers["Content-Type"].startswith("text/javascript") and len(js) > 3_000_000
+    assert "Content-Encoding" not in headers  # a client that does not ask for gzip gets plain text
     assert request(server.url + "api/study?name=nope")[0] == 404
     assert request(server.url + "etc/passwd")[0] == 404
 
@@ -291,6 +293,21 @@ def test_report_opened_in_a_browser_requests_nothing_and_sorts(browser: Any, tmp
     assert console_errors(browser) == []
 
 
+def test_plotly_js_is_sent_gzip_compressed_to_a_client_that_accepts_it(served: tuple[DashboardServer, str]) -> None:
+    server, _ = served
+    plain = request(server.url + "static/plotly.min.js")[2]
+    for accept, compressed in [("gzip, deflate, br", True), ("br;q=1.0, GZIP;q=0.5", True), ("gzip;q=0", False),
+                               ("deflate", False)]:  # fmt: skip
+        req = urllib.request.Request(server.url + "static/plotly.min.js", headers={"Accept-Encoding": accept})
+        with urllib.request.urlopen(req, timeout=60) as answer:
+            body, encoding = answer.read(), answer.headers.get("Content-Encoding")
+        if compressed:
+            assert encoding == "gzip" and answer.headers["Vary"] == "Accept-Encoding"
+            assert len(body) < 0.4 * len(plain) and gzip.decompress(body) == plain
+        else:
+            assert encoding is None and body == plain
+
+
 def raw_request(server: DashboardServer, head: str) -> int:
     """The status of a request written by hand (``head``: request line and headers, without the blank line)."""
     import socket
@@ -319,3 +336,48 @@ def test_server_checks_every_host_header_and_absolute_targets(served: tuple[Dash
     assert raw_request(server, f"GET ftp://127.0.0.1/api/studies HTTP/1.1\r\n{local}") == 400
     assert raw_request(server, f"GET //evil.example/api/studies HTTP/1.1\r\n{local}") == 404  # a path, not a host
     assert raw_request(server, "GET /api/studies HTTP/1.1") == 403  # no Host at all
+
+
+def test_dashboard_legends_fit_and_leave_the_plot_its_width_in_a_narrow_window(
+    browser: Any, served: tuple[DashboardServer, str]
+) -> None:
+    server, url = served
+    study = add_trials(url, "narrow", [3.0, 1.0, 2.0])
+    study.tell(study.ask(SPACE), state="pruned")  # a second legend entry in the history and the timeline
+    browser.set_window_size(480, 900)
+    browser.get(server.url + "#study=narrow")
+    wait_for(lambda: browser.execute_script("return document.querySelectorAll('.js-plotly-plot').length") == 8,
+             "the plots")  # fmt: skip
+    boxes = browser.execute_script(
+        """return Array.from(document.querySelectorAll('.figure')).filter(function (div) {
+             return div.querySelector('.legend');
+           }).map(function (div) {
+             var f = div.getBoundingClientRect(), l = div.querySelector('.legend').getBoundingClientRect();
+             var p = div.querySelector('.nsewdrag').getBoundingClientRect();
+             return [div.id, l.left - f.left, f.right - l.right, l.top - f.top, f.bottom - l.bottom, p.width / f.width];
+           });"""
+    )
+    assert {b[0] for b in boxes} >= {"fig-history", "fig-timeline"}
+    for name, left, right, top, bottom, plot_share in boxes:
+        assert min(left, right, top, bottom) >= 0, f"{name}: the legend sticks out of its figure"
+        # 75% here; 52% with the legend at the right of the plot, as it was
+        assert plot_share > 0.7, f"{name}: the plot has {plot_share:.0%} of the width"
+
+
+def test_report_in_a_browser_without_decompression_says_so_and_still_sorts(browser: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    study = add_trials(f"sqlite:///{tmp_path / 'hs.db'}", "old browser", [3.0, 1.0, 2.0])
+    path = tmp_path / "report.html"
+    write_report(study, path)
+    # As in a browser older than DecompressionStream (Chrome 80, Firefox 113, Safari 16.4).
+    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": "delete window.DecompressionStream;"})
+    browser.get(path.as_uri())
+    message = wait_for(lambda: browser.find_element(By.ID, "fig-history").text, "the message in place of a plot")
+    assert "cannot unpack the plots" in message and "Firefox 113" in message
+    assert browser.execute_script("return typeof Plotly") == "undefined"
+    assert browser.execute_script("return document.querySelectorAll('.js-plotly-plot').length") == 0
+    browser.find_elements(By.CSS_SELECTOR, "#trials th")[2].click()
+    values = [float(c.text) for c in browser.find_elements(By.CSS_SELECTOR, "#trials tbody td:nth-child(3)")]
+    assert values == [1.0, 2.0, 3.0]
+    assert console_errors(browser) == []

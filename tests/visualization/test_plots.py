@@ -356,3 +356,70 @@ def test_timeline_has_a_bar_per_started_trial_and_a_row_per_worker() -> None:
     assert running.started_at is not None
     assert bars["Running"].x[0] / 1000 == pytest.approx(before - running.started_at, abs=1.0)
     assert "1 trial(s) waiting" in fig.layout.title.text
+
+
+# -- categories in the contour, rounded numbers, legends -------------------------------------------------------------
+
+
+def _category_study() -> hs.Study:
+    """Value 0 for kind "a" and 10 for kind "b", whatever x: any mixing of the two would show as 0 < z < 10."""
+    study = hs.create_study()
+    space = {"kind": hs.Categorical(["a", "b", "c"]), "x": hs.Float(0.0, 1.0), "y": hs.Categorical([1, 2])}
+    for i, (kind, x, y) in enumerate([("a", 0.1, 1), ("a", 0.9, 2), ("b", 0.2, 1), ("b", 0.6, 1), ("b", 0.6, 2),
+                                      ("c", 0.5, 2)]):  # fmt: skip
+        study.enqueue({"kind": kind, "x": x, "y": y})
+        study.tell(study.ask(space), {"a": 0.0, "b": 10.0, "c": 5.0}[kind] + 0.001 * i)
+    return study
+
+
+def test_contour_never_interpolates_across_a_categorical_axis() -> None:
+    fig = viz.plot_contour(_category_study(), ["kind", "x"], resolution=11)
+    heatmap, points = fig.data
+    assert heatmap.type == "heatmap"
+    assert list(heatmap.x) == [0.0, 1.0, 2.0]  # one column per category, nothing in between
+    z = np.array(heatmap.z, dtype=float)
+    grid = np.array(heatmap.y)
+    np.testing.assert_allclose(grid, np.linspace(0.1, 0.9, 11))
+    # "a": interpolated between its own trials (0.000 at x=0.1, 0.001 at x=0.9) over their whole span.
+    np.testing.assert_allclose(z[:, 0], np.interp(grid, [0.1, 0.9], [0.0, 0.001]))
+    # "b": between x=0.2 and 0.6 only (the two trials at 0.6 averaged); blank beyond its trials.
+    inside = (grid >= 0.2 - 1e-12) & (grid <= 0.6 + 1e-12)
+    assert np.isnan(z[~inside, 1]).all()
+    np.testing.assert_allclose(z[inside, 1], np.interp(grid[inside], [0.2, 0.6], [10.002, 10.0035]))
+    assert np.isnan(z[:, 2]).all()  # "c" has one trial: its marker, no surface
+    assert list(fig.layout.xaxis.range) == [-0.5, 2.5]
+
+
+def test_contour_of_two_categorical_parameters_shows_each_cells_mean() -> None:
+    fig = viz.plot_contour(_category_study(), ["kind", "y"])
+    heatmap = fig.data[0]
+    z = np.array(heatmap.z, dtype=float)  # rows: y in (1, 2); columns: kind in (a, b, c)
+    np.testing.assert_allclose(z, [[0.0, (10.002 + 10.003) / 2, np.nan], [0.001, 10.004, 5.005]])
+
+
+def test_hover_text_and_ticks_show_numbers_to_four_significant_digits(study: hs.Study) -> None:
+    contour = viz.plot_contour(study, ["lr", "opt"])
+    points = contour.data[-1]
+    for number, value, lr, opt in points.customdata:
+        trial = study.trials[int(number)]
+        assert value == f"{value_of(trial.params):.4g}" and lr == f"{trial.params['lr']:.4g}"
+        assert opt in ("adam", "sgd", "&lt;b&gt;rms&lt;/b&gt;")
+    slice_ = viz.plot_slice(study, ["lr", "opt"])
+    assert ":.4~g}" in slice_.data[0].hovertemplate and ":.4~g}" in slice_.data[1].hovertemplate.split("<br>")[2]
+    assert "%{x}" in slice_.data[1].hovertemplate  # a category is shown as it is
+    rank = viz.plot_rank(study, ["lr", "units"])
+    assert rank.data[0].hovertemplate.count(":.4~g}") == 3
+    for plot in (viz.plot_optimization_history, viz.plot_intermediate_values, viz.plot_edf):
+        assert all(":.4~g}" in trace.hovertemplate for trace in plot(study).data)
+    dims = viz.plot_parallel_coordinate(study, ["lr", "depth"]).data[0].dimensions
+    assert [d.tickformat for d in dims] == [".4~g"] * 3
+    # Log ticks drawn in log10 coordinates are labelled with the values, rounded.
+    ticks = viz.plot_contour(study, ["lr", "depth"]).layout.xaxis.ticktext
+    assert ticks and all(t == f"{float(t):.4g}" for t in ticks)
+
+
+@pytest.mark.parametrize("plot", [viz.plot_optimization_history, viz.plot_intermediate_values, viz.plot_timeline])
+def test_legends_lie_in_a_row_under_the_plot_so_a_narrow_window_keeps_them(plot: Callable[..., Any],
+                                                                          study: hs.Study) -> None:  # fmt: skip
+    legend = plot(study).layout.legend
+    assert (legend.orientation, legend.yref, legend.y, legend.yanchor) == ("h", "container", 0, "bottom")

@@ -65,16 +65,45 @@ function hsSortable(table) {
 }
 """
 
-#: The report's script: plot the figures embedded as JSON and make the table sortable.
+#: The report's loader of plotly.js, which it carries gzip-compressed in base64 (``#hs-plotly``):
+#: unpacked by the browser (no request of any kind) and run as an inline script, then ``done()``.
+PLOTLY_LOADER_JS = r"""
+function hsLoadPlotly(done, fail) {
+  if (typeof DecompressionStream === "undefined") {
+    fail("This browser cannot unpack the plots (it needs DecompressionStream: Chrome 80, Firefox 113, " +
+         "Safari 16.4 or later). The summary and the table above and below are complete.");
+    return;
+  }
+  var packed = atob(document.getElementById("hs-plotly").textContent);
+  var bytes = new Uint8Array(packed.length);
+  for (var i = 0; i < packed.length; i++) { bytes[i] = packed.charCodeAt(i); }
+  var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  new Response(stream).text().then(function (code) {
+    var script = document.createElement("script");
+    script.textContent = code;
+    document.head.appendChild(script);
+    done();
+  }).catch(function (e) { fail("The plots could not be unpacked: " + e); });
+}
+"""
+
+#: The report's script: make the table sortable, then unpack plotly.js and plot the figures embedded as JSON.
 REPORT_JS = r"""
 (function () {
-  var figures = JSON.parse(document.getElementById("hs-figures").textContent);
-  Object.keys(figures).forEach(function (key) {
-    var fig = figures[key], div = document.getElementById("fig-" + key);
-    div.style.height = (fig.layout.height || 450) + "px";  // a responsive plot takes its box's height
-    Plotly.newPlot(div, fig.data, fig.layout, {responsive: true, displaylogo: false});
-  });
   document.querySelectorAll("table.trials").forEach(hsSortable);
+  var figures = JSON.parse(document.getElementById("hs-figures").textContent);
+  hsLoadPlotly(function () {
+    Object.keys(figures).forEach(function (key) {
+      var fig = figures[key], div = document.getElementById("fig-" + key);
+      div.style.height = (fig.layout.height || 450) + "px";  // a responsive plot takes its box's height
+      Plotly.newPlot(div, fig.data, fig.layout, {responsive: true, displaylogo: false});
+    });
+  }, function (message) {
+    document.querySelectorAll(".figure").forEach(function (div) {
+      div.textContent = message;
+      div.className = "figure muted";
+    });
+  });
 })();
 """
 
@@ -131,9 +160,9 @@ function hsEl(tag, text, cls) {
   if (cls) { e.className = cls; }
   return e;
 }
-function hsFmt(v) {
+function hsFmt(v) {  // numbers to 4 significant digits, as in the plots and the report
   if (v === null || v === undefined) { return ""; }
-  if (typeof v === "number") { return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6))); }
+  if (typeof v === "number") { return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4))); }
   if (typeof v === "object") { return JSON.stringify(v); }
   return String(v);
 }
@@ -227,7 +256,10 @@ function hsTable(table) {
     tr.setAttribute("data-number", r[0]);
     r.forEach(function (v, i) {
       var td = hsEl("td", hsFmt(v), i === 1 ? "state-" + v : (i === last ? "error" : null));
-      if (typeof v === "number") { td.setAttribute("data-v", String(v)); }
+      if (typeof v === "number") {
+        td.setAttribute("data-v", String(v));
+        if (td.textContent !== String(v)) { td.title = String(v); }  // the exact value, on hovering
+      }
       tr.appendChild(td);
     });
     body.appendChild(tr);

@@ -35,7 +35,7 @@ from ..storages import BaseStorage, StudyInfo
 from ..study import Study, load_study
 from ..trial import TrialState
 from ._assets import CSS, DASHBOARD_HTML, DASHBOARD_JS
-from ._data import FIGURES, figures, log_position, safe_json, summary, trial_table
+from ._data import FIGURES, figures, log_position, plotly_js_gzip, safe_json, summary, trial_table
 
 _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
@@ -181,9 +181,14 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.verbose:
             super().log_message(format, *args)
 
-    def _send(self, status: int, body: bytes, content_type: str, *, cache: bool = False) -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str, *, cache: bool = False, encoding: str | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        if encoding is not None:
+            self.send_header("Content-Encoding", encoding)
+            self.send_header("Vary", "Accept-Encoding")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Content-Security-Policy", _CSP)
         self.send_header("X-Content-Type-Options", "nosniff")
@@ -192,6 +197,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def _accepts_gzip(self) -> bool:
+        """Whether the request's Accept-Encoding lists gzip (and does not refuse it with q=0)."""
+        for item in ",".join(self.headers.get_all("Accept-Encoding") or []).split(","):
+            name, _, params = item.partition(";")
+            if name.strip().lower() == "gzip":
+                return params.replace(" ", "").lower() not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+        return False
 
     def _json(self, status: int, data: Any) -> None:
         self._send(status, safe_json(data).encode(), "application/json; charset=utf-8")
@@ -238,7 +251,11 @@ class _Handler(BaseHTTPRequestHandler):
             elif url.path == "/static/dashboard.js":
                 self._send(HTTPStatus.OK, DASHBOARD_JS.encode(), "text/javascript; charset=utf-8")
             elif url.path == "/static/plotly.min.js":
-                self._send(HTTPStatus.OK, self.server.plotly_js(), "text/javascript; charset=utf-8", cache=True)
+                js = "text/javascript; charset=utf-8"
+                if self._accepts_gzip():  # every browser does: 1.5 MB instead of 4.8
+                    self._send(HTTPStatus.OK, plotly_js_gzip(), js, cache=True, encoding="gzip")
+                else:
+                    self._send(HTTPStatus.OK, self.server.plotly_js(), js, cache=True)
             elif url.path == "/api/studies":
                 data = {"storage": self.server.label, "interval_ms": int(self.server.interval * 1000),
                         "studies": self.server.studies()}  # fmt: skip

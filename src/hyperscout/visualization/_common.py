@@ -28,6 +28,8 @@ STATE_COLOURS = {
     TrialState.WAITING: "#7f7f7f",
     TrialState.PAUSED: "#9467bd",
 }
+#: How numbers read in hover text and tick labels: 4 significant digits, trailing zeros dropped (d3-format).
+NUMBER_FORMAT = ".4~g"
 #: An OrNone over more values than this is drawn on a numeric axis (None left out) rather than by category.
 _MAX_CATEGORIES = 50
 
@@ -88,8 +90,25 @@ def scored(trials: Sequence[FrozenTrial], target: Target) -> list[tuple[FrozenTr
     return out
 
 
+def number(value: float) -> str:
+    """``value`` to 4 significant digits, as the plots' hover text shows numbers (``NUMBER_FORMAT``)."""
+    return f"{value:.4g}"
+
+
+def hover_number(field: str) -> str:
+    """A hovertemplate placeholder showing the number ``field`` (``"y"``, ``"customdata[1]"``) rounded."""
+    return f"%{{{field}:{NUMBER_FORMAT}}}"
+
+
+#: Legends lie in rows under the plot, across its width: to the right of the plot they squeeze it,
+#: or are cut off, in a narrow window. With nothing on the right, a narrow right margin does; a
+#: colour bar widens it as it needs.
+LEGEND = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"}
+MARGIN = {"r": 24}
+
+
 def base_layout(title: str, **more: Any) -> dict[str, Any]:
-    return {"title": {"text": title}, "template": "plotly_white", **more}
+    return {"title": {"text": title}, "template": "plotly_white", "legend": LEGEND, "margin": MARGIN, **more}
 
 
 def empty_figure(title: str, message: str) -> Any:
@@ -105,6 +124,54 @@ def empty_figure(title: str, message: str) -> Any:
         ],
     )  # fmt: skip
     return fig
+
+
+@dataclass(frozen=True)
+class ParamPlot:
+    """What the plots of parameters (slice, rank, contour, parallel coordinates) start from.
+
+    ``empty`` is the figure to return instead, saying why, when there is too little to draw.
+    """
+
+    target: Target
+    points: list[tuple[FrozenTrial, float]]
+    names: list[str]
+    empty: Any = None
+
+    @property
+    def complete(self) -> list[FrozenTrial]:
+        return [t for t, _ in self.points]
+
+
+def param_plot(
+    study: Study,
+    params: Sequence[str] | None,
+    target: Callable[[FrozenTrial], float] | None,
+    target_name: str,
+    title: str,
+    *,
+    min_trials: int = 1,
+    min_params: int = 1,
+) -> ParamPlot:
+    """The target, the scored complete trials and the parameter names of a plot; or the empty figure to show."""
+    tgt = target_of(study, target, target_name)
+    points = scored(study.trials, tgt)
+    if len(points) < min_trials:
+        why = (
+            "No complete trial yet"
+            if min_trials == 1
+            else f"This plot needs at least {min_trials} complete trials; this study has {len(points)}"
+        )
+        return ParamPlot(tgt, points, [], empty_figure(title, why))
+    names = param_names([t for t, _ in points], params)
+    if len(names) < min_params:
+        why = (
+            "The complete trials have no parameters"
+            if min_params == 1
+            else f"This plot needs at least {min_params} parameters; there are {len(names)}"
+        )
+        return ParamPlot(tgt, points, names, empty_figure(title, why))
+    return ParamPlot(tgt, points, names)
 
 
 def state_counts(trials: Sequence[FrozenTrial]) -> dict[TrialState, int]:
@@ -186,8 +253,12 @@ class Axis:
         if self.kind == "log":
             if coords:
                 return {"type": "linear", **log_ticks(self.coords_range)}
-            return {"type": "log"}
-        return {"type": "linear"}
+            return {"type": "log", "hoverformat": NUMBER_FORMAT}
+        return {"type": "linear", "hoverformat": NUMBER_FORMAT}
+
+    def hover(self, field: str) -> str:
+        """A hovertemplate placeholder for this axis's value in ``field``: rounded unless it is a category."""
+        return f"%{{{field}}}" if self.kind == "category" else hover_number(field)
 
 
 def _key(value: Any) -> tuple[str, Any]:
@@ -242,7 +313,7 @@ def log_ticks(span: tuple[float, float]) -> dict[str, Any]:
         first, last = math.floor(lo), math.ceil(hi)
         step = max(1, (last - first) // 6)
         vals = [float(v) for v in range(first, last + 1, step)]
-    return {"tickvals": vals, "ticktext": [f"{10.0**v:.3g}" for v in vals]}
+    return {"tickvals": vals, "ticktext": [number(10.0**v) for v in vals]}
 
 
 def colour_scale(direction: str | None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..study import Study
 from ..trial import FrozenTrial
-from ._common import base_layout, empty_figure, go, scored, target_of, text
+from ._common import base_layout, empty_figure, go, hover_number, scored, target_of, text
 
 _TITLE = "Empirical distribution of the objective values"
 
@@ -53,7 +53,8 @@ def plot_edf(
         fig.add_trace(
             g.Scatter(
                 x=values, y=[(i + 1) / n for i in range(n)], mode="lines", name=text(s.study_name),
-                line={"shape": "hv"}, hovertemplate="%{y:.0%} of trials at or below %{x}<extra></extra>",
+                line={"shape": "hv"},
+                hovertemplate=f"%{{y:.0%}} of trials at or below {hover_number('x')}<extra></extra>",
             )
         )  # fmt: skip
     if not fig.data:

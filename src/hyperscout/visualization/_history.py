@@ -7,7 +7,17 @@ from typing import Any
 
 from ..study import Study
 from ..trial import FrozenTrial, TrialState
-from ._common import STATE_COLOURS, base_layout, empty_figure, go, scored, state_counts, subtitle, target_of
+from ._common import (
+    STATE_COLOURS,
+    base_layout,
+    empty_figure,
+    go,
+    hover_number,
+    scored,
+    state_counts,
+    subtitle,
+    target_of,
+)
 
 _TITLE = "Optimisation history"
 
@@ -54,7 +64,7 @@ def plot_optimization_history(
         g.Scatter(
             x=numbers, y=values, mode="markers", name="Complete",
             marker={"color": STATE_COLOURS[TrialState.COMPLETE]},
-            hovertemplate="trial %{x}<br>value %{y}<extra></extra>",
+            hovertemplate=f"trial %{{x}}<br>value {hover_number('y')}<extra></extra>",
         )
     )  # fmt: skip
     if tgt.direction is not None:
@@ -71,7 +81,7 @@ def plot_optimization_history(
                 x=[*numbers, last] if last > numbers[-1] else numbers,
                 y=[*best, best[-1]] if last > numbers[-1] else best,
                 mode="lines", name="Best so far", line={"shape": "hv", "color": "#d62728"},
-                hovertemplate="best after trial %{x}: %{y}<extra></extra>",
+                hovertemplate=f"best after trial %{{x}}: {hover_number('y')}<extra></extra>",
             )
         )  # fmt: skip
         pruned = [t for t in trials if t.state.stopped_early and t.intermediate_values and target is None]
@@ -82,7 +92,7 @@ def plot_optimization_history(
                     y=[t.intermediate_values[max(t.intermediate_values)] for t in pruned],
                     mode="markers", name="Pruned or paused (last reported value)",
                     marker={"color": STATE_COLOURS[TrialState.PRUNED], "symbol": "x", "opacity": 0.6},
-                    hovertemplate="trial %{x} (stopped early)<br>last value %{y}<extra></extra>",
+                    hovertemplate=f"trial %{{x}} (stopped early)<br>last value {hover_number('y')}<extra></extra>",
                 )
             )  # fmt: skip
     fig.update_layout(

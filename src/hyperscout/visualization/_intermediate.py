@@ -6,7 +6,7 @@ from typing import Any
 
 from ..study import Study
 from ..trial import TrialState
-from ._common import STATE_COLOURS, base_layout, empty_figure, go
+from ._common import STATE_COLOURS, base_layout, empty_figure, go, hover_number
 
 _TITLE = "Intermediate values"
 
@@ -59,7 +59,7 @@ def plot_intermediate_values(study: Study) -> Any:
                 x=xs, y=ys, customdata=nums, mode="lines+markers", name=state.value.capitalize(),
                 connectgaps=False, line={"color": STATE_COLOURS[state], "width": 1},
                 marker={"size": 3, "color": STATE_COLOURS[state]}, opacity=0.8,
-                hovertemplate="trial %{customdata}<br>step %{x}<br>value %{y}<extra></extra>",
+                hovertemplate=f"trial %{{customdata}}<br>step %{{x}}<br>value {hover_number('y')}<extra></extra>",
             )
         )  # fmt: skip
     fig.update_layout(

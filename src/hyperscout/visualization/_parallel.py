@@ -7,7 +7,7 @@ from typing import Any
 
 from ..study import Study
 from ..trial import FrozenTrial
-from ._common import base_layout, colour_scale, empty_figure, go, param_axis, param_names, scored, subtitle, target_of
+from ._common import NUMBER_FORMAT, base_layout, colour_scale, empty_figure, go, param_axis, param_plot, subtitle
 
 _TITLE = "Parallel coordinates"
 
@@ -42,12 +42,10 @@ def plot_parallel_coordinate(
         >>> [d.label for d in plot_parallel_coordinate(study).data[0].dimensions]
         ['Objective value', 'n']
     """
-    tgt = target_of(study, target, target_name)
-    points = scored(study.trials, tgt)
-    if not points:
-        return empty_figure(_TITLE, "No complete trial yet")
-    complete = [t for t, _ in points]
-    names = param_names(complete, params)
+    plot = param_plot(study, params, target, target_name, _TITLE, min_params=0)
+    if plot.empty is not None:
+        return plot.empty
+    tgt, points, complete, names = plot.target, plot.points, plot.complete, plot.names
     axes = [param_axis(n, complete) for n in names]
     rows = []
     for t, v in points:
@@ -59,10 +57,10 @@ def plot_parallel_coordinate(
     if not rows:
         return empty_figure(_TITLE, "No complete trial has all of these parameters")
     values = [v for v, _ in rows]
-    dims: list[dict[str, Any]] = [{"label": tgt.name, "values": values}]
+    dims: list[dict[str, Any]] = [{"label": tgt.name, "values": values, "tickformat": NUMBER_FORMAT}]
     for j, axis in enumerate(axes):
         col = [c[j] for _, c in rows]
-        dim: dict[str, Any] = {"label": axis.title, "values": col}
+        dim: dict[str, Any] = {"label": axis.title, "values": col, "tickformat": NUMBER_FORMAT}
         if axis.kind == "category":
             k = len(axis.labels)
             dim.update(tickvals=list(range(k)), ticktext=axis.labels, range=[0, max(1, k - 1)])

@@ -9,16 +9,16 @@ from typing import Any
 from ..study import Study
 from ..trial import FrozenTrial
 from ._common import (
+    NUMBER_FORMAT,
     Axis,
     base_layout,
     colour_scale,
-    empty_figure,
     go,
+    hover_number,
     make_subplots,
     param_axis,
-    param_names,
-    scored,
-    target_of,
+    param_plot,
+    text,
 )
 
 _TITLE = "Rank plot"
@@ -74,14 +74,10 @@ def plot_rank(
         >>> fig.layout.xaxis.title.text, fig.layout.yaxis.title.text
         ('x', 'n')
     """
-    tgt = target_of(study, target, target_name)
-    points = scored(study.trials, tgt)
-    if not points:
-        return empty_figure(_TITLE, "No complete trial yet")
-    complete = [t for t, _ in points]
-    names = param_names(complete, params)
-    if not names:
-        return empty_figure(_TITLE, "The complete trials have no parameters")
+    plot = param_plot(study, params, target, target_name, _TITLE)
+    if plot.empty is not None:
+        return plot.empty
+    tgt, points, complete, names = plot.target, plot.points, plot.complete, plot.names
     ranks = dict(zip((t.number for t in complete), _ranks([v for _, v in points], tgt.direction), strict=True))
     values = {t.number: v for t, v in points}
     axes = {n: param_axis(n, complete) for n in names}
@@ -102,12 +98,15 @@ def plot_rank(
                 x=_xs(ax, [t.params[a] for t in used]), y=ys, mode="markers", showlegend=False,
                 marker={"color": [ranks[t.number] for t in used], "coloraxis": "coloraxis", "line": {"width": 0.5}},
                 customdata=[[t.number, values[t.number]] for t in used],
-                hovertemplate=f"trial %{{customdata[0]}}<br>{tgt.name} %{{customdata[1]:.6g}}<extra></extra>",
+                hovertemplate=f"trial %{{customdata[0]}}<br>{tgt.name} {hover_number('customdata[1]')}<br>"
+                f"{text(a)} {ax.hover('x')}" + (f"<br>{text(b)} {axes[b].hover('y')}" if b else "") + "<extra></extra>",
             ),
             row=row, col=col,
         )  # fmt: skip
         fig.update_xaxes(title_text=ax.title, row=row, col=col, **ax.plotly_axis(coords=False))
-        y_axis = axes[b].plotly_axis(coords=False) if b is not None else {"type": "linear"}
+        y_axis = (
+            axes[b].plotly_axis(coords=False) if b is not None else {"type": "linear", "hoverformat": NUMBER_FORMAT}
+        )
         fig.update_yaxes(title_text=axes[b].title if b is not None else tgt.name, row=row, col=col, **y_axis)
     fig.update_layout(
         **base_layout(_TITLE),

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..study import Study
 from ..trial import FrozenTrial
-from ._common import base_layout, empty_figure, go, make_subplots, param_axis, param_names, scored, target_of
+from ._common import base_layout, go, hover_number, make_subplots, param_axis, param_plot, text
 
 _TITLE = "Slice plot"
 _COLUMNS = 4
@@ -42,14 +42,10 @@ def plot_slice(
         >>> plot_slice(study).layout.xaxis.type
         'log'
     """
-    tgt = target_of(study, target, target_name)
-    points = scored(study.trials, tgt)
-    if not points:
-        return empty_figure(_TITLE, "No complete trial yet")
-    complete = [t for t, _ in points]
-    names = param_names(complete, params)
-    if not names:
-        return empty_figure(_TITLE, "The complete trials have no parameters")
+    plot = param_plot(study, params, target, target_name, _TITLE)
+    if plot.empty is not None:
+        return plot.empty
+    tgt, points, complete, names = plot.target, plot.points, plot.complete, plot.names
     g = go()
     cols = min(_COLUMNS, len(names))
     rows = -(-len(names) // cols)
@@ -67,7 +63,8 @@ def plot_slice(
                 x=xs, y=[v for _, v in used], mode="markers", name=axis.title, showlegend=False,
                 marker={"color": [t.number for t, _ in used], "coloraxis": "coloraxis", "line": {"width": 0.5}},
                 customdata=[t.number for t, _ in used],
-                hovertemplate="trial %{customdata}<br>%{x}<br>value %{y}<extra></extra>",
+                hovertemplate=f"trial %{{customdata}}<br>{text(name)} {axis.hover('x')}<br>"
+                f"{tgt.name} {hover_number('y')}<extra></extra>",
             ),
             row=row, col=col,
         )  # fmt: skip
