@@ -56,6 +56,9 @@ def test_a_connection_silent_past_the_handshake_timeout_is_dropped(monkeypatch: 
         else:
             raise AssertionError("the server kept a silent connection open")
         assert received  # it was challenged before being dropped
+        # The thread that dropped it closed it and let go of it, so close() below does not close the
+        # same descriptor a second time (under load that raised EBADF, or could close a reused one).
+        assert server._conns == []
         # The server still serves.
         assert server.client().find_study("nope") is None
     finally:

@@ -106,8 +106,9 @@ class StorageServer:
         self._thread.join(timeout=5)
         self._listener.close()
         with self._lock:
-            for conn in self._conns:
-                conn.close()
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            conn.close()
 
     def _accept(self) -> None:
         while not self._closed:
@@ -129,17 +130,32 @@ class StorageServer:
             answer_challenge(conn, self.authkey)
             _receive_timeout(conn, 0)  # a worker may stay quiet for as long as its trial runs
         except Exception:  # a wrong key, silence past the timeout, or a client that left
-            conn.close()
+            self._drop(conn)
             return
         while True:
             try:
                 raw = conn.recv_bytes()
             except Exception:  # the client left, or close() closed the connection under us
+                self._drop(conn)
                 return
             try:
                 conn.send_bytes(self.handle(raw))
             except Exception:
+                self._drop(conn)
                 return
+
+    def _drop(self, conn: Connection) -> None:
+        """Close a connection unless ``close()`` already took it: exactly one thread closes each.
+
+        Two threads closing the same connection both reach ``os.close`` on its descriptor; the second
+        fails with EBADF or, worse, closes whatever file has reused that number in the meantime.
+        """
+        with self._lock:
+            owned = any(c is conn for c in self._conns)
+            if owned:
+                self._conns = [c for c in self._conns if c is not conn]
+        if owned:
+            conn.close()
 
     def handle(self, raw: bytes) -> bytes:
         """Answer one request ``[method, args]`` with ``["ok", result]`` or ``[error kind, message]``."""
