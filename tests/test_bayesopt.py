@@ -79,7 +79,10 @@ def test_hyperscout_distributions_in_pbounds() -> None:
 
 def test_bad_arguments_are_clear_errors() -> None:
     with pytest.raises(TypeError, match="callable"):
-        hs.BayesianOptimization(f=None, pbounds={"x": (0, 1)})  # type: ignore[arg-type]
+        hs.BayesianOptimization(f="black_box", pbounds={"x": (0, 1)})  # type: ignore[arg-type]
+    # f=None is bayesian-optimization's way to evaluate points yourself (suggest/register); maximize needs f.
+    with pytest.raises(TypeError, match="f is None"):
+        hs.BayesianOptimization(f=None, pbounds={"x": (0, 1)}).maximize(init_points=1, n_iter=0)
     with pytest.raises(ValueError, match="at least one"):
         hs.BayesianOptimization(f=black_box, pbounds={})
     with pytest.raises(ValueError, match="parameter 'x'"):

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from .._wrapping import WrappedSampler
 from ..samplers import BaseSampler, ForestSampler, GPSampler, SamplerContext, SearchSpaceExhausted
 from ..space import Distribution, Float, Int
 from ..trial import TrialState
@@ -258,7 +259,7 @@ def check_callbacks(callback: Any) -> list[Callable[[Any], Any]]:
     raise ValueError(f"callback must be a callable or a list of callables, got {callback!r}")
 
 
-class CallbackSampler(BaseSampler):
+class CallbackSampler(WrappedSampler):
     """Wraps a sampler; calls scikit-optimize style callbacks once per finished candidate.
 
     The callbacks run when the search is about to propose the next candidate (and, through
@@ -269,15 +270,11 @@ class CallbackSampler(BaseSampler):
     """
 
     def __init__(self, inner: BaseSampler, callbacks: list[Callable[[Any], Any]], decode: Callable[[Any], Any]):
-        super().__init__(seed=inner.seed)
-        self.inner = inner
+        super().__init__(inner)
         self.callbacks = callbacks
         self.decode = decode
         self.reported = 0
         self.stopped = False
-
-    def __repr__(self) -> str:
-        return repr(self.inner)
 
     def report(self, trials: Sequence[Any]) -> bool:
         """Call the callbacks if a candidate finished since the last call; ``True`` if one asks to stop."""
@@ -301,15 +298,3 @@ class CallbackSampler(BaseSampler):
         if self.report(context.trials):
             raise SearchSpaceExhausted("a fit callback returned True: the search stops")
         return self.inner.infer_relative_search_space(context)
-
-    def sample_relative(self, context: SamplerContext, search_space: dict[str, Distribution]) -> dict[str, Any]:
-        return self.inner.sample_relative(context, search_space)
-
-    def sample_independent(self, context: SamplerContext, name: str, distribution: Distribution) -> Any:
-        return self.inner.sample_independent(context, name, distribution)
-
-    def claim(self, context: SamplerContext, params: dict[str, Any]) -> str | None:
-        return self.inner.claim(context, params)
-
-    def proposal_attrs(self, context: SamplerContext, params: dict[str, Any]) -> dict[str, Any]:
-        return self.inner.proposal_attrs(context, params)
