@@ -47,8 +47,9 @@ class AcquisitionFunction:
     """Base of the acquisition functions: the GP acquisition ``kind`` and its exploration decay.
 
     With ``exploration_decay`` the exploration parameter (``kappa`` or ``xi``) is multiplied by it
-    after each suggestion once ``exploration_decay_delay`` suggestions have been made (every
-    suggestion when the delay is None), as in bayesian-optimization.
+    after the n-th suggestion of the model for every n >= ``exploration_decay_delay`` (after every
+    one when the delay is None), as in bayesian-optimization. The quasi-random first points are
+    not suggestions of the model and do not count.
     """
 
     kind = ""
@@ -65,10 +66,10 @@ class AcquisitionFunction:
 
     def decay_exploration(self) -> None:
         """Count one suggestion and decay the exploration parameter if it is time to."""
+        self.i += 1
         delay = self.exploration_decay_delay
         if self.exploration_decay is not None and (delay is None or delay <= self.i):
             setattr(self, self._param, getattr(self, self._param) * self.exploration_decay)
-        self.i += 1
 
     def get_acquisition_params(self) -> dict[str, Any]:
         """The parameters, as bayesian-optimization's ``save_state`` writes them."""
