@@ -242,3 +242,21 @@ def test_scikit_optimize_stoppers_work_unchanged() -> None:
                            random_state=0)  # fmt: skip
     search.fit(X, y, callback=[callbacks.DeltaYStopper(delta=1.0, n_best=4)])
     assert len(search.cv_results_["params"]) == 4  # every score is within 1.0 of the best: stop at n_best
+
+
+def test_the_docs_snippet_with_scikit_optimize_objects_runs() -> None:
+    """The "with hyperscout" block of docs/migrating-from-scikit-optimize.md that needs scikit-optimize installed
+    (so tests/test_docs.py, which runs without it, only compiles it)."""
+    pytest.importorskip("skopt", reason="the snippet imports skopt.space and skopt.callbacks")
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "migrating-from-scikit-optimize.md").read_text()
+    marker = page.index("tests/test_skopt_compat.py runs it")
+    start = page.index("```python\n", marker) + len("```python\n")
+    code = page[start : page.index("```", start)]
+    namespace: dict = {"SVC": SVC, "X": X, "y": y}
+    exec(compile(code, "migrating-from-scikit-optimize.md", "exec"), namespace)  # noqa: S102
+    search = namespace["search"]
+    gp = search.study_.sampler.inner  # wrapped to call the callback
+    assert gp.acquisition == "ei" and gp.n_startup_trials == 5
+    assert 4 <= len(search.cv_results_["params"]) <= 16 and search.best_score_ > 0.9
