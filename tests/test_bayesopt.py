@@ -213,6 +213,10 @@ def test_estimator_form_bad_input_is_clear_before_fitting() -> None:
         opt.probe({"C": 0.5}, lazy=False)
     with pytest.raises(ValueError, match="acq"):
         opt.maximize(X, y, acq="thompson")
+    for method, args in [("suggest", ()), ("register", ({"C": 0.5}, 0.9)), ("set_bounds", ({"C": (0.2, 0.5)},)),
+                         ("save_state", ("state.json",))]:  # fmt: skip
+        with pytest.raises(ValueError, match=f"{method} is for the function form"):
+            getattr(opt, method)(*args)
     assert opt.res == []  # nothing was fitted
 
 

@@ -363,6 +363,13 @@ class BayesianOptimization:
             out[k] = dist.cast(v)
         return out
 
+    def _function_form_only(self, method: str) -> None:
+        if self._estimator is not None:
+            raise ValueError(
+                f"{method} is for the function form (f=, pbounds=); the estimator form evaluates its candidates "
+                "itself: call maximize(X, y, ...)"
+            )
+
     def _complete(self) -> list[FrozenTrial]:
         return self.study.get_trials(deepcopy=False, states=[TrialState.COMPLETE])
 
@@ -432,6 +439,7 @@ class BayesianOptimization:
             >>> len(opt.res)
             3
         """
+        self._function_form_only("suggest")
         acquisition = self._acquisition()
         if self._complete():
             self.study.sampler = self._model_sampler(acquisition)
@@ -450,6 +458,7 @@ class BayesianOptimization:
         ``ValueError``). With ``constraint=``, ``constraint_value`` is the constraint's value there.
         A point already registered raises ``ValueError`` unless ``allow_duplicate_points=True``.
         """
+        self._function_form_only("register")
         if not is_number(target):
             raise TypeError(f"target must be a number, got {target!r}")
         if (constraint_value is None) != (self.constraint is None):
@@ -488,8 +497,7 @@ class BayesianOptimization:
             >>> opt.space.bounds.tolist()
             [[-1.0, 0.5]]
         """
-        if self._estimator is not None:
-            raise ValueError("set_bounds is for the function form (f=, pbounds=); create a new optimizer instead")
+        self._function_form_only("set_bounds")
         if not isinstance(new_bounds, Mapping):
             raise TypeError(f"new_bounds must be a dict of name -> (low, high), got {new_bounds!r}")
         updated = dict(self.distributions)
@@ -635,8 +643,7 @@ class BayesianOptimization:
             >>> again.res == opt.res
             True
         """
-        if self._estimator is not None:
-            raise ValueError("save_state is for the function form; the estimator form persists with storage=")
+        self._function_form_only("save_state")  # the estimator form persists with storage=
         rows = self.res
         keys = self.space.keys
         bounds = {k: [d.low, d.high] if isinstance(d, (Float, Int)) else list(d.grid())
@@ -670,6 +677,7 @@ class BayesianOptimization:
         The file's parameters must be this optimizer's; its points must lie inside the bounds.
         The acquisition's parameters are restored when the file's acquisition is of the same kind.
         """
+        self._function_form_only("load_state")
         with Path(path).open() as fh:
             state = json.load(fh)
         keys = state.get("keys")
