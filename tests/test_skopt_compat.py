@@ -227,6 +227,9 @@ def test_callbacks_see_each_candidate_and_can_stop_the_search() -> None:
     assert x_iters == [[p["max_depth"]] for p in search.cv_results_["params"]]
     np.testing.assert_allclose(func_vals, -scores)  # scikit-optimize minimises minus the score
     assert fun == pytest.approx(-scores.max()) and x == [search.best_params_["max_depth"]]
+    (final,) = search.optimizer_results_  # scikit-optimize's attribute: one result per search space
+    assert final.x_iters == x_iters and final.x == x
+    assert search.total_iterations == 8
 
     once = []
     BayesSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": (1, 8)}, n_iter=2, cv=3,

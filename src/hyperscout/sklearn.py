@@ -57,6 +57,7 @@ from ._sklearn.skopt_compat import (
     CallbackSampler,
     category_decoder,
     check_callbacks,
+    optimize_result,
     sampler_from_optimizer_kwargs,
     skopt_space,
 )
@@ -487,6 +488,20 @@ class BayesSearchCV(SearchCV):
         if isinstance(sampler, CallbackSampler):  # the last candidate, which no later proposal reported
             sampler.report(self.study_.trials)
         return self
+
+    @property
+    def optimizer_results_(self) -> list[Any]:
+        """scikit-optimize's attribute: ``[OptimizeResult]`` of the candidates (``x_iters``, ``func_vals``, ...)."""
+        check_is_fitted(self)
+        with warnings.catch_warnings():  # fit has already warned about the space
+            warnings.simplefilter("ignore")
+            decode = category_decoder(skopt_space(self.search_spaces))
+        return [optimize_result(self.study_.trials, decode)]
+
+    @property
+    def total_iterations(self) -> int:
+        """scikit-optimize's attribute: the number of candidates ``fit`` evaluates (``n_iter``)."""
+        return int(self.n_iter)
 
     def _plan(self) -> _Plan:
         n = self.n_points

@@ -259,6 +259,26 @@ def check_callbacks(callback: Any) -> list[Callable[[Any], Any]]:
     raise ValueError(f"callback must be a callable or a list of callables, got {callback!r}")
 
 
+def optimize_result(trials: Sequence[Any], decode: Callable[[Any], Any]) -> Any:
+    """The finished candidates as the ``scipy.optimize.OptimizeResult`` scikit-optimize builds.
+
+    ``x_iters``: each candidate's values in sorted name order; ``func_vals``: minus the mean test
+    scores (scikit-optimize minimises); ``x``, ``fun``: the best of them. ``space`` is None and
+    ``models`` empty: hyperscout keeps no scikit-optimize objects.
+    """
+    from scipy.optimize import OptimizeResult
+
+    done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
+    names = sorted(done[-1].params) if done else []
+    x_iters = [[decode(t.params).get(n) for n in names] for t in done]
+    func_vals = np.array([-float(t.value) for t in done])
+    best = int(np.argmin(func_vals)) if done else None
+    return OptimizeResult(
+        x=None if best is None else x_iters[best], fun=None if best is None else float(func_vals[best]),
+        x_iters=x_iters, func_vals=func_vals, models=[], space=None, specs={"args": {}, "function": "BayesSearchCV"},
+    )  # fmt: skip
+
+
 class CallbackSampler(WrappedSampler):
     """Wraps a sampler; calls scikit-optimize style callbacks once per finished candidate.
 
@@ -282,14 +302,7 @@ class CallbackSampler(WrappedSampler):
         if len(done) <= self.reported or self.stopped:
             return self.stopped
         self.reported = len(done)
-        from scipy.optimize import OptimizeResult
-
-        names = sorted(done[-1].params)
-        x_iters = [[self.decode(t.params).get(n) for n in names] for t in done]
-        func_vals = np.array([-float(t.value) for t in done])
-        best = int(np.argmin(func_vals))
-        res = OptimizeResult(x=x_iters[best], fun=float(func_vals[best]), x_iters=x_iters, func_vals=func_vals,
-                             models=[], space=None, specs={"args": {}, "function": "BayesSearchCV"})  # fmt: skip
+        res = optimize_result(done, self.decode)
         decisions = [c(res) for c in self.callbacks]  # every callback runs, as in scikit-optimize
         self.stopped = any(d is not None and bool(d) for d in decisions)
         return self.stopped
