@@ -25,12 +25,12 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("math", ("space", "_gp", "_tpe", "distributions")),
     ("records", ("trial",)),
     ("persistence", ("storages",)),
-    ("algorithms", ("samplers", "pruners")),
+    ("algorithms", ("samplers", "pruners", "_wrapping", "_bayesopt_constraint")),
     ("lifecycle", ("_workers", "_lifecycle")),
     ("run", ("_pickling", "_isolate", "_remote", "_progress", "_execution", "_parallel")),
     ("study", ("study", "_callbacks", "_dataframe")),
     ("analysis", ("importance", "visualization")),
-    ("faces", ("cli", "sklearn", "_sklearn", "integrations", "dashboard", "bayesopt", "testing")),
+    ("faces", ("cli", "sklearn", "_sklearn", "integrations", "dashboard", "bayesopt", "acquisition", "testing")),
 ]
 #: Algorithms and persistence sit side by side: neither imports the other.
 SIDE_BY_SIDE = {("algorithms", "persistence"), ("persistence", "algorithms")}

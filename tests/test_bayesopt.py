@@ -6,6 +6,7 @@ import math
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import hyperscout as hs
@@ -79,7 +80,10 @@ def test_hyperscout_distributions_in_pbounds() -> None:
 
 def test_bad_arguments_are_clear_errors() -> None:
     with pytest.raises(TypeError, match="callable"):
-        hs.BayesianOptimization(f=None, pbounds={"x": (0, 1)})  # type: ignore[arg-type]
+        hs.BayesianOptimization(f="black_box", pbounds={"x": (0, 1)})  # type: ignore[arg-type]
+    # f=None is bayesian-optimization's way to evaluate points yourself (suggest/register); maximize needs f.
+    with pytest.raises(TypeError, match="f is None"):
+        hs.BayesianOptimization(f=None, pbounds={"x": (0, 1)}).maximize(init_points=1, n_iter=0)
     with pytest.raises(ValueError, match="at least one"):
         hs.BayesianOptimization(f=black_box, pbounds={})
     with pytest.raises(ValueError, match="parameter 'x'"):
@@ -209,6 +213,10 @@ def test_estimator_form_bad_input_is_clear_before_fitting() -> None:
         opt.probe({"C": 0.5}, lazy=False)
     with pytest.raises(ValueError, match="acq"):
         opt.maximize(X, y, acq="thompson")
+    for method, args in [("suggest", ()), ("register", ({"C": 0.5}, 0.9)), ("set_bounds", ({"C": (0.2, 0.5)},)),
+                         ("save_state", ("state.json",))]:  # fmt: skip
+        with pytest.raises(ValueError, match=f"{method} is for the function form"):
+            getattr(opt, method)(*args)
     assert opt.res == []  # nothing was fitted
 
 
@@ -225,3 +233,273 @@ def test_function_form_positional_maximize_and_no_sklearn_import() -> None:
         "assert 'sklearn' not in sys.modules, 'the function form imported scikit-learn'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+# -- bayesian-optimization 3's API: suggest/register, probe, set_bounds, constraint, acquisition, state ------
+
+
+def test_suggest_register_loop_without_f() -> None:
+    opt = hs.BayesianOptimization(f=None, pbounds={"x": (-2, 2), "y": (-2, 2)}, random_state=0)
+    assert opt.max is None and opt.res == [] and opt.space.empty
+    for _ in range(8):
+        point = opt.suggest()
+        assert set(point) == {"x", "y"} and all(-2 <= v <= 2 for v in point.values())
+        opt.register(params=point, target=black_box(**point))
+    assert len(opt.res) == 8 and len(opt.space) == 8
+    assert [r["params"] for r in opt.res] == [opt.space.array_to_params(row) for row in opt.space.params]
+    # every suggestion became exactly one finished trial: none left running
+    assert [t.state for t in opt.study.trials] == [hs.TrialState.COMPLETE] * 8
+    assert opt.max["target"] == max(r["target"] for r in opt.res)
+    assert opt.max["target"] > 0.5  # the maximum is 1 at (0, 1): the model was used, not 8 random points
+
+
+def test_register_points_not_suggested_in_dict_or_pbounds_order() -> None:
+    opt = hs.BayesianOptimization(f=None, pbounds={"y": (-2, 2), "x": (-2, 2)}, random_state=0)
+    assert opt.space.keys == ["y", "x"]
+    opt.register([1.0, 0.5], target=black_box(x=0.5, y=1.0))  # a list: pbounds order, y then x
+    opt.register(np.array([0.0, -1.0]), target=black_box(x=-1.0, y=0.0))
+    opt.register({"x": 0.0, "y": 1.0}, target=1.0)
+    assert [r["params"] for r in opt.res] == [{"y": 1.0, "x": 0.5}, {"y": 0.0, "x": -1.0}, {"x": 0.0, "y": 1.0}]
+    assert opt.max == {"target": 1.0, "params": {"x": 0.0, "y": 1.0}}
+    np.testing.assert_array_equal(opt.space.target, [0.75, -1.0, 1.0])
+    with pytest.raises(ValueError, match="already registered"):
+        opt.register({"x": 0.0, "y": 1.0}, target=1.0)
+    with pytest.raises(ValueError, match=r"params\['x'\]=3.0 is outside x's bounds \(-2.0, 2.0\)"):
+        opt.register({"x": 3.0, "y": 0.0}, target=0.0)
+    with pytest.raises(ValueError, match="2 values in the order"):
+        opt.register([1.0], target=0.0)
+    with pytest.raises(ValueError, match="missing"):
+        opt.register({"x": 1.0}, target=0.0)
+    with pytest.raises(TypeError, match="target must be a number"):
+        opt.register({"x": 1.0, "y": 1.0}, target="high")
+    assert len(opt.res) == 3
+    noisy = hs.BayesianOptimization(f=None, pbounds={"x": (0, 1)}, allow_duplicate_points=True)
+    noisy.register({"x": 0.5}, 1.0)
+    noisy.register({"x": 0.5}, 1.2)
+    assert [r["target"] for r in noisy.res] == [1.0, 1.2]
+
+
+def test_probe_list_and_out_of_bounds_is_never_replaced() -> None:
+    calls = []
+
+    def f(b: float, a: float) -> float:
+        calls.append((a, b))
+        return -(a**2) - b**2
+
+    opt = hs.BayesianOptimization(f=f, pbounds={"b": (-1, 1), "a": (-1, 1)}, random_state=0)
+    opt.probe([0.25, -0.5], lazy=False)  # pbounds order: b, a
+    assert calls == [(-0.5, 0.25)] and opt.res[0]["params"] == {"b": 0.25, "a": -0.5}
+    with pytest.raises(ValueError, match=r"params\['a'\]=5 is outside a's bounds.*set_bounds"):
+        opt.probe({"a": 5, "b": 0.0}, lazy=False)
+    with pytest.raises(ValueError, match="outside"):
+        opt.probe([0.0, -1.5])  # lazy too: refused at once, not at maximize
+    assert len(calls) == 1  # nothing else was evaluated in place of the refused points
+    opt.probe([0.25, -0.5], lazy=False)  # a point already evaluated is not evaluated again
+    assert len(calls) == 1
+    opt.probe({"a": 0.1, "b": 0.2})
+    opt.probe([0.3, 0.4])
+    opt.maximize(init_points=1, n_iter=0)
+    assert calls[1:3] == [(0.1, 0.2), (0.4, 0.3)]  # lazy probes first, in order
+    assert len(calls) == 4
+
+
+def test_set_bounds_moves_the_search_and_max() -> None:
+    opt = hs.BayesianOptimization(f=black_box, pbounds={"x": (-2, 2), "y": (-3, 3)}, random_state=0)
+    opt.probe({"x": 0.0, "y": 1.0}, lazy=False)  # the maximum, 1.0
+    opt.probe({"x": 1.0, "y": 1.0}, lazy=False)  # 0.0
+    opt.maximize(init_points=1, n_iter=0)
+    opt.set_bounds({"x": (0.5, 2.0)})
+    np.testing.assert_array_equal(opt.space.bounds, [[0.5, 2.0], [-3.0, 3.0]])
+    assert opt.max["params"]["x"] >= 0.5  # as in bayesian-optimization: the best point inside the bounds
+    assert opt.max["target"] < 1.0
+    opt.maximize(init_points=2, n_iter=4)
+    new = opt.res[3:]
+    assert len(new) == 6 and all(0.5 <= r["params"]["x"] <= 2.0 for r in new)
+    assert opt.max["target"] > -0.3  # near x = 0.5, y = 1: -0.25
+    opt.set_bounds({"x": (-2, 2)})
+    assert opt.max["target"] == 1.0
+    with pytest.raises(ValueError, match="not a parameter"):
+        opt.set_bounds({"z": (0, 1)})
+    with pytest.raises(ValueError, match=r"\(low, high\)"):
+        opt.set_bounds({"x": (0, "1")})
+    with pytest.raises(ValueError, match="low <= high|low"):
+        opt.set_bounds({"x": (2, 1)})
+    ints = hs.BayesianOptimization(f=lambda n: -abs(n - 3), pbounds={"n": (1, 10, int)}, random_state=0)
+    ints.set_bounds({"n": (2, 5)})
+    ints.maximize(init_points=3, n_iter=2)
+    assert all(isinstance(r["params"]["n"], int) and 2 <= r["params"]["n"] <= 5 for r in ints.res)
+
+
+def _disk(x: float, y: float) -> float:
+    return x * x + y * y
+
+
+def test_constraint_steers_the_search_to_the_feasible_optimum() -> None:
+    from scipy.optimize import NonlinearConstraint
+
+    # Maximise x + y on the unit square subject to x^2 + y^2 <= 0.5: the optimum is 1.0 at (0.5, 0.5),
+    # while the unconstrained optimum (1, 1) is infeasible.
+    def run(constraint: object) -> hs.BayesianOptimization:
+        opt = hs.BayesianOptimization(f=lambda x, y: x + y, pbounds={"x": (0, 1), "y": (0, 1)},
+                                      constraint=constraint, random_state=0)  # fmt: skip
+        opt.maximize(init_points=3, n_iter=12)
+        return opt
+
+    opt = run(NonlinearConstraint(_disk, -np.inf, 0.5))
+    res = opt.res
+    assert all(set(r) == {"target", "params", "constraint", "allowed"} for r in res)
+    assert all(r["allowed"] == (r["constraint"] <= 0.5) for r in res)
+    assert all(r["constraint"] == pytest.approx(_disk(**r["params"])) for r in res)
+    best = opt.max
+    assert best["constraint"] <= 0.5 and best["target"] > 0.98
+    assert best["target"] == max(r["target"] for r in res if r["allowed"])
+    assert any(not r["allowed"] and r["target"] > best["target"] for r in res)  # max skipped better infeasible points
+    feasible = np.mean([r["allowed"] for r in res[3:]])
+    plain = run(None)
+    plain_feasible = np.mean([_disk(**r["params"]) <= 0.5 for r in plain.res[3:]])
+    assert feasible >= plain_feasible + 0.3  # measured: 0.58 against 0.08
+
+
+def test_constraint_with_several_values_and_register() -> None:
+    from scipy.optimize import NonlinearConstraint
+
+    def c(x: float) -> np.ndarray:
+        return np.array([x, -x])
+
+    con = NonlinearConstraint(c, np.array([-np.inf, -0.5]), np.array([0.8, np.inf]))  # -inf <= x <= 0.8, x <= 0.5
+    opt = hs.BayesianOptimization(f=lambda x: x, pbounds={"x": (-1, 1)}, constraint=con, random_state=0)
+    opt.maximize(init_points=3, n_iter=6)
+    assert opt.max["params"]["x"] <= 0.5 and opt.max["target"] > 0.4
+    assert all(isinstance(r["constraint"], np.ndarray) and r["constraint"].shape == (2,) for r in opt.res)
+    with pytest.raises(ValueError, match="constraint_value is needed"):
+        opt.register({"x": 0.1}, target=0.1)
+    with pytest.raises(ValueError, match="gave 1 values"):
+        opt.register({"x": 0.1}, target=0.1, constraint_value=0.1)
+    opt.register({"x": 0.45}, target=0.45, constraint_value=[0.45, -0.45])
+    assert opt.res[-1]["allowed"]
+    with pytest.raises(ValueError, match="lb < ub"):
+        hs.BayesianOptimization(f=lambda x: x, pbounds={"x": (0, 1)}, constraint=NonlinearConstraint(c, 1.0, 0.0))
+    with pytest.raises(TypeError, match="fun, lb and ub"):
+        hs.BayesianOptimization(f=lambda x: x, pbounds={"x": (0, 1)}, constraint=lambda x: x)
+    from hyperscout import acquisition
+
+    with pytest.raises(ValueError, match="upper confidence bound"):
+        hs.BayesianOptimization(f=lambda x: x, pbounds={"x": (0, 1)}, constraint=con,
+                                acquisition_function=acquisition.UpperConfidenceBound())  # fmt: skip
+
+
+def test_log_prob_feasible_matches_the_normal_cdf_and_its_gradient() -> None:
+    from scipy.stats import norm
+
+    from hyperscout._bayesopt_constraint import log_prob_feasible, prob_feasible
+
+    rng = np.random.default_rng(0)
+    mean, std = rng.normal(size=(20, 2)) * 3, rng.uniform(0.1, 2.0, size=(20, 2))
+    lb, ub = np.array([-np.inf, -1.0]), np.array([0.5, 2.0])
+    value, d_mean, d_std = log_prob_feasible(mean, std, lb, ub)
+    expected = norm.cdf(ub, mean, std) - norm.cdf(lb, mean, std)
+    np.testing.assert_allclose(np.exp(value), expected.prod(axis=1), rtol=1e-9)
+    np.testing.assert_allclose(prob_feasible(mean, std, lb, ub), expected.prod(axis=1), rtol=1e-9)
+    h = 1e-6
+    for arr, grad in ((mean, d_mean), (std, d_std)):
+        for j in range(2):
+            step = np.zeros_like(arr)
+            step[:, j] = h
+            args = (mean + step, std, lb, ub) if arr is mean else (mean, std + step, lb, ub)
+            numeric = (log_prob_feasible(*args)[0] - value) / h
+            np.testing.assert_allclose(grad[:, j], numeric, rtol=1e-3, atol=1e-5)
+    far, _, _ = log_prob_feasible(np.array([[50.0]]), np.array([[1.0]]), np.array([-np.inf]), np.array([0.0]))
+    assert np.isfinite(far).all() and far[0] < -100  # far into the infeasible tail: tiny, still finite
+
+
+def test_acquisition_objects_reach_the_gp_and_decay() -> None:
+    from hyperscout import acquisition
+
+    for acq, kind in [(acquisition.UpperConfidenceBound(kappa=1.5), "ucb"),
+                      (acquisition.ExpectedImprovement(xi=0.05), "ei"),
+                      (acquisition.ProbabilityOfImprovement(xi=0.05), "pi")]:  # fmt: skip
+        opt = hs.BayesianOptimization(black_box, {"x": (-2, 2), "y": (-2, 2)}, acq, random_state=0)
+        opt.maximize(init_points=2, n_iter=2)
+        gp = opt.study.sampler.inner
+        assert isinstance(gp, hs.samplers.GPSampler) and gp.acquisition == kind
+        assert (gp.kappa, gp.xi) == ((1.5, 0.0) if kind == "ucb" else (0.0, 0.05))
+        assert len(opt.res) == 4
+    decaying = acquisition.UpperConfidenceBound(kappa=2.0, exploration_decay=0.5, exploration_decay_delay=2)
+    opt = hs.BayesianOptimization(black_box, {"x": (-2, 2), "y": (-2, 2)}, decaying, random_state=0)
+    opt.maximize(init_points=2, n_iter=3)
+    assert decaying.kappa == 0.5  # decayed after the 2nd and 3rd suggestions, as in bayesian-optimization
+    assert opt.study.sampler.inner.kappa == 1.0  # the 3rd suggestion used kappa after one decay
+    with pytest.raises(ValueError, match="give the acquisition once"):
+        opt.maximize(init_points=0, n_iter=1, acq="ei")
+    with pytest.raises(TypeError, match="acquisition_function must be"):
+        hs.BayesianOptimization(black_box, {"x": (0, 1), "y": (0, 1)}, "ucb")
+    with pytest.raises(ValueError, match="kappa must be a number >= 0"):
+        acquisition.UpperConfidenceBound(kappa=-1)
+    with pytest.raises(ValueError, match="exploration_decay"):
+        acquisition.ExpectedImprovement(xi=0.1, exploration_decay=1.5)
+
+
+def test_bayes_opt_acquisition_objects_are_read() -> None:
+    theirs = pytest.importorskip("bayes_opt.acquisition", reason="reads bayesian-optimization's own objects")
+    opt = hs.BayesianOptimization(black_box, {"x": (-2, 2), "y": (-2, 2)},
+                                  theirs.UpperConfidenceBound(kappa=0.7), random_state=0)  # fmt: skip
+    assert isinstance(opt.acquisition_function, hs.acquisition.UpperConfidenceBound)
+    assert opt.acquisition_function.kappa == 0.7
+    with pytest.raises(TypeError, match="acquisition_function must be"):
+        hs.BayesianOptimization(black_box, {"x": (0, 1), "y": (0, 1)}, theirs.GPHedge([theirs.UpperConfidenceBound()]))
+
+
+def test_target_space_and_bounds_forms() -> None:
+    opt = hs.BayesianOptimization(f=None, pbounds={"x": (0, 1), "n": (1, 5, int), "k": ("a", "b")})
+    assert opt.space.keys == ["x", "n", "k"] and opt.space.dim == 3
+    assert opt.space.distributions == {"x": hs.Float(0.0, 1.0), "n": hs.Int(1, 5), "k": hs.Categorical(["a", "b"])}
+    np.testing.assert_array_equal(opt.space.bounds[:2], [[0.0, 1.0], [1.0, 5.0]])
+    opt.register({"x": 0.5, "n": 2, "k": "b"}, 1.0)
+    assert opt.space.params.tolist() == [[0.5, 2, "b"]]
+    assert opt.space.array_to_params([0.25, 3, "a"]) == {"x": 0.25, "n": 3, "k": "a"}
+    assert opt.space.max() == opt.max and opt.space.res() == opt.res
+    assert "points=1" in repr(opt.space)
+
+
+def test_save_state_and_load_state_round_trip(tmp_path) -> None:
+    from scipy.optimize import NonlinearConstraint
+
+    from hyperscout import acquisition
+
+    con = NonlinearConstraint(lambda x, y: x + y, -np.inf, 0.5)
+    opt = hs.BayesianOptimization(black_box, {"x": (-2, 2), "y": (-2, 2)},
+                                  acquisition.ExpectedImprovement(xi=0.1), con, random_state=0)  # fmt: skip
+    opt.maximize(init_points=3, n_iter=2)
+    path = tmp_path / "state.json"
+    opt.save_state(path)
+    again = hs.BayesianOptimization(black_box, {"x": (-2, 2), "y": (-2, 2)},
+                                    acquisition.ExpectedImprovement(xi=0.0), con, random_state=0)  # fmt: skip
+    again.load_state(path)
+    assert again.res == opt.res and again.max == opt.max
+    assert again.acquisition_function.xi == 0.1
+    again.maximize(init_points=0, n_iter=1)
+    assert len(again.res) == 6
+    with pytest.raises(ValueError, match="holds the parameters"):
+        hs.BayesianOptimization(black_box, {"x": (-2, 2), "z": (-2, 2)}).load_state(path)
+    narrow = hs.BayesianOptimization(black_box, {"x": (-0.1, 0.1), "y": (-2, 2)}, constraint=con)
+    with pytest.raises(ValueError, match="outside"):
+        narrow.load_state(path)
+
+
+def test_state_files_load_in_bayesian_optimization_and_back(tmp_path) -> None:
+    bayes_opt = pytest.importorskip("bayes_opt", reason="loads the file in bayesian-optimization itself")
+    from bayes_opt import acquisition
+
+    pbounds = {"x": (-2, 2), "y": (-2, 2)}
+    ours = hs.BayesianOptimization(black_box, pbounds, random_state=0)
+    ours.maximize(init_points=3, n_iter=2)
+    ours.save_state(tmp_path / "ours.json")
+    theirs = bayes_opt.BayesianOptimization(black_box, pbounds, acquisition.ExpectedImprovement(xi=0.0),
+                                            random_state=0, verbose=0)  # fmt: skip
+    theirs.load_state(tmp_path / "ours.json")
+    assert [float(t) for t in theirs.space.target] == [r["target"] for r in ours.res]
+    theirs.maximize(init_points=0, n_iter=1)
+    theirs.save_state(tmp_path / "theirs.json")
+    back = hs.BayesianOptimization(black_box, pbounds, random_state=0)
+    back.load_state(tmp_path / "theirs.json")
+    assert len(back.res) == 6 and back.max["target"] == float(theirs.max["target"])

@@ -20,7 +20,10 @@ PUBLIC: dict[str, list[str]] = {
         "get_all_study_names", "importance", "load_study", "logging", "parse_space", "pruners", "samplers",
         "storages", "visualization",
     ],
-    "hyperscout.bayesopt": ["BayesianOptimization"],
+    "hyperscout.acquisition": [
+        "AcquisitionFunction", "ExpectedImprovement", "ProbabilityOfImprovement", "UpperConfidenceBound",
+    ],
+    "hyperscout.bayesopt": ["BayesianOptimization", "TargetSpace"],
     "hyperscout.cli": ["CLIError", "CommandFailed", "build_parser", "main"],
     "hyperscout.dashboard": ["DashboardServer", "make_server", "render_report", "serve", "write_report"],
     "hyperscout.exceptions": [

@@ -53,6 +53,14 @@ except ImportError as e:  # pragma: no cover - depends on the environment
 from ._checks import check_flag, check_seconds
 from ._log import info_lines
 from ._sklearn.folds import ORIGIN, CrossValidator, FoldPruner, attach, cv_objective, params_key, resume
+from ._sklearn.skopt_compat import (
+    CallbackSampler,
+    category_decoder,
+    check_callbacks,
+    optimize_result,
+    sampler_from_optimizer_kwargs,
+    skopt_space,
+)
 from ._sklearn.space import PreparedSpace, prepare_space
 from .samplers import BaseSampler, GridSampler, get_sampler
 from .storages import BaseStorage
@@ -435,27 +443,76 @@ class RandomizedSearchCV(SearchCV):
 class BayesSearchCV(SearchCV):
     """``n_iter`` candidates chosen by Gaussian-process Bayesian optimisation (``hs.samplers.GPSampler``).
 
-    Reads like scikit-optimize's ``BayesSearchCV``: ``search_spaces`` maps names to ``(low, high)``
-    ranges, lists or hyperscout distributions. The extra arguments are those of ``SearchCV``.
+    A drop-in for scikit-optimize's ``BayesSearchCV``: ``search_spaces`` maps names to
+    ``skopt.space.Real/Integer/Categorical`` objects, scikit-optimize's tuples (``(low, high)``,
+    ``(1e-6, 1e6, "log-uniform")``, ``(low, high, "log-uniform", base)``), lists of categories or
+    hyperscout distributions; scikit-optimize is imported only by you, never by this class.
+    ``optimizer_kwargs`` reads the ``skopt.Optimizer`` arguments that have a meaning here
+    (``acq_func``, ``n_initial_points``, ``base_estimator``, ...; others are refused with what to
+    use instead), and ``fit(..., callback=...)`` calls scikit-optimize style callbacks after each
+    candidate. ``n_points`` must be 1: candidates are proposed one at a time, each from every
+    earlier result, and ``n_jobs`` fits the folds of one candidate in parallel. The extra arguments
+    are those of ``SearchCV``; see ``docs/migrating-from-scikit-optimize.md``.
 
     Example:
         >>> from sklearn.datasets import load_iris
         >>> from sklearn.svm import SVC
         >>> from hyperscout.sklearn import BayesSearchCV
         >>> X, y = load_iris(return_X_y=True)
-        >>> search = BayesSearchCV(SVC(), {"C": (1e-2, 1e2)}, n_iter=3, cv=3, random_state=0).fit(X, y)
-        >>> search.study_.sampler
+        >>> search = BayesSearchCV(SVC(), {"C": (1e-2, 1e2, "log-uniform")}, n_iter=3, cv=3, random_state=0)
+        >>> search.fit(X, y).study_.sampler
         GPSampler(seed=0, acquisition='ei')
     """
 
     def __init__(
-        self, estimator: Any, search_spaces: Any, *, n_iter: int = 50, scoring: Any = None, n_jobs: int | None = None,
-        refit: _Refit = True, cv: Any = None, verbose: int = 0, pre_dispatch: Any = "2*n_jobs",
-        random_state: Any = None, error_score: Any = np.nan, return_train_score: bool = False,
-        storage: BaseStorage | str | None = None, study_name: str | None = None, timeout: float | None = None,
-        prune_folds: bool = False,
+        self, estimator: Any, search_spaces: Any, *, optimizer_kwargs: Mapping[str, Any] | None = None,
+        n_iter: int = 50, scoring: Any = None, n_jobs: int | None = None, n_points: int = 1, refit: _Refit = True,
+        cv: Any = None, verbose: int = 0, pre_dispatch: Any = "2*n_jobs", random_state: Any = None,
+        error_score: Any = np.nan, return_train_score: bool = False, storage: BaseStorage | str | None = None,
+        study_name: str | None = None, timeout: float | None = None, prune_folds: bool = False,
     ) -> None:  # fmt: skip
         _keep(self, locals())
 
+    def fit(
+        self, X: Any, y: Any = None, *, groups: Any = None, callback: Any = None, **fit_params: Any
+    ) -> BayesSearchCV:
+        """As ``SearchCV.fit``; ``callback`` (a callable or a list) is called as in scikit-optimize.
+
+        Each callback gets a ``scipy.optimize.OptimizeResult`` after each candidate (``x_iters``,
+        ``func_vals`` = minus the mean test scores, ``x``, ``fun``); one that returns ``True`` stops
+        the search, so ``skopt.callbacks.DeltaYStopper`` or ``DeadlineStopper`` work unchanged.
+        """
+        self._callbacks = check_callbacks(callback)
+        super().fit(X, y, groups=groups, **fit_params)
+        sampler = self.study_.sampler
+        if isinstance(sampler, CallbackSampler):  # the last candidate, which no later proposal reported
+            sampler.report(self.study_.trials)
+        return self
+
+    @property
+    def optimizer_results_(self) -> list[Any]:
+        """scikit-optimize's attribute: ``[OptimizeResult]`` of the candidates (``x_iters``, ``func_vals``, ...)."""
+        check_is_fitted(self)
+        with warnings.catch_warnings():  # fit has already warned about the space
+            warnings.simplefilter("ignore")
+            decode = category_decoder(skopt_space(self.search_spaces))
+        return [optimize_result(self.study_.trials, decode)]
+
+    @property
+    def total_iterations(self) -> int:
+        """scikit-optimize's attribute: the number of candidates ``fit`` evaluates (``n_iter``)."""
+        return int(self.n_iter)
+
     def _plan(self) -> _Plan:
-        return _Plan(self.search_spaces, "gp", self.n_iter, self.random_state)
+        n = self.n_points
+        if n != 1:
+            raise ValueError(
+                f"n_points={n!r} is not supported: candidates are proposed one at a time, each using every earlier "
+                "result; use n_jobs= to fit the folds of a candidate in parallel"
+            )
+        space = skopt_space(self.search_spaces)
+        sampler = sampler_from_optimizer_kwargs(self.optimizer_kwargs, _seed_of(self.random_state))
+        callbacks = self.__dict__.get("_callbacks")
+        if callbacks:
+            sampler = CallbackSampler(sampler, callbacks, category_decoder(space))
+        return _Plan(space, sampler, self.n_iter, self.random_state)
