@@ -203,3 +203,49 @@ def test_the_cli_lists_constraints(tmp_path, capsys):
     assert main(["trials", "c", "--storage", url]) == 0
     header = capsys.readouterr().out.splitlines()[0].split()
     assert header[-3:] == ["constraints", "duration", "error"]
+
+
+def _constrained_bowl(trial: hs.Trial) -> float:
+    # minimise x + y on [0, 1]², subject to x + y >= 1.2: the unconstrained optimum (0, 0) is infeasible
+    return trial.suggest_float("x", 0, 1) + trial.suggest_float("y", 0, 1)
+
+
+def _at_least_1_2(trial: hs.FrozenTrial) -> list[float]:
+    return [1.2 - trial.params["x"] - trial.params["y"]]
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "n_trials"),
+    [
+        (
+            "forest",
+            lambda s: hs.samplers.ForestSampler(
+                seed=s, n_estimators=8, n_candidates=200, constraints_func=_at_least_1_2
+            ),
+            24,
+        ),
+        ("cmaes", lambda s: hs.samplers.CmaEsSampler(seed=s, constraints_func=_at_least_1_2), 60),
+    ],
+)
+def test_model_based_samplers_rank_infeasible_trials_last(name, make, n_trials):
+    pytest.importorskip("sklearn" if name == "forest" else "cmaes")
+    study = hs.create_study(sampler=make(0))
+    study.optimize(_constrained_bowl, n_trials=n_trials, show_progress_bar=False)
+    late = study.trials[n_trials // 2 :]
+    assert sum(constraint_violation(t) <= 0 for t in late) >= len(late) // 2, name
+    assert 1.2 <= study.best_value < 1.35, (name, study.best_value)
+
+
+@pytest.mark.parametrize("sampler", ["random", "grid", "qmc"])
+def test_samplers_without_a_model_record_constraints(sampler):
+    if sampler == "grid":
+        chosen = hs.samplers.GridSampler({"x": [-1.0, 0.0, 1.0, 2.0]})
+    elif sampler == "qmc":
+        chosen = hs.samplers.QMCSampler(seed=0)
+    else:
+        chosen = hs.samplers.RandomSampler(seed=0)
+    study = hs.create_study(sampler=chosen, constraints_func=lambda t: [t.params["x"] - 0.5])
+    study.optimize(_objective, n_trials=4, show_progress_bar=False)
+    assert [t.constraints for t in study.trials] == [{"0": t.params["x"] - 0.5} for t in study.trials]
+    feasible = [t for t in study.trials if t.params["x"] <= 0.5]
+    assert study.best_trial.number == min(feasible, key=lambda t: t.value).number

@@ -36,6 +36,7 @@ __all__ = [
     "crowding_distance",
     "dominates",
     "hypervolume",
+    "infeasible_last",
     "non_dominated_ranks",
     "oriented",
     "pareto_mask",
@@ -88,6 +89,39 @@ def violation(constraints: Sequence[float] | None) -> float:
     if constraints is None:
         return math.inf
     return float(sum(c for c in constraints if c > 0))
+
+
+def infeasible_last(costs: Any, penalty: Any) -> np.ndarray:
+    """Costs (smaller is better) where every infeasible point ranks after every feasible one, by violation.
+
+    What a one-objective model (the forest, CMA-ES) learns from in a constrained study. Feasible
+    points keep their cost; the ``k`` infeasible ones, ranked by violation (equal violations tie),
+    get ``top + span * (1 + rank) / k``, where ``top`` and ``span`` are the largest feasible cost and
+    the feasible costs' range: worse than every feasible point, on the same scale. With no feasible
+    point, the violations themselves (an unknown one, ``inf``, above the largest known), so the
+    model heads for the feasible region.
+
+    Example:
+        >>> infeasible_last([1.0, 0.0, 3.0, 2.0], [0.0, 5.0, 0.0, 1.0]).tolist()
+        [1.0, 5.0, 3.0, 4.0]
+    """
+    c = np.asarray(costs, dtype=float).copy()
+    pen = np.asarray(penalty, dtype=float)
+    bad = pen > 0
+    if not bad.any():
+        return c
+    finite = pen[np.isfinite(pen)]
+    if bad.all():
+        ceiling = 2.0 * float(finite.max()) + 1.0 if finite.size else 1.0
+        return np.where(np.isfinite(pen), pen, ceiling)
+    good = c[~bad]
+    good = good[np.isfinite(good)]
+    top = float(good.max()) if good.size else 0.0
+    span = float(good.max() - good.min()) if good.size else 0.0
+    span = span if span > 0 else 1.0
+    _, level = np.unique(pen[bad], return_inverse=True)
+    c[bad] = top + span * (1.0 + level) / (int(level.max()) + 1)
+    return c
 
 
 def dominates(a: np.ndarray, b: np.ndarray) -> bool:
