@@ -42,8 +42,8 @@ PUBLIC: dict[str, list[str]] = {
     ],
     "hyperscout.samplers": [
         "AutoSampler", "BaseSampler", "BruteForceSampler", "CmaEsSampler", "ForestSampler", "GPSampler",
-        "GridSampler", "PartialFixedSampler", "QMCSampler", "RandomSampler", "SamplerContext", "SearchSpaceExhausted",
-        "TPESampler", "get_sampler", "intersection_search_space",
+        "GridSampler", "NSGAIISampler", "PartialFixedSampler", "QMCSampler", "RandomSampler", "SamplerContext",
+        "SearchSpaceExhausted", "TPESampler", "get_sampler", "intersection_search_space",
     ],
     "hyperscout.sklearn": ["BayesSearchCV", "GridSearchCV", "RandomizedSearchCV", "SearchCV"],
     "hyperscout.space": [

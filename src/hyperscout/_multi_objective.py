@@ -194,9 +194,21 @@ def pareto_mask(values: Any) -> np.ndarray:
         [True, True, False]
     """
     vals = np.asarray(values, dtype=float)
+    n = len(vals)
     if vals.size == 0:
-        return np.zeros(len(vals), dtype=bool)
-    return np.asarray(~_dominance_matrix(vals.reshape(len(vals), -1)).any(axis=0))
+        return np.zeros(n, dtype=bool)
+    vals = vals.reshape(n, -1)
+    keep = np.zeros(n, dtype=bool)
+    # In lexicographic order a point can be dominated only by an earlier one, and if by any, then
+    # by an earlier non-dominated one (domination is transitive): compare with the front so far.
+    front = np.empty((0, vals.shape[1]))
+    for i in np.lexsort(vals.T[::-1]):
+        p = vals[i]
+        if len(front) and np.any(np.all(front <= p, axis=1) & np.any(front < p, axis=1)):
+            continue
+        keep[i] = True
+        front = np.vstack([front, p])
+    return keep
 
 
 def crowding_distance(values: Any) -> np.ndarray:
@@ -241,7 +253,8 @@ def hypervolume(values: Any, ref: Any) -> float:
     vals = vals[np.all(vals < r, axis=1)]
     if len(vals) == 0:
         return 0.0
-    vals = vals[pareto_mask(vals)]
+    if len(r) > 2:  # the two-objective sweep skips dominated points itself, in O(n log n)
+        vals = vals[pareto_mask(vals)]
     return _hv(vals, r)
 
 
