@@ -68,8 +68,9 @@ PUBLIC: dict[str, list[str]] = {
         "FixedTrial", "FrozenTrial", "Trial", "TrialOwner", "TrialPruned", "TrialState", "create_trial",
     ],
     "hyperscout.visualization": [
-        "plot_contour", "plot_edf", "plot_intermediate_values", "plot_optimization_history",
-        "plot_parallel_coordinate", "plot_param_importances", "plot_rank", "plot_slice", "plot_timeline",
+        "plot_contour", "plot_edf", "plot_hypervolume_history", "plot_intermediate_values",
+        "plot_optimization_history", "plot_parallel_coordinate", "plot_param_importances", "plot_pareto_front",
+        "plot_rank", "plot_slice", "plot_timeline",
     ],
 }  # fmt: skip
 
