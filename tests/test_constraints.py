@@ -249,3 +249,11 @@ def test_samplers_without_a_model_record_constraints(sampler):
     assert [t.constraints for t in study.trials] == [{"0": t.params["x"] - 0.5} for t in study.trials]
     feasible = [t for t in study.trials if t.params["x"] <= 0.5]
     assert study.best_trial.number == min(feasible, key=lambda t: t.value).number
+
+
+def test_the_log_line_names_the_best_feasible_trial(caplog):
+    study = _study(constraints_func=lambda t: [t.number - 0.5])  # only trial 0 is feasible
+    with caplog.at_level("INFO", logger="hyperscout.study"):
+        study.optimize(_objective, n_trials=3, show_progress_bar=False)
+    lines = [r.getMessage() for r in caplog.records if "finished with value" in r.getMessage()]
+    assert len(lines) == 3 and all("Best is trial 0 " in line for line in lines)

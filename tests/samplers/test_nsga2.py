@@ -119,3 +119,7 @@ def test_bad_arguments_are_refused(kwargs, match):
         hs.samplers.NSGAIISampler(**kwargs)
     with pytest.raises(TypeError, match="constraints_func"):
         hs.samplers.NSGAIISampler(constraints_func=3)
+
+
+def test_it_is_named_by_get_sampler():
+    assert isinstance(hs.samplers.get_sampler("nsga2", seed=3), hs.samplers.NSGAIISampler)
