@@ -22,7 +22,7 @@ PACKAGE = Path(hyperscout.__file__).parent
 #: layer or below. Matched by the longest prefix of the dotted name under ``hyperscout``.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("_version", "exceptions", "_checks", "_log", "logging")),
-    ("math", ("space", "_gp", "_tpe", "distributions")),
+    ("math", ("space", "_gp", "_tpe", "distributions", "_multi_objective")),
     ("records", ("trial",)),
     ("persistence", ("storages",)),
     ("algorithms", ("samplers", "pruners", "_wrapping", "_bayesopt_constraint")),

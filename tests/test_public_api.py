@@ -47,8 +47,8 @@ PUBLIC: dict[str, list[str]] = {
     ],
     "hyperscout.samplers": [
         "AutoSampler", "BaseSampler", "BruteForceSampler", "CmaEsSampler", "ForestSampler", "GPSampler",
-        "GridSampler", "PartialFixedSampler", "QMCSampler", "RandomSampler", "SamplerContext", "SearchSpaceExhausted",
-        "TPESampler", "get_sampler", "intersection_search_space",
+        "GridSampler", "NSGAIISampler", "PartialFixedSampler", "QMCSampler", "RandomSampler", "SamplerContext",
+        "SearchSpaceExhausted", "TPESampler", "get_sampler", "intersection_search_space",
     ],
     "hyperscout.sklearn": ["BayesSearchCV", "GridSearchCV", "RandomizedSearchCV", "SearchCV"],
     "hyperscout.space": [
@@ -73,8 +73,9 @@ PUBLIC: dict[str, list[str]] = {
         "FixedTrial", "FrozenTrial", "Trial", "TrialOwner", "TrialPruned", "TrialState", "create_trial",
     ],
     "hyperscout.visualization": [
-        "plot_contour", "plot_edf", "plot_intermediate_values", "plot_optimization_history",
-        "plot_parallel_coordinate", "plot_param_importances", "plot_rank", "plot_slice", "plot_timeline",
+        "plot_contour", "plot_edf", "plot_hypervolume_history", "plot_intermediate_values",
+        "plot_optimization_history", "plot_parallel_coordinate", "plot_param_importances", "plot_pareto_front",
+        "plot_rank", "plot_slice", "plot_timeline",
     ],
 }  # fmt: skip
 

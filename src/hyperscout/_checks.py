@@ -20,7 +20,16 @@ import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["is_number", "is_bool", "check_count", "check_seconds", "check_flag", "check_catch", "check_callbacks"]
+__all__ = [
+    "is_number",
+    "is_bool",
+    "check_count",
+    "check_seconds",
+    "check_flag",
+    "check_catch",
+    "check_callbacks",
+    "check_constraints_func",
+]
 
 
 def is_number(x: Any) -> bool:
@@ -91,3 +100,18 @@ def check_callbacks(value: Any) -> tuple[Callable[..., Any], ...]:
         if all(callable(c) for c in items):
             return items
     raise TypeError(f"callbacks must be a list of functions f(study, trial), got {value!r}")
+
+
+def check_constraints_func(value: Any) -> Any:
+    """``value`` when it is None or callable: a ``constraints_func`` (a trial → a sequence of floats).
+
+    Example:
+        >>> check_constraints_func(None) is None
+        True
+    """
+    if value is not None and not callable(value):
+        raise TypeError(
+            f"constraints_func must be a function of a FrozenTrial returning a sequence of floats "
+            f"(feasible when all are <= 0) or None, got {value!r}"
+        )
+    return value

@@ -4,6 +4,9 @@ States are written as Optuna writes them, upper case (``"COMPLETE"``, ``"PRUNED"
 the habit ``df[df.state == "COMPLETE"]`` selects the complete trials; ``TrialState``'s own values
 are lower case, and a frame of those made that filter silently return no rows.
 
+A constrained study (``constraints_func``) gets a ``constraints`` column by default, as in Optuna:
+each trial's list of constraint values (feasible when all are <= 0), None where none were computed.
+
 Example:
     >>> import hyperscout as hs
     >>> study = hs.create_study()
@@ -18,14 +21,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .trial import FrozenTrial
+from .trial import CONSTRAINTS, FrozenTrial, is_constrained
 
 __all__ = ["ATTRS", "DEFAULT_ATTRS", "trials_dataframe"]
 
 #: What ``attrs`` may name: a ``FrozenTrial`` field each (``value`` means ``values`` in a multi-objective study).
 ATTRS = (
     "number", "state", "value", "values", "datetime_start", "datetime_complete", "duration", "params",
-    "user_attrs", "system_attrs", "intermediate_values", "error",
+    "user_attrs", "system_attrs", "intermediate_values", "error", "constraints",
 )  # fmt: skip
 
 #: The columns when ``attrs`` is not given (hyperscout's order, which tests and scripts rely on).
@@ -55,6 +58,8 @@ def trials_dataframe(
 ) -> Any:
     """A pandas DataFrame of ``trials`` with the columns ``attrs`` names (see ``Study.trials_dataframe``)."""
     chosen = DEFAULT_ATTRS if attrs is None else _check_attrs(attrs)
+    if attrs is None and is_constrained(trials):
+        chosen = (*chosen[:-1], "constraints", chosen[-1])  # before "error", as Optuna places it after the attrs
     if not isinstance(multi_index, bool):
         raise TypeError(f"multi_index must be True or False, got {multi_index!r}")
     try:
@@ -83,6 +88,8 @@ def trials_dataframe(
 def _cell(t: FrozenTrial, group: str, key: str, n_objectives: int) -> Any:
     if group == "state":
         return t.state.name
+    if group == "constraints":
+        return t.system_attrs.get(CONSTRAINTS)
     if group == "value":
         return t.values[0] if t.values else None
     if group == "values":

@@ -40,18 +40,19 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 from ._log import get_logger
+from ._multi_objective import check_constraints, violation
 from ._workers import dead_trials, worker_id
 from .pruners import BasePruner
 from .samplers import BaseSampler, SamplerContext
 from .space import Distribution
 from .storages import BaseStorage, ClaimTaken, Event, StudyInfo
 from .storages._view import StudyView
-from .trial import FrozenTrial, Trial, TrialState, check_values
+from .trial import CONSTRAINTS, FrozenTrial, Trial, TrialState, check_values
 
 __all__ = ["CHECKPOINT_ROOT", "Lifecycle", "Tags", "jsonable"]
 
@@ -126,6 +127,8 @@ class Lifecycle:
         pruner: decides on early stopping, or None.
         seed: the study's seed, used when the sampler has none of its own.
         worker: how trials started here name their worker (``_workers.worker_id()`` by default).
+        constraints_func: ``f(frozen_trial) -> sequence of floats``, computed when a trial finishes
+            (see ``finish``); when None, the sampler's own ``constraints_func``, if it has one.
 
     Attributes:
         clock_offset: the storage's clock minus this machine's; the heartbeat keeps it current and
@@ -146,8 +149,10 @@ class Lifecycle:
         seed: int,
         *,
         worker: str | None = None,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
     ) -> None:
         self.view = view
+        self.constraints_func = constraints_func
         self.storage: BaseStorage = view.storage
         self.sampler = sampler
         self.pruner = pruner
@@ -506,7 +511,16 @@ class Lifecycle:
         *,
         extra: Sequence[Event] = (),
     ) -> FrozenTrial:
-        """Record the outcome of trial ``number`` (after ``extra`` events, in the same append)."""
+        """Record the outcome of trial ``number`` (after ``extra`` events, in the same append).
+
+        A complete or pruned trial of a constrained study gets its constraint values in the same
+        append (the system attribute ``constraints``). When the constraints function raises, or
+        returns NaN or something other than a sequence of numbers, the trial is recorded with its
+        outcome and ``constraints`` set to None (it counts as infeasible), then the error is raised,
+        as Optuna does.
+        """
+        constraint_events, constraint_error = self._constraints(number, state, values)
+        extra = [*extra, *constraint_events]
         data = {
             "state": state.value,
             "values": list(values) if values is not None else None,
@@ -523,7 +537,37 @@ class Lifecycle:
         self._live.pop(number, None)
         frozen = self.view.frozen(number)
         self.log_outcome(frozen)
+        if constraint_error is not None:
+            raise constraint_error
         return frozen
+
+    def _constraints(
+        self, number: int, state: TrialState, values: tuple[float, ...] | None
+    ) -> tuple[list[Event], Exception | None]:
+        """The event recording trial ``number``'s constraint values, and the error computing them raised."""
+        func = self.constraints_func or getattr(self.sampler, "constraints_func", None)
+        if func is None or state not in (TrialState.COMPLETE, TrialState.PRUNED):
+            return [], None
+        # The function sees the trial as it will be recorded: its outcome and every parameter it took.
+        rec = self.view.frozen(number)
+        live = self._live.get(number)
+        with self._pending_lock:
+            pending = dict(live.pending) if live is not None else {}
+        trial = replace(
+            rec,
+            state=state,
+            values=values,
+            params={**rec.params, **{k: v for k, (v, _) in pending.items()}},
+            distributions={**rec.distributions, **{k: d for k, (_, d) in pending.items()}},
+            finished_at=time.time() + self.clock_offset,
+        )
+        error: Exception | None = None
+        out: list[float] | None = None
+        try:
+            out = list(check_constraints(func(trial)))
+        except Exception as e:
+            error = e
+        return [Event("attr", number, {"key": CONSTRAINTS, "value": out, "system": True})], error
 
     def log_outcome(self, frozen: FrozenTrial) -> None:
         """Log the line a recorded trial gets: INFO for complete, pruned and paused, WARNING for failed."""
@@ -559,7 +603,7 @@ class Lifecycle:
             )
 
     def _best_complete(self) -> tuple[int, float] | None:
-        """``(number, value)`` of the best complete trial of a one-objective study (earliest on ties).
+        """``(number, value)`` of the best feasible complete trial of a one-objective study (earliest on ties).
 
         Kept up to date incrementally: a finished trial never changes, so each call looks only at
         the trials created since the last one and those that were unfinished then; a scan of every
@@ -575,7 +619,7 @@ class Lifecycle:
             rec = self.view.record(i)
             if not rec.state.is_finished:
                 self._best_unfinished.add(i)
-            elif rec.state is TrialState.COMPLETE and rec.values:
+            elif rec.state is TrialState.COMPLETE and rec.values and violation(rec.system.get(CONSTRAINTS, ())) <= 0:
                 v = rec.values[0]
                 if best is None or (v < best[1] if minimize else v > best[1]) or (v == best[1] and i < best[0]):
                     best = (i, v)

@@ -67,6 +67,8 @@ class _Payload:
     #: The level of this process's ``hyperscout`` logger: a worker process starts at the default
     #: (INFO), and ``hs.logging.set_verbosity(WARNING)`` must quieten its trial lines too.
     log_level: int = logging.INFO
+    #: The study's ``constraints_func`` (pickled already, or shared in threads), or None.
+    constraints_func: Any = None
 
 
 def _loads(x: Any) -> Any:
@@ -78,7 +80,13 @@ def _open(payload: _Payload) -> Lifecycle:
     info = storage.find_study(payload.study_name)
     if info is None:
         raise KeyError(f"no study named {payload.study_name!r} in the storage (was it deleted?)")
-    return Lifecycle(StudyView(storage, info), _loads(payload.sampler), _loads(payload.pruner), payload.seed)
+    return Lifecycle(
+        StudyView(storage, info),
+        _loads(payload.sampler),
+        _loads(payload.pruner),
+        payload.seed,
+        constraints_func=_loads(payload.constraints_func),
+    )
 
 
 def _run(payload: _Payload, notify: OnTrial | None = None, stopped: threading.Event | None = None) -> None:
@@ -420,9 +428,12 @@ def run_parallel(
         obj = dumps(objective, "the objective", by_value=by_value)
     sampler: Any = lifecycle.sampler if threads else dumps(lifecycle.sampler, "the sampler", by_value=by_value)
     pruner: Any = lifecycle.pruner if threads else dumps(lifecycle.pruner, "the pruner", by_value=by_value)
+    constraints: Any = lifecycle.constraints_func
+    if constraints is not None and not threads:
+        constraints = dumps(constraints, "the constraints function", by_value=by_value)
     payload = _Payload(
         lifecycle.view.info.name, storage, sampler, pruner, lifecycle.study_seed, obj, spec, limits,
-        LIBRARY_LOGGER.getEffectiveLevel(),
+        LIBRARY_LOGGER.getEffectiveLevel(), constraints,
     )  # fmt: skip
     monitor = _Monitor(lifecycle, spec, delivery)
     try:

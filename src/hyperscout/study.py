@@ -21,11 +21,19 @@ from pathlib import Path
 from typing import Any
 
 from ._callbacks import MaxTrialsCallback
-from ._checks import check_callbacks, check_catch, check_count, check_flag, check_seconds
+from ._checks import (
+    check_callbacks,
+    check_catch,
+    check_constraints_func,
+    check_count,
+    check_flag,
+    check_seconds,
+)
 from ._dataframe import trials_dataframe
 from ._execution import Delivery, RunSpec, run_serial
 from ._lifecycle import Lifecycle
 from ._log import get_logger
+from ._multi_objective import oriented, pareto_mask
 from ._progress import Progress
 from .exceptions import DuplicatedStudyError
 from .pruners import BasePruner
@@ -33,7 +41,7 @@ from .samplers import BaseSampler, get_sampler
 from .space import parse_space
 from .storages import BaseStorage, get_storage
 from .storages._view import StudyView
-from .trial import FrozenTrial, Trial, TrialState
+from .trial import FrozenTrial, Trial, TrialState, constraint_violation
 
 __all__ = [
     "MaxTrialsCallback", "Study", "copy_study", "create_study", "load_study", "delete_study", "get_all_study_names",
@@ -71,6 +79,7 @@ class Study:
         sampler: BaseSampler | str | None = "auto",
         pruner: BasePruner | None = None,
         seed: int | None = None,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
     ) -> None:
         """Open the existing study ``study_name`` in ``storage`` (``create_study`` makes one).
 
@@ -87,8 +96,13 @@ class Study:
             names = [s.name for s in store.list_studies()]
             raise KeyError(f"no study named {study_name!r} in this storage; it has {names}")
         # Everything that changes a trial lives in the lifecycle; this class only reads and delegates.
+        check_constraints_func(constraints_func)
         self._lifecycle = Lifecycle(
-            StudyView(store, info), get_sampler(sampler, seed=seed), pruner, seed if seed is not None else info.seed
+            StudyView(store, info),
+            get_sampler(sampler, seed=seed),
+            pruner,
+            seed if seed is not None else info.seed,
+            constraints_func=constraints_func,
         )
         self._lifecycle.facade = self  # trial.study
 
@@ -172,18 +186,33 @@ class Study:
         """Every trial, ordered by number (records shared with the study: do not change their dicts)."""
         return self.get_trials(deepcopy=False)
 
+    def _feasible_complete(self) -> tuple[list[FrozenTrial], int]:
+        """The complete trials that satisfy every constraint, and how many complete ones do not."""
+        complete = self.get_trials(deepcopy=False, states=[TrialState.COMPLETE])
+        feasible = [t for t in complete if constraint_violation(t) <= 0]
+        return feasible, len(complete) - len(feasible)
+
     def _best(self) -> FrozenTrial | None:
         if len(self.directions) != 1:
             raise RuntimeError("best_trial is for single-objective studies; use best_trials for the Pareto front")
-        complete = self.get_trials(deepcopy=False, states=[TrialState.COMPLETE])
-        if not complete:
+        feasible, infeasible = self._feasible_complete()
+        if not feasible:
+            if infeasible:
+                raise ValueError(
+                    f"study {self.study_name!r} has no feasible trial yet: all {infeasible} complete trial(s) "
+                    "violate a constraint (a trial is feasible when all its constraint values are <= 0; "
+                    "see trial.constraints)"
+                )
             return None
         pick = min if self.direction == "minimize" else max
-        return pick(complete, key=lambda t: t.values[0] if t.values else math.nan)
+        return pick(feasible, key=lambda t: t.values[0] if t.values else math.nan)
 
     @property
     def best_trial(self) -> FrozenTrial:
-        """The complete trial with the best value (the earliest one on ties)."""
+        """The complete trial with the best value (the earliest one on ties).
+
+        In a constrained study, the best of the feasible trials; a ``ValueError`` says so when none is.
+        """
         best = self._best()
         if best is None:
             states = {s.value: 0 for s in TrialState}
@@ -204,20 +233,17 @@ class Study:
 
     @property
     def best_trials(self) -> list[FrozenTrial]:
-        """The Pareto-optimal complete trials (every complete trial that no other one dominates)."""
-        signs = [1.0 if d == "minimize" else -1.0 for d in self.directions]
-        pts = [
-            (t, [s * v for s, v in zip(signs, t.values or (), strict=False)])
-            for t in self.get_trials(deepcopy=False, states=[TrialState.COMPLETE])
-        ]
+        """The Pareto-optimal complete trials (every complete trial that no other one dominates).
 
-        def dominated(a: list[float]) -> bool:
-            return any(
-                all(x <= y for x, y in zip(b, a, strict=False)) and any(x < y for x, y in zip(b, a, strict=False))
-                for _, b in pts
-            )
-
-        return [t for t, v in pts if not dominated(v)]
+        In a constrained study, the Pareto front of the feasible trials: empty when none is feasible,
+        as in Optuna.
+        """
+        feasible, _ = self._feasible_complete()
+        pts = [t for t in feasible if t.values is not None and len(t.values) == len(self.directions)]
+        if not pts:
+            return []
+        mask = pareto_mask(oriented([t.values for t in pts], self.directions))
+        return [t for t, keep in zip(pts, mask, strict=True) if keep]
 
     @property
     def user_attrs(self) -> dict[str, Any]:
@@ -237,7 +263,9 @@ class Study:
             attrs: the trial attributes to include, in order (Optuna's argument): any of
                 ``number``, ``state``, ``value``, ``datetime_start``, ``datetime_complete``,
                 ``duration``, ``params``, ``user_attrs``, ``system_attrs``,
-                ``intermediate_values``, ``error``. By default all but the last three.
+                ``intermediate_values``, ``error``, ``constraints``. By default all but
+                ``system_attrs`` and ``intermediate_values``, and ``constraints`` only in a
+                constrained study.
             multi_index: columns like ``("params", "x")`` rather than ``params_x``.
 
         Example:
@@ -520,6 +548,7 @@ def create_study(
     load_if_exists: bool = True,
     seed: int | None = None,
     checkpoint_root: str | os.PathLike[str] | None = None,
+    constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
 ) -> Study:
     """Create a study, or continue the one of that name in ``storage``.
 
@@ -532,6 +561,12 @@ def create_study(
     the study so that every worker uses it; by default, ``<file>.checkpoints/`` beside a SQLite or
     journal file, ``./hyperscout-checkpoints/`` for a database server (give a shared folder when
     workers run on several machines) and a temporary folder in memory.
+
+    ``constraints_func`` makes the study a constrained one: ``f(frozen_trial)`` returns a sequence
+    of floats, and a trial is feasible when all are <= 0. It is computed once, when a trial
+    completes or is pruned, and stored with the trial (``trial.constraints``); ``best_trial``,
+    ``best_value`` and ``best_trials`` then consider feasible trials only, and the samplers steer
+    towards them. A sampler's own ``constraints_func`` (Optuna's place for it) does the same.
 
     Example:
         >>> import hyperscout as hs
@@ -583,7 +618,7 @@ def create_study(
             f"study {name!r} exists with directions {list(info.directions)}, not {list(dirs)}; "
             "use another study_name or the same directions"
         )
-    study = Study(name, store, sampler=sampler, pruner=pruner, seed=seed)
+    study = Study(name, store, sampler=sampler, pruner=pruner, seed=seed, constraints_func=constraints_func)
     life = study._lifecycle  # noqa: SLF001 - this module's own class
     life.reap()
     if checkpoint_root is not None:
@@ -604,9 +639,10 @@ def load_study(
     sampler: BaseSampler | str | None = "auto",
     pruner: BasePruner | None = None,
     seed: int | None = None,
+    constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
 ) -> Study:
     """Open an existing study; ``KeyError`` naming the studies that exist if there is none."""
-    study = Study(study_name, storage, sampler=sampler, pruner=pruner, seed=seed)
+    study = Study(study_name, storage, sampler=sampler, pruner=pruner, seed=seed, constraints_func=constraints_func)
     study._lifecycle.sync()  # noqa: SLF001 - this module's own class
     return study
 

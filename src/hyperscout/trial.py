@@ -25,10 +25,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ._checks import is_bool
+from ._multi_objective import violation
 from .exceptions import TrialPruned
 from .space import Categorical, Distribution, Float, Int
 
 __all__ = ["TrialState", "FrozenTrial", "Trial", "TrialOwner", "TrialPruned", "FixedTrial", "create_trial"]
+
+#: The system attribute that holds a finished trial's constraint values (Optuna's key): a list of
+#: floats, feasible when all are <= 0; ``None`` when the constraints function raised.
+CONSTRAINTS = "constraints"
 
 
 class TrialState(str, enum.Enum):
@@ -102,6 +107,41 @@ class FrozenTrial:
     @property
     def last_step(self) -> int | None:
         return max(self.intermediate_values) if self.intermediate_values else None
+
+    @property
+    def constraints(self) -> dict[str, float]:
+        """The trial's constraint values by index (``{"0": c0, ...}``, Optuna's form); empty if it has none.
+
+        A trial is feasible when every value is <= 0. They are computed by the study's or the
+        sampler's ``constraints_func`` when the trial finishes (complete or pruned).
+
+        Example:
+            >>> t = FrozenTrial(0, TrialState.COMPLETE, {}, {}, (1.0,), system_attrs={"constraints": [0.5, -1.0]})
+            >>> t.constraints
+            {'0': 0.5, '1': -1.0}
+        """
+        values = self.system_attrs.get(CONSTRAINTS)
+        return {str(i): float(c) for i, c in enumerate(values or ())}
+
+
+def constraint_violation(trial: FrozenTrial) -> float:
+    """A trial's total constraint violation: 0 when feasible or unconstrained, else the sum of its positive values.
+
+    ``inf`` when its constraints function raised (the values are unknown, so it cannot count as feasible).
+
+    Example:
+        >>> t = FrozenTrial(0, TrialState.COMPLETE, {}, {}, (1.0,), system_attrs={"constraints": [0.5, -1.0, 2.0]})
+        >>> constraint_violation(t)
+        2.5
+    """
+    if CONSTRAINTS not in trial.system_attrs:
+        return 0.0
+    return violation(trial.system_attrs[CONSTRAINTS])
+
+
+def is_constrained(trials: Sequence[FrozenTrial]) -> bool:
+    """Whether any of ``trials`` had its constraints computed (the study is a constrained one)."""
+    return any(CONSTRAINTS in t.system_attrs for t in trials)
 
 
 class TrialOwner(Protocol):

@@ -54,6 +54,13 @@ SAMPLERS = [
         space_filling=False,
     ),
     SamplerCase("forest", lambda seed, p: hs.samplers.ForestSampler(seed=seed), space_filling=False),
+    # small generations, so that the checks' short studies breed children
+    SamplerCase("nsga2", lambda seed, p: hs.samplers.NSGAIISampler(seed=seed, population_size=4), space_filling=False),
+    SamplerCase(
+        "nsga2-sbx",
+        lambda seed, p: hs.samplers.NSGAIISampler(seed=seed, population_size=4, crossover="sbx", mutation="polynomial"),
+        space_filling=False,
+    ),
     # continuous floats get 5 values each; it walks a tree of combinations, so it need not fill the space
     SamplerCase(
         "brute-force", lambda seed, p: hs.samplers.BruteForceSampler(seed=seed, float_points=5), space_filling=False

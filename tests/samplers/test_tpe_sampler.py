@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 import hyperscout as hs
 from hyperscout import _tpe
+from hyperscout._multi_objective import non_dominated_ranks
 from hyperscout.samplers import SamplerContext, TPESampler
-from hyperscout.samplers.tpe import _groups, _pareto_fronts, _rank
+from hyperscout.samplers.tpe import _groups, _rank, _ranked
 from hyperscout.space import Float, Int, OrNone
 from hyperscout.trial import FrozenTrial, TrialState
 
@@ -66,10 +67,39 @@ def test_rank_of_a_pruned_study_compares_trials_at_the_highest_common_step():
     assert [t.number for t in _rank(trials, ["minimize"], 5)] == [3, 0, 1, 2]
 
 
+def test_infeasible_trials_rank_after_feasible_ones_by_violation():
+    def t(n, value, constraints):
+        return FrozenTrial(n, TrialState.COMPLETE, {}, {}, (value,), system_attrs={"constraints": constraints})
+
+    trials = [t(0, 1.0, [2.0]), t(1, 5.0, [-1.0]), t(2, 0.0, [0.5, 0.2]), t(3, 3.0, [0.0]), t(4, 9.0, None)]
+    ranked, losses, n_feasible = _ranked(trials, ["minimize"], 10)
+    assert [x.number for x in ranked] == [3, 1, 2, 0, 4]  # feasible by value, then by violation, unknown last
+    assert losses.tolist() == [3.0, 5.0, 0.0, 1.0, 9.0] and n_feasible == 2
+
+
+def test_constrained_tpe_heads_for_the_feasible_region():
+    # minimise x + y subject to x + y >= 1.2: the unconstrained optimum (0, 0) is infeasible
+    def objective(trial):
+        return trial.suggest_float("x", 0, 1) + trial.suggest_float("y", 0, 1)
+
+    def constraints(trial):
+        return [1.2 - trial.params["x"] - trial.params["y"]]
+
+    best = []
+    for seed in range(3):
+        sampler = hs.samplers.TPESampler(seed=seed, constraints_func=constraints)
+        study = hs.create_study(sampler=sampler)
+        study.optimize(objective, n_trials=40, show_progress_bar=False)
+        late = study.trials[20:]
+        assert sum(t.constraints["0"] <= 0 for t in late) >= 10  # most late proposals are feasible
+        best.append(study.best_value)
+    assert all(1.2 <= b < 1.3 for b in best), best
+
+
 def test_rank_of_several_objectives_follows_pareto_fronts():
     trials = [_t(0, {}, (1.0, 5.0)), _t(1, {}, (2.0, 6.0)), _t(2, {}, (5.0, 1.0)), _t(3, {}, (6.0, 6.0))]
     assert [t.number for t in _rank(trials, ["minimize", "minimize"], 10)][2:] == [1, 3]
-    assert list(_pareto_fronts(np.array([[1.0, 5.0], [2.0, 6.0], [5.0, 1.0], [6.0, 6.0]]))) == [0, 1, 0, 2]
+    assert list(non_dominated_ranks(np.array([[1.0, 5.0], [2.0, 6.0], [5.0, 1.0], [6.0, 6.0]]))) == [0, 1, 0, 2]
 
 
 def test_groups_split_parameters_by_the_trials_that_use_them():

@@ -112,6 +112,10 @@ def test_concurrent_claims_have_one_winner(storage):
     contract.check_concurrent_claims_have_one_winner(storage)
 
 
+def test_constraints_are_kept(storage):
+    contract.check_constraints_are_kept(storage)
+
+
 # ---------------------------------------------------------------------------------------------------
 # SQLStorage specifics
 

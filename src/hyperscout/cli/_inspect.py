@@ -14,6 +14,7 @@ from typing import Any
 
 import hyperscout as hs
 
+from ..trial import is_constrained
 from ._common import CLIError, add_storage_option, missing_sqlite_file, open_storage, open_study, shown
 
 _STATES = ("complete", "pruned", "fail", "running", "waiting")
@@ -157,16 +158,22 @@ def cmd_trials(args: argparse.Namespace) -> int:
     names: list[str] = []
     for t in trials:
         names.extend(k for k in t.params if k not in names)
-    header = ["number", "state", *value_cols, *(f"params_{k}" for k in names), "duration", "error"]
+    # A constrained study shows each trial's constraint values (feasible when all are <= 0).
+    constrained = is_constrained(trials)
+    header = ["number", "state", *value_cols, *(f"params_{k}" for k in names)]
+    header += [*(["constraints"] if constrained else []), "duration", "error"]
 
     def cells(t: hs.FrozenTrial, table: bool) -> list[Any]:
         values = list(t.values) if t.values is not None else [None] * n_obj
         duration = t.duration.total_seconds() if t.duration is not None else None
-        row: list[Any] = [t.number, t.state.value, *values, *(t.params.get(k) for k in names), duration, t.error]
+        con = [list(t.constraints.values()) if t.constraints else None] if constrained else []
+        row: list[Any] = [t.number, t.state.value, *values, *(t.params.get(k) for k in names)]
+        row += [*(json.dumps(c) if c is not None else None for c in con), duration, t.error]
         if not table:
             return row
         out = [str(t.number), t.state.value, *(_fmt(v) for v in values)]
         out += ["" if k not in t.params else _param(t.params[k]) for k in names]
+        out += ["" if c is None else " ".join(_fmt(v) for v in c) for c in con]
         out.append("" if duration is None else f"{duration:.2f}s")
         out.append(_one_line(t.error or "", _TABLE_ERROR))
         return out
@@ -189,6 +196,7 @@ def _trial_json(t: hs.FrozenTrial) -> dict[str, Any]:
         "values": list(t.values) if t.values is not None else None,
         "params": dict(t.params),
         "user_attrs": dict(t.user_attrs),
+        **({"constraints": list(t.constraints.values())} if t.constraints else {}),
         "datetime_start": t.datetime_start.isoformat() if t.datetime_start else None,
         "duration": t.duration.total_seconds() if t.duration is not None else None,
         "error": t.error,

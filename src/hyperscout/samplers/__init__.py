@@ -14,6 +14,7 @@ from .cmaes import CmaEsSampler
 from .forest import ForestSampler
 from .gp import GPSampler
 from .grid import GridSampler
+from .nsga2 import NSGAIISampler
 from .partial_fixed import PartialFixedSampler
 from .qmc import QMCSampler
 from .random import RandomSampler
@@ -30,6 +31,7 @@ __all__ = [
     "ForestSampler",
     "GPSampler",
     "GridSampler",
+    "NSGAIISampler",
     "PartialFixedSampler",
     "QMCSampler",
     "RandomSampler",
@@ -44,6 +46,7 @@ _BY_NAME = {
     "gp": GPSampler,
     "tpe": TPESampler,
     "cmaes": CmaEsSampler,
+    "nsga2": NSGAIISampler,
 }
 
 

@@ -64,14 +64,16 @@ import math
 import operator
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from .._checks import check_constraints_func
+from .._multi_objective import infeasible_last
 from ..space import Distribution, Float, Int
-from ..trial import FrozenTrial, TrialState
+from ..trial import FrozenTrial, TrialState, constraint_violation
 from ._base import BaseSampler, SamplerContext
 from ._encoding import SpaceEncoding
 from .random import RandomSampler
@@ -119,6 +121,10 @@ class CmaEsSampler(BaseSampler):
             WS-CMA-ES (Nomura et al. 2021) over the best 10% of them, at least the best one. The
             first proposal records which trials these were (``system_attrs["cmaes_start"]``), so
             every later replay starts the same way. ``False`` starts at the centre of the space.
+        constraints_func: ``f(frozen_trial) -> sequence of floats``, computed when each trial
+            finishes; a trial is feasible when all are <= 0. Each generation ranks its infeasible
+            members after its feasible ones, by total violation (also with ``create_study``'s
+            ``constraints_func``).
 
     Raises:
         ValueError: On an invalid argument; on a study with more than one objective, when sampling.
@@ -143,6 +149,7 @@ class CmaEsSampler(BaseSampler):
         with_margin: bool = True,
         independent_sampler: BaseSampler | None = None,
         warm_start: bool = False,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
     ) -> None:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
             raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
@@ -175,6 +182,7 @@ class CmaEsSampler(BaseSampler):
         self.with_margin = with_margin
         self.independent_sampler = independent_sampler
         self.warm_start = warm_start
+        self.constraints_func = check_constraints_func(constraints_func)
         # Speed-ups only (see _replay): every entry is checked against the trials before use.
         self._replays: dict[tuple[Any, ...], _Checkpoint] = {}
         self._spaces: dict[int, _SpaceCheckpoint] = {}
@@ -351,6 +359,7 @@ class _Entry:
     units: np.ndarray  # their unit encodings, shape (d,)
     finished: bool
     value: float | None  # sign × objective (smaller is better); None when failed, pruned or running
+    penalty: float = 0.0  # total constraint violation: 0 when feasible or unconstrained
 
 
 class _Encoding(SpaceEncoding):
@@ -386,7 +395,7 @@ class _Encoding(SpaceEncoding):
             value: float | None = sign * float(t.values[0])
         else:
             value = None
-        return _Entry(t.number, values, units, t.state.is_finished, value)
+        return _Entry(t.number, values, units, t.state.is_finished, value, constraint_violation(t))
 
     def trial_units(self, t: FrozenTrial) -> np.ndarray | None:
         """The unit encoding of the values ``t`` took in the joint space, or None unless it has them all."""
@@ -475,6 +484,7 @@ class _Member:
     x: np.ndarray  # the raw point that tell() receives
     value: float | None
     finished: bool
+    penalty: float = 0.0
 
 
 @dataclass
@@ -538,7 +548,7 @@ class _Replay:
             if self.enc.matches(x, entry):
                 del self.gens[:i]
                 if len(gen.core) < gen.popsize:
-                    gen.core.append(_Member(entry.number, x_tell, entry.value, entry.finished))
+                    gen.core.append(_Member(entry.number, x_tell, entry.value, entry.finished, entry.penalty))
                 else:
                     gen.extras += 1
                 return
@@ -550,9 +560,12 @@ class _Replay:
             if len(gen.core) < gen.popsize or not all(m.finished for m in gen.core):
                 return
             told = [m for m in gen.core if m.value is not None]
-            worst = max((m.value for m in told if m.value is not None), default=0.0)
+            # Infeasible members rank after every feasible one, by violation (a constrained study).
+            costs = infeasible_last([m.value for m in told], [m.penalty for m in told]).tolist()
+            worst = max(costs, default=0.0)
             # Failed and pruned members tie with the worst complete one and rank after it (stable sort).
-            solutions = [(m.x, m.value) for m in told] + [(m.x, worst) for m in gen.core if m.value is None]
+            solutions = [(m.x, c) for m, c in zip(told, costs, strict=True)]
+            solutions += [(m.x, worst) for m in gen.core if m.value is None]
             optimizer = _copy_optimizer(gen.optimizer)
             optimizer.tell(solutions)
             self.run_evals += gen.popsize

@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import importlib.util
 import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from .._checks import check_constraints_func
+from .._multi_objective import infeasible_last
 from ..space import Distribution
-from ..trial import FrozenTrial, TrialState
+from ..trial import FrozenTrial, TrialState, constraint_violation, is_constrained
 from ._base import (
     BaseSampler,
     SamplerContext,
@@ -80,6 +83,9 @@ class ForestSampler(BaseSampler):
       would use, so candidates are scored as they would be recorded.
     * Trials still running elsewhere enter as lies at the mean observed cost (the "constant liar"),
       and no proposal repeats a configuration already evaluated or running.
+    * In a constrained study (``constraints_func`` here or in ``create_study``), infeasible trials
+      are modelled as worse than every feasible one, in order of their total violation; while no
+      trial is feasible, the forest models the violation itself.
     * Studies with several objectives fall back to independent random sampling.
 
     Needs scikit-learn (``pip install -e ".[sklearn]"``).
@@ -97,6 +103,8 @@ class ForestSampler(BaseSampler):
         random_fraction: Probability that a model-based trial is drawn at random instead.
         xi: Expected improvement's margin over the best value, in standard deviations of the modelled costs.
         n_candidates: Random configurations scored per proposal before the local search.
+        constraints_func: ``f(frozen_trial) -> sequence of floats``, computed when each trial
+            finishes; a trial is feasible when all are <= 0 (as Optuna's samplers take it).
 
     Example:
         >>> import hyperscout as hs
@@ -119,8 +127,10 @@ class ForestSampler(BaseSampler):
         random_fraction: float = 0.0,
         xi: float = 0.0,
         n_candidates: int = 1000,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
     ) -> None:
         super().__init__(seed=seed)
+        self.constraints_func = check_constraints_func(constraints_func)
         if _sklearn_missing():
             raise ImportError(_EXTRA)
         for name, value, low in (
@@ -183,7 +193,10 @@ class ForestSampler(BaseSampler):
         rng = context.rng("forest")
         X = np.array([enc.encode(values_of(t)) for t in fitted])
         sign = -1.0 if context.directions[0] == "maximize" else 1.0
-        y = _transform(sign * np.array(values, dtype=float), self.output_transform)
+        cost = sign * np.array(values, dtype=float)
+        if is_constrained(fitted):  # infeasible trials rank after every feasible one, by violation
+            cost = infeasible_last(cost, [constraint_violation(t) for t in fitted])
+        y = _transform(cost, self.output_transform)
         activity = _Activity(X)
         running = [t for t in context.trials if t.state is TrialState.RUNNING and values_of(t)]
         R = np.array([enc.encode(values_of(t)) for t in running]).reshape(len(running), enc.d)

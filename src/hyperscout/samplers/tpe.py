@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import check_flag, is_number
+from .._checks import check_constraints_func, check_flag, is_number
+from .._multi_objective import non_dominated_ranks
 from ..space import Distribution
-from ..trial import FrozenTrial, TrialState
+from ..trial import FrozenTrial, TrialState, constraint_violation, is_constrained
 from ._base import BaseSampler, SamplerContext, latin_hypercube_start, values_of
 from ._encoding import SpaceEncoding
 
@@ -43,6 +44,12 @@ class TPESampler(BaseSampler):
     * Trials still running in other workers join the bad group at their proposed values (a
       "constant liar"), so parallel workers and ``study.ask(n=8)`` batches do not pile onto the
       same point.
+    * In a constrained study (``constraints_func`` here or in ``create_study``), feasible trials
+      rank first, in the order above, and infeasible ones after them by total violation (c-TPE,
+      as Optuna's TPE does): the good group is feasible trials only once there are more feasible
+      trials than its size; until then the least violating infeasible trials complete it, so the
+      search first heads for the feasible region. A trial whose constraints could not be computed
+      ranks last.
 
     Args:
         seed: seed of the study's random draws (the study's seed when ``None``).
@@ -53,6 +60,8 @@ class TPESampler(BaseSampler):
         bandwidth: factor on each kernel's width (the larger gap to its neighbours along each dimension).
         multivariate: model the parameters of a group jointly (True) or each alone (False).
         constant_liar: count running trials as bad ones.
+        constraints_func: ``f(frozen_trial) -> sequence of floats``, computed when each trial
+            finishes; a trial is feasible when all are <= 0 (Optuna's argument).
 
     Example:
         >>> import hyperscout as hs
@@ -73,8 +82,10 @@ class TPESampler(BaseSampler):
         bandwidth: float = 1.0,
         multivariate: bool = True,
         constant_liar: bool = True,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
     ) -> None:
         super().__init__(seed=seed)
+        self.constraints_func = check_constraints_func(constraints_func)
         for name, v, low in (("n_startup_trials", n_startup_trials, 1), ("n_ei_candidates", n_ei_candidates, 1)):
             if isinstance(v, bool) or not isinstance(v, int) or v < low:
                 raise ValueError(f"{name} must be an int >= {low}, got {v!r}")
@@ -110,17 +121,19 @@ class TPESampler(BaseSampler):
     def sample_relative(self, context: SamplerContext, search_space: dict[str, Distribution]) -> dict[str, Any]:
         if not search_space:
             return {}
-        ranked, losses = _ranked(context.trials, context.directions, self.n_startup_trials)
+        ranked, losses, n_feasible = _ranked(context.trials, context.directions, self.n_startup_trials)
         if len(ranked) < self.n_startup_trials:
             return latin_hypercube_start(context, search_space, self.n_startup_trials)
         from .. import _tpe  # scipy.special: loaded on first use, so `import hyperscout` stays light
 
         n_good = (self.gamma or _tpe.default_gamma)(len(ranked))
-        if losses is None:  # ranked by Pareto front or by progress: a plain rank split
+        if losses is None or n_feasible <= n_good:  # by Pareto front, progress or violation: a rank split
             in_l = (np.arange(len(ranked)) < n_good).astype(float)
             in_g = 1.0 - in_l
-        else:
-            in_l, in_g = _tpe.split_weights(losses, n_good)
+        else:  # the improvement weights among the feasible trials; the infeasible ones are bad
+            in_l, in_g = _tpe.split_weights(losses[:n_feasible], n_good)
+            n_out = len(ranked) - n_feasible
+            in_l, in_g = np.concatenate([in_l, np.zeros(n_out)]), np.concatenate([in_g, np.ones(n_out)])
         pool = list(ranked)
         if self.constant_liar:
             pool += [t for t in context.trials if t.state is TrialState.RUNNING and values_of(t)]
@@ -202,8 +215,27 @@ def _rank(trials: Sequence[FrozenTrial], directions: Sequence[str], n_min: int) 
 
 def _ranked(
     trials: Sequence[FrozenTrial], directions: Sequence[str], n_min: int
+) -> tuple[list[FrozenTrial], np.ndarray | None, int]:
+    """``_rank``; when the trials are ranked by one objective's final value, their losses (n,) (NaN → inf);
+    and how many of them, first in the ranking, are feasible (all of them in an unconstrained study).
+
+    In a constrained study the ranking without constraints is re-sorted, stably, feasible trials first
+    and the infeasible ones after them by total violation.
+    """
+    ranked, losses = _ranked_by_value(trials, directions, n_min)
+    if not is_constrained(ranked):
+        return ranked, losses, len(ranked)
+    v = np.array([constraint_violation(t) for t in ranked])
+    infeasible = v > 0
+    order = np.lexsort((np.where(infeasible, v, 0.0), infeasible))
+    ranked = [ranked[i] for i in order]
+    return ranked, None if losses is None else losses[order], int((~infeasible).sum())
+
+
+def _ranked_by_value(
+    trials: Sequence[FrozenTrial], directions: Sequence[str], n_min: int
 ) -> tuple[list[FrozenTrial], np.ndarray | None]:
-    """``_rank`` and, when the trials are ranked by one objective's final value, their losses (n,) (NaN → inf)."""
+    """``_rank`` without constraints, and the losses of ``_ranked``."""
     signs = np.array([-1.0 if d == "maximize" else 1.0 for d in directions])
     sign = float(signs[0])
     complete = [t for t in trials if t.state is TrialState.COMPLETE and t.values is not None]
@@ -217,7 +249,7 @@ def _ranked(
         if len(directions) == 1:
             order = np.argsort(losses[:, 0], kind="stable")
         else:
-            fronts = _pareto_fronts(losses)
+            fronts = non_dominated_ranks(losses)
             # Within a front, the trial best on the sum of per-objective ranks goes first.
             rank_sum = np.argsort(np.argsort(losses, axis=0), axis=0).sum(axis=1)
             order = np.lexsort((rank_sum, fronts))
@@ -257,24 +289,6 @@ def _rank_at_budget(trials: Sequence[FrozenTrial], sign: float, n_min: int) -> l
         + sorted(silent, key=lambda t: _loss(t.values[0], sign) if t.values else math.inf)
         + sorted(short, key=lambda t: _progress_key(t, sign))
     )
-
-
-def _pareto_fronts(L: np.ndarray) -> np.ndarray:
-    """Front index of each row of losses ``L`` (n, k): 0 for the non-dominated ones, and so on."""
-    n = len(L)
-    le = (L[:, None, :] <= L[None, :, :]).all(axis=2)
-    lt = (L[:, None, :] < L[None, :, :]).any(axis=2)
-    dominates = np.asarray(le & lt)  # dominates[i, j]: i dominates j
-    count = dominates.sum(axis=0)
-    front = np.full(n, -1)
-    level, current = 0, np.flatnonzero(count == 0)
-    while current.size:
-        front[current] = level
-        count = count - dominates[current].sum(axis=0)
-        count[front >= 0] = -1
-        current = np.flatnonzero(count == 0)
-        level += 1
-    return front
 
 
 def _groups(trials: Sequence[Mapping[str, Any]], space: dict[str, Distribution], joint: bool) -> list[list[str]]:

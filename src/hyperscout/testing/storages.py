@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,6 +51,7 @@ __all__ = [
     "check_a_finish_drops_the_trials_heartbeat",
     "check_now_is_a_current_clock",
     "check_concurrent_claims_have_one_winner",
+    "check_constraints_are_kept",
 ]
 
 
@@ -285,6 +287,36 @@ def check_concurrent_claims_have_one_winner(storage: BaseStorage) -> None:
     assert _steps(storage, info.id) == [wins[0], wins[0]]
 
 
+def check_constraints_are_kept(storage: BaseStorage) -> None:
+    """A constrained study's constraint values are kept with each trial, and a study opened anew reads them."""
+    from ..samplers import RandomSampler
+    from ..study import create_study, load_study
+    from ..trial import TrialState
+
+    def objective(trial: Any) -> float:
+        x = trial.suggest_float("x", -2.0, 2.0)
+        trial.set_user_attr("c", 0.5 - x)
+        return x * x
+
+    study = create_study(
+        study_name="constrained", storage=storage, sampler=RandomSampler(seed=3),
+        constraints_func=lambda t: [t.user_attrs["c"], -1.0],
+    )  # fmt: skip
+    study.optimize(objective, n_trials=8, show_progress_bar=False)
+    study.tell(study.ask(), state=TrialState.FAIL)
+    again = load_study("constrained", storage, sampler=RandomSampler(seed=3))
+    trials = again.trials
+    for t in trials[:8]:
+        assert t.constraints == {"0": t.user_attrs["c"], "1": -1.0}
+    assert trials[8].constraints == {}  # a failed trial has none
+    feasible = [t for t in trials[:8] if t.user_attrs["c"] <= 0]
+    if feasible:
+        assert again.best_trial.number == min(feasible, key=lambda t: t.values or ()).number
+    else:
+        with pytest.raises(ValueError, match="feasible"):
+            _ = again.best_trial
+
+
 #: Every check, in the order ``parametrize_storage_checks`` runs them.
 STORAGE_CHECKS: tuple[Callable[[BaseStorage], None], ...] = (
     check_create_find_list,
@@ -303,6 +335,7 @@ STORAGE_CHECKS: tuple[Callable[[BaseStorage], None], ...] = (
     check_a_finish_drops_the_trials_heartbeat,
     check_now_is_a_current_clock,
     check_concurrent_claims_have_one_winner,
+    check_constraints_are_kept,
 )
 
 

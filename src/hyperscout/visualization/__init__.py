@@ -15,6 +15,8 @@ data and says why, rather than raising).
 ``plot_edf``                   the empirical distribution of the values (compares studies)
 ``plot_timeline``              when each trial ran, one row per worker
 ``plot_rank``                  the trials over pairs of parameters, coloured by the rank of the value
+``plot_pareto_front``          several objectives: the trials in objective space, the front marked
+``plot_hypervolume_history``   several objectives: the hypervolume of the trials so far
 =============================  ==============================================================
 
 Example:
@@ -34,6 +36,7 @@ from ._history import plot_optimization_history
 from ._importance import plot_param_importances
 from ._intermediate import plot_intermediate_values
 from ._parallel import plot_parallel_coordinate
+from ._pareto import plot_hypervolume_history, plot_pareto_front
 from ._rank import plot_rank
 from ._slice import plot_slice
 from ._timeline import plot_timeline
@@ -48,4 +51,6 @@ __all__ = [
     "plot_edf",
     "plot_timeline",
     "plot_rank",
+    "plot_pareto_front",
+    "plot_hypervolume_history",
 ]

@@ -1,0 +1,211 @@
+"""Several objectives: hyperscout's NSGA-II and TPE next to Optuna's, by hypervolume at a fixed reference point.
+
+Problems (all minimised; ``PROBLEMS``):
+
+* ``zdt1``, ``zdt2``, ``zdt3``: Zitzler, Deb and Thiele (2000), 2 objectives, 10 parameters in [0, 1] (the
+  papers use 30; 10 keeps a run of 200 trials meaningful); reference point (1.1, 11).
+* ``dtlz2``: Deb, Thiele, Laumanns and Zitzler (2002), 3 objectives, 7 parameters (k = 5); reference (2.5, 2.5, 2.5).
+* ``tnk``: Tanaka et al. (1995), 2 objectives, 2 parameters in [0, π], 2 constraints (x² + y² − 1 −
+  0.1 cos(16 atan(x / y)) ≥ 0 and (x − 0.5)² + (y − 0.5)² ≤ 0.5), written as Optuna's ``constraints_func``
+  (feasible when <= 0) and given to every sampler; reference (1.2, 1.2).
+
+Samplers (``SAMPLERS``): ``hs-nsga2`` (``NSGAIISampler(seed=s)``, population 50), ``hs-tpe`` (``TPESampler(seed=s)``,
+which ``sampler="auto"`` picks for several objectives), ``optuna-nsga2`` and ``optuna-tpe`` (Optuna's, defaults,
+same seed), each with the problem's ``constraints_func`` where it has one.
+
+Each (problem, sampler, seed) is one study of the largest budget; the hypervolume at each smaller budget is that of
+its first trials (none of these samplers knows the budget). Hypervolume: of the feasible complete trials, exact
+(``hyperscout._multi_objective.hypervolume``). The table gives the median over seeds (and the interquartile range).
+Seeds 100-109: the NSGA-II defaults were chosen on seeds 0-2 of other runs (see ``NSGAIISampler``).
+
+Run it on demand (not part of the test suite; needs optuna)::
+
+    nice python benchmarks/multi_objective.py                       # 10 seeds x 50 and 200 trials
+    nice python benchmarks/multi_objective.py --seeds 3 --problems zdt1,tnk
+    python benchmarks/multi_objective.py --from results.json        # re-print a saved run
+    python benchmarks/multi_objective.py --from results.json --compact small.json  # keep hypervolumes only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import hyperscout as hs
+from hyperscout._multi_objective import hypervolume
+from hyperscout.trial import constraint_violation
+
+Objective = Callable[[Any], tuple[float, ...]]
+
+
+def _zdt(kind: int, d: int = 10) -> Objective:
+    def objective(trial: Any) -> tuple[float, ...]:
+        x = np.array([trial.suggest_float(f"x{i}", 0.0, 1.0) for i in range(d)])
+        f1 = float(x[0])
+        g = 1.0 + 9.0 * float(x[1:].mean())
+        if kind == 1:
+            h = 1.0 - math.sqrt(f1 / g)
+        elif kind == 2:
+            h = 1.0 - (f1 / g) ** 2
+        else:
+            h = 1.0 - math.sqrt(f1 / g) - (f1 / g) * math.sin(10.0 * math.pi * f1)
+        return f1, g * h
+
+    return objective
+
+
+def _dtlz2(trial: Any) -> tuple[float, ...]:
+    x = np.array([trial.suggest_float(f"x{i}", 0.0, 1.0) for i in range(7)])
+    g = float(((x[2:] - 0.5) ** 2).sum())
+    a, b = x[0] * math.pi / 2, x[1] * math.pi / 2
+    return (1 + g) * math.cos(a) * math.cos(b), (1 + g) * math.cos(a) * math.sin(b), (1 + g) * math.sin(a)
+
+
+def _tnk(trial: Any) -> tuple[float, ...]:
+    x = trial.suggest_float("x", 1e-6, math.pi)
+    y = trial.suggest_float("y", 1e-6, math.pi)
+    c1 = -(x * x + y * y - 1.0 - 0.1 * math.cos(16.0 * math.atan(x / y)))
+    c2 = (x - 0.5) ** 2 + (y - 0.5) ** 2 - 0.5
+    trial.set_user_attr("constraints", [c1, c2])
+    return x, y
+
+
+def _tnk_constraints(trial: Any) -> list[float]:
+    return list(trial.user_attrs["constraints"])
+
+
+#: name -> (objective, number of objectives, reference point, constraints function or None)
+PROBLEMS: dict[str, tuple[Objective, int, tuple[float, ...], Any]] = {
+    "zdt1": (_zdt(1), 2, (1.1, 11.0), None),
+    "zdt2": (_zdt(2), 2, (1.1, 11.0), None),
+    "zdt3": (_zdt(3), 2, (1.1, 11.0), None),
+    "dtlz2": (_dtlz2, 3, (2.5, 2.5, 2.5), None),
+    "tnk": (_tnk, 2, (1.2, 1.2), _tnk_constraints),
+}
+
+
+def _run_hs(name: str, seed: int, objective: Objective, m: int, cons: Any, n: int) -> list[dict[str, Any]]:
+    make = hs.samplers.NSGAIISampler if name == "hs-nsga2" else hs.samplers.TPESampler
+    study = hs.create_study(directions=["minimize"] * m, sampler=make(seed=seed, constraints_func=cons))
+    study.optimize(objective, n_trials=n, show_progress_bar=False)
+    return [
+        {"values": list(t.values) if t.values else None, "feasible": constraint_violation(t) <= 0} for t in study.trials
+    ]
+
+
+def _run_optuna(name: str, seed: int, objective: Objective, m: int, cons: Any, n: int) -> list[dict[str, Any]]:
+    import optuna
+
+    optuna.logging.set_verbosity(logging.WARNING)
+    make = optuna.samplers.NSGAIISampler if name == "optuna-nsga2" else optuna.samplers.TPESampler
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # constraints_func is deprecated in Optuna 5 but still works
+        study = optuna.create_study(directions=["minimize"] * m, sampler=make(seed=seed, constraints_func=cons))
+        study.optimize(objective, n_trials=n)
+    out = []
+    for t in study.trials:
+        c = t.system_attrs.get("constraints")
+        out.append({"values": t.values, "feasible": c is None or all(v <= 0 for v in c)})
+    return out
+
+
+SAMPLERS = {"hs-nsga2": _run_hs, "hs-tpe": _run_hs, "optuna-nsga2": _run_optuna, "optuna-tpe": _run_optuna}
+
+
+def _run_hv(run: dict[str, Any], ref: tuple[float, ...], n: int) -> float:
+    """The run's hypervolume after ``n`` trials: saved (``--compact``), or computed from its trials."""
+    if "hv" in run:
+        return float(run["hv"][str(n)])
+    return _hv(run["trials"], ref, n)
+
+
+def _hv(trials: list[dict[str, Any]], ref: tuple[float, ...], n: int) -> float:
+    pts = [t["values"] for t in trials[:n] if t["values"] is not None and t["feasible"]]
+    return hypervolume(np.array(pts, dtype=float).reshape(-1, len(ref)), ref) if pts else 0.0
+
+
+def _table(results: dict[str, Any], budgets: list[int]) -> str:
+    problems = list(dict.fromkeys(r["problem"] for r in results["runs"]))
+    samplers = list(dict.fromkeys(r["sampler"] for r in results["runs"]))
+    lines = [
+        "median hypervolume over seeds [interquartile range]; higher is better; seconds: median wall time per study",
+        "",
+        "| problem | trials | " + " | ".join(samplers) + " | best |",
+        "|:--|--:|" + "--:|" * len(samplers) + ":--|",
+    ]
+    wins = 0
+    cells = 0
+    for p in problems:
+        ref = tuple(PROBLEMS[p][2])
+        for n in budgets:
+            med = {}
+            row = []
+            for s in samplers:
+                hv = [_run_hv(r, ref, n) for r in results["runs"] if r["problem"] == p and r["sampler"] == s]
+                med[s] = float(np.median(hv))
+                q1, q3 = np.percentile(hv, [25, 75])
+                row.append(f"{med[s]:.3f} [{q1:.3f}, {q3:.3f}]")
+            best = max(med, key=lambda s: med[s])
+            peers = [s for s in samplers if s.startswith("optuna")]
+            ours = [s for s in samplers if s.startswith("hs")]
+            if peers and ours:
+                cells += 1
+                wins += max(med[s] for s in ours) > max(med[s] for s in peers)
+            lines.append(f"| {p} | {n} | " + " | ".join(row) + f" | {best} |")
+    lines += ["", f"a hyperscout sampler ahead of both Optuna samplers in {wins} of {cells} problem x budget cells"]
+    secs = {}
+    for s in samplers:
+        secs[s] = float(np.median([r["seconds"] for r in results["runs"] if r["sampler"] == s]))
+    lines.append("median seconds per study: " + ", ".join(f"{s} {v:.1f}" for s, v in secs.items()))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--budgets", default="50,200")
+    parser.add_argument("--problems", default=",".join(PROBLEMS))
+    parser.add_argument("--samplers", default=",".join(SAMPLERS))
+    parser.add_argument("--out", default="multi_objective_results.json")
+    parser.add_argument("--from", dest="source", default=None, help="re-print the table of a saved run")
+    parser.add_argument("--compact", default=None, help="with --from: save the run without its trials, here")
+    args = parser.parse_args()
+    budgets = [int(b) for b in args.budgets.split(",")]
+    if args.source:
+        with open(args.source) as f:
+            results = json.load(f)
+        if args.compact:
+            for r in results["runs"]:
+                ref = tuple(PROBLEMS[r["problem"]][2])
+                r["hv"] = {str(n): _run_hv(r, ref, n) for n in results["budgets"]}
+                r.pop("trials", None)
+            with open(args.compact, "w") as f:
+                json.dump(results, f, indent=0)
+        print(_table(results, results["budgets"]))
+        return
+    hs.logging.set_verbosity(logging.WARNING)
+    results: dict[str, Any] = {"budgets": budgets, "runs": []}
+    for p in args.problems.split(","):
+        objective, m, _, cons = PROBLEMS[p]
+        for s in args.samplers.split(","):
+            for seed in range(100, 100 + args.seeds):
+                t0 = time.perf_counter()
+                trials = SAMPLERS[s](s, seed, objective, m, cons, max(budgets))
+                took = time.perf_counter() - t0
+                results["runs"].append({"problem": p, "sampler": s, "seed": seed, "seconds": took, "trials": trials})
+                print(f"{p} {s} seed {seed}: {took:.1f}s", flush=True)
+            with open(args.out, "w") as f:
+                json.dump(results, f)
+    print(_table(results, budgets))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,282 @@
+"""Several objectives and constraints, on arrays: domination, Pareto ranks, crowding, hypervolume.
+
+Everything here minimises: a caller turns ``"maximize"`` objectives into minimised ones by
+negating them (``oriented``). Nothing here knows of studies or trials.
+
+Notation:
+
+==========  ==========  ================================================================
+name        shape       meaning
+==========  ==========  ================================================================
+``values``  ``(n, m)``  ``n`` points, ``m`` objectives, all minimised
+``penalty`` ``(n,)``    total constraint violation of each point: 0 when feasible, else the
+                        sum of its positive constraint values (``inf``: unknown)
+``ref``     ``(m,)``    the hypervolume's reference point, worse than every point it counts
+==========  ==========  ================================================================
+
+Example:
+    >>> import numpy as np
+    >>> pts = np.array([[1.0, 3.0], [2.0, 2.0], [3.0, 1.0], [3.0, 3.0]])
+    >>> non_dominated_ranks(pts).tolist()
+    [0, 0, 0, 1]
+    >>> hypervolume(pts, np.array([4.0, 4.0]))
+    6.0
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "check_constraints",
+    "crowding_distance",
+    "dominates",
+    "hypervolume",
+    "infeasible_last",
+    "non_dominated_ranks",
+    "oriented",
+    "pareto_mask",
+    "violation",
+]
+
+
+def oriented(values: Any, directions: Sequence[str]) -> np.ndarray:
+    """``values`` (``(n, m)``) with every ``"maximize"`` column negated, so that all are minimised.
+
+    Example:
+        >>> oriented([[1.0, 2.0]], ["minimize", "maximize"]).tolist()
+        [[1.0, -2.0]]
+    """
+    arr = np.asarray(values, dtype=float).reshape(-1, len(directions))
+    signs = np.array([1.0 if d == "minimize" else -1.0 for d in directions])
+    return arr * signs
+
+
+def check_constraints(value: Any) -> tuple[float, ...]:
+    """What a constraints function returned, as a tuple of floats, or a ``TypeError``/``ValueError``.
+
+    A sequence (list, tuple, 1-D array) of real numbers; bools, strings and NaN are refused.
+
+    Example:
+        >>> check_constraints([0.5, -1])
+        (0.5, -1.0)
+    """
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or np.ndim(value) != 1:
+        raise TypeError(
+            f"constraints_func must return a sequence of floats (feasible when all are <= 0), got {value!r}"
+        )
+    out = []
+    for v in value:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"constraints_func returned {value!r}: every constraint value must be a real number")
+        if math.isnan(v):
+            raise ValueError(f"constraints_func returned {value!r}: a constraint value cannot be NaN")
+        out.append(float(v))
+    return tuple(out)
+
+
+def violation(constraints: Sequence[float] | None) -> float:
+    """Total violation: the sum of the positive constraint values; ``inf`` for ``None`` (unknown).
+
+    Example:
+        >>> violation([0.5, -1.0, 2.0]), violation([-1.0]), violation(None)
+        (2.5, 0.0, inf)
+    """
+    if constraints is None:
+        return math.inf
+    return float(sum(c for c in constraints if c > 0))
+
+
+def infeasible_last(costs: Any, penalty: Any) -> np.ndarray:
+    """Costs (smaller is better) where every infeasible point ranks after every feasible one, by violation.
+
+    What a one-objective model (the forest, CMA-ES) learns from in a constrained study. Feasible
+    points keep their cost; the ``k`` infeasible ones, ranked by violation (equal violations tie),
+    get ``top + span * (1 + rank) / k``, where ``top`` and ``span`` are the largest feasible cost and
+    the feasible costs' range: worse than every feasible point, on the same scale. With no feasible
+    point, the violations themselves (an unknown one, ``inf``, above the largest known), so the
+    model heads for the feasible region.
+
+    Example:
+        >>> infeasible_last([1.0, 0.0, 3.0, 2.0], [0.0, 5.0, 0.0, 1.0]).tolist()
+        [1.0, 5.0, 3.0, 4.0]
+    """
+    c = np.asarray(costs, dtype=float).copy()
+    pen = np.asarray(penalty, dtype=float)
+    bad = pen > 0
+    if not bad.any():
+        return c
+    finite = pen[np.isfinite(pen)]
+    if bad.all():
+        ceiling = 2.0 * float(finite.max()) + 1.0 if finite.size else 1.0
+        return np.where(np.isfinite(pen), pen, ceiling)
+    good = c[~bad]
+    good = good[np.isfinite(good)]
+    top = float(good.max()) if good.size else 0.0
+    span = float(good.max() - good.min()) if good.size else 0.0
+    span = span if span > 0 else 1.0
+    _, level = np.unique(pen[bad], return_inverse=True)
+    c[bad] = top + span * (1.0 + level) / (int(level.max()) + 1)
+    return c
+
+
+def dominates(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether point ``a`` Pareto-dominates ``b``: no worse in every objective, better in one."""
+    return bool(np.all(a <= b) and np.any(a < b))
+
+
+def _dominance_matrix(values: np.ndarray) -> np.ndarray:
+    """``(n, n)`` booleans: ``[i, j]`` when point ``i`` dominates point ``j``."""
+    le = np.all(values[:, None, :] <= values[None, :, :], axis=2)
+    lt = np.any(values[:, None, :] < values[None, :, :], axis=2)
+    return le & lt
+
+
+def _ranks_unconstrained(values: np.ndarray) -> np.ndarray:
+    """Fast non-dominated sorting (Deb et al. 2002, NSGA-II section III-A): front index of each point."""
+    n = len(values)
+    ranks = np.full(n, -1, dtype=int)
+    if n == 0:
+        return ranks
+    dom = _dominance_matrix(values)
+    count = dom.sum(axis=0)  # how many points dominate each one
+    front = np.flatnonzero(count == 0)
+    r = 0
+    while front.size:
+        ranks[front] = r
+        count = count - dom[front].sum(axis=0)
+        count[ranks >= 0] = -1
+        front = np.flatnonzero(count == 0)
+        r += 1
+    return ranks
+
+
+def non_dominated_ranks(values: Any, penalty: Any = None) -> np.ndarray:
+    """The front of each point (0: Pareto-optimal), under constrained domination when ``penalty`` is given.
+
+    Constrained domination (Deb 2000; NSGA-II section IV-B): a feasible point beats an infeasible
+    one; two infeasible points are ordered by total violation; two feasible points by Pareto
+    domination. So every feasible point is ranked before every infeasible one, and the infeasible
+    ones form one front per distinct violation, smallest first. Points with a NaN objective are
+    ranked after all the others.
+
+    Example:
+        >>> non_dominated_ranks([[1.0, 1.0], [0.0, 0.0], [2.0, 2.0]], penalty=[0.0, 3.0, 1.0]).tolist()
+        [0, 2, 1]
+    """
+    vals = np.asarray(values, dtype=float)
+    n = len(vals)
+    vals = vals.reshape(n, -1)
+    pen = np.zeros(n) if penalty is None else np.asarray(penalty, dtype=float).reshape(n)
+    ranks = np.full(n, -1, dtype=int)
+    nan = np.isnan(vals).any(axis=1)
+    feasible = (pen <= 0) & ~nan
+    ranks[feasible] = _ranks_unconstrained(vals[feasible])
+    top = int(ranks.max()) + 1 if feasible.any() else 0
+    infeasible = np.flatnonzero((pen > 0) & ~nan)
+    if infeasible.size:
+        _, level = np.unique(pen[infeasible], return_inverse=True)
+        ranks[infeasible] = top + level
+        top += int(level.max()) + 1
+    ranks[nan] = top
+    return ranks
+
+
+def pareto_mask(values: Any) -> np.ndarray:
+    """Which points no other point dominates (duplicates of a Pareto-optimal point all count).
+
+    Example:
+        >>> pareto_mask([[1.0, 2.0], [2.0, 1.0], [2.0, 2.0]]).tolist()
+        [True, True, False]
+    """
+    vals = np.asarray(values, dtype=float)
+    n = len(vals)
+    if vals.size == 0:
+        return np.zeros(n, dtype=bool)
+    vals = vals.reshape(n, -1)
+    keep = np.zeros(n, dtype=bool)
+    # In lexicographic order a point can be dominated only by an earlier one, and if by any, then
+    # by an earlier non-dominated one (domination is transitive): compare with the front so far.
+    front = np.empty((0, vals.shape[1]))
+    for i in np.lexsort(vals.T[::-1]):
+        p = vals[i]
+        if len(front) and np.any(np.all(front <= p, axis=1) & np.any(front < p, axis=1)):
+            continue
+        keep[i] = True
+        front = np.vstack([front, p])
+    return keep
+
+
+def crowding_distance(values: Any) -> np.ndarray:
+    """Crowding distance of each point of one front (Deb et al. 2002, section III-B).
+
+    The sum over objectives of the gap between each point's two neighbours, divided by that
+    objective's range; the extreme points of every objective get ``inf``.
+
+    Example:
+        >>> crowding_distance([[0.0, 2.0], [1.0, 1.0], [2.0, 0.0]]).tolist()
+        [inf, 2.0, inf]
+    """
+    vals = np.asarray(values, dtype=float)
+    n = len(vals)
+    vals = vals.reshape(n, -1)
+    out = np.zeros(n)
+    if n <= 2:
+        return np.full(n, math.inf)
+    for j in range(vals.shape[1]):
+        order = np.argsort(vals[:, j], kind="stable")
+        col = vals[order, j]
+        span = col[-1] - col[0]
+        out[order[0]] = out[order[-1]] = math.inf
+        if span > 0 and math.isfinite(span):
+            out[order[1:-1]] += (col[2:] - col[:-2]) / span
+    return out
+
+
+def hypervolume(values: Any, ref: Any) -> float:
+    """The volume that the points dominate and that dominates ``ref`` (all objectives minimised).
+
+    Exact: a sweep for two objectives, slicing along the last objective above that (Hypervolume
+    by Slicing Objectives, While et al. 2006), fine for the few hundred points of a study. Points
+    not strictly better than ``ref`` in every objective add nothing.
+
+    Example:
+        >>> hypervolume([[1.0, 1.0, 1.0]], [2.0, 2.0, 3.0])
+        2.0
+    """
+    r = np.asarray(ref, dtype=float).ravel()
+    vals = np.asarray(values, dtype=float).reshape(-1, len(r))
+    vals = vals[np.all(vals < r, axis=1)]
+    if len(vals) == 0:
+        return 0.0
+    if len(r) > 2:  # the two-objective sweep skips dominated points itself, in O(n log n)
+        vals = vals[pareto_mask(vals)]
+    return _hv(vals, r)
+
+
+def _hv(vals: np.ndarray, ref: np.ndarray) -> float:
+    m = vals.shape[1]
+    if m == 1:
+        return float(ref[0] - vals[:, 0].min())
+    if m == 2:
+        order = np.lexsort((vals[:, 1], vals[:, 0]))
+        total, y = 0.0, ref[1]
+        for x0, x1 in vals[order]:
+            if x1 < y:
+                total += (ref[0] - x0) * (y - x1)
+                y = x1
+        return float(total)
+    order = np.argsort(vals[:, -1], kind="stable")
+    vals = vals[order]
+    total = 0.0
+    for i in range(len(vals)):
+        top = vals[i + 1, -1] if i + 1 < len(vals) else ref[-1]
+        depth = top - vals[i, -1]
+        if depth > 0:
+            sub = vals[: i + 1, :-1]
+            total += depth * _hv(sub[pareto_mask(sub)], ref[:-1])
+    return float(total)
