@@ -5,7 +5,8 @@ This benchmark measures what that costs. A *family* maps a configuration to a 27
 
 * ``digits``: real curves, recorded once (``--record``) by training scikit-learn's ``MLPClassifier`` with
   ``partial_fit`` on the 8x8 digits that ship with scikit-learn, one epoch per call, over the full grid of
-  ``optimizer x learning_rate x batch_size x width x alpha`` below, and stored in ``benchmarks/data/curves-digits.json.gz``.
+  ``optimizer x learning_rate x batch_size x width x alpha`` below, and stored in
+  ``benchmarks/data/curves-digits.json.gz``.
   The search space is categorical over each parameter's grid, so every trial is a recorded configuration.
 * ``crossing``, ``mild``, ``no-crossing``: parametric curves ``y(t) = y0 + (A - y0) * phi(t)`` with
   ``phi(t) = (1 - exp(-t / tau)) / (1 - exp(-27 / tau))``, so ``y(27) = A`` exactly. The final value ``A`` falls
@@ -93,7 +94,7 @@ def record(path: Path = DATA) -> None:
     curves = []
     begin = time.perf_counter()
     for combo in itertools.product(*DIGITS_GRID.values()):
-        p = dict(zip(names, combo))
+        p = dict(zip(names, combo, strict=True))
         solver = "adam" if p["optimizer"] == "adam" else "sgd"
         model = MLPClassifier(
             hidden_layer_sizes=(p["width"],),
@@ -125,7 +126,7 @@ def record(path: Path = DATA) -> None:
     print(f"{len(curves)} curves in {time.perf_counter() - begin:.0f}s -> {path} ({path.stat().st_size} bytes)")
 
 
-# -- families ------------------------------------------------------------------------------------------------------------
+# -- families ----------------------------------------------------------------------------------------------------------
 
 
 class Family:
@@ -138,7 +139,7 @@ class Family:
                 data = json.load(f)
             self.grid = data["grid"]
             combos = itertools.product(*self.grid.values())
-            self.table = {tuple(c): curve for c, curve in zip(combos, data["curves"])}
+            self.table = {tuple(c): curve for c, curve in zip(combos, data["curves"], strict=True)}
         elif name not in CROSSING:
             raise ValueError(f"unknown family {name!r}; choose from {', '.join(FAMILIES)}")
 
@@ -161,10 +162,13 @@ class Family:
         noise = np.random.default_rng(int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little"))
         eps = noise.normal(0.0, 0.003, EPOCHS)
         eps[-1] = 0.0  # the final value is exactly A
-        return [Y0 + (final - Y0) * (1.0 - math.exp(-t / tau)) / norm + e for t, e in zip(range(1, EPOCHS + 1), eps)]
+        return [
+            Y0 + (final - Y0) * (1.0 - math.exp(-t / tau)) / norm + e
+            for t, e in zip(range(1, EPOCHS + 1), eps, strict=True)
+        ]
 
 
-# -- pruners -------------------------------------------------------------------------------------------------------------
+# -- pruners -----------------------------------------------------------------------------------------------------------
 
 
 def _hs_pruners() -> dict[str, Callable[[], Any]]:
@@ -260,7 +264,7 @@ def _task(args: tuple[str, str, int, int]) -> dict[str, Any]:
     return run_one(*args)
 
 
-# -- the report ----------------------------------------------------------------------------------------------------------
+# -- the report --------------------------------------------------------------------------------------------------------
 
 
 def summarise(runs: list[dict[str, Any]]) -> tuple[str, list[tuple[str, bool]]]:

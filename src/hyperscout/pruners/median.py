@@ -40,6 +40,7 @@ class MedianPruner(PercentilePruner):
         n_warmup_steps: int = 0,
         interval_steps: int = 1,
         n_min_trials: int = 1,
+        rank_check: bool = True,
     ) -> None:
         super().__init__(
             50.0,
@@ -47,6 +48,7 @@ class MedianPruner(PercentilePruner):
             n_warmup_steps=n_warmup_steps,
             interval_steps=interval_steps,
             n_min_trials=n_min_trials,
+            rank_check=rank_check,
         )
 
     def __repr__(self) -> str:
