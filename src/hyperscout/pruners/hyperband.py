@@ -73,6 +73,10 @@ class HyperbandPruner(BasePruner):
         reduction_factor: ``eta``: rungs are ``eta`` times apart and keep ``1/eta`` of their trials.
         pause: pause and promote instead of stopping, in every bracket (``SuccessiveHalvingPruner``'s
             ``pause``): a paused trial resumes when it enters the top ``1/eta`` of its rung.
+        rank_check: before judging at a rung, learn from the trials of every bracket that ran
+            further whether early ranks predict final ones; judge by a predicted final score when
+            they do, postpone the decision when they do not (learning curves that cross). False:
+            rank by score so far.
 
     Example:
         >>> import hyperscout as hs

@@ -27,6 +27,9 @@ class MedianPruner(PercentilePruner):
         n_warmup_steps: steps below this are never judged.
         interval_steps: judge once per this many steps (counted from ``n_warmup_steps``).
         n_min_trials: other trials that must have reached the step for it to be judged.
+        rank_check: before judging at a step, learn from the trials that ran further whether early
+            ranks predict final ones; judge by a predicted final score when they do, postpone the
+            decision when they do not (learning curves that cross). False: rank by score so far.
 
     Example:
         >>> import hyperscout as hs

@@ -56,6 +56,9 @@ class SuccessiveHalvingPruner(BasePruner):
         min_early_stopping_rate: skips the first rungs (``s`` in the ASHA paper).
         max_resource: the resource of a full run, or None when unknown.
         pause: pause trials at rungs and promote them later instead of stopping them (see above).
+        rank_check: before judging at a rung, learn from the trials that ran further whether early
+            ranks predict final ones; judge by a predicted final score when they do, postpone the
+            decision when they do not (learning curves that cross). False: rank by score so far.
 
     Example:
         >>> import hyperscout as hs
