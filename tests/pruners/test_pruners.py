@@ -152,13 +152,17 @@ def test_percentile_judges_the_best_value_so_far():
 def test_percentile_missing_steps_use_the_best_before_the_step():
     # Trial 0 skipped step 2 but went on to step 4: at step 2 it counts with its best before, 0.1.
     others = [_t(0, {1: 0.1, 4: 5.0}), _t(1, {2: 0.5}), _t(2, {2: 0.6})]
-    pruner = P.MedianPruner(n_startup_trials=0)
+    pruner = P.MedianPruner(n_startup_trials=0, rank_check=False)
     assert pruner.prune(_running(3, {2: 0.55}), others, "minimize")  # median of (0.1, 0.5, 0.6) is 0.5
     assert not pruner.prune(_running(3, {2: 0.5}), others, "minimize")
     # A trial that stopped before the step, or only reported after it, is no evidence there.
     short = [_t(0, {1: 0.1}), _t(1, {2: 0.5}), _t(2, {3: 0.0})]
-    assert not P.MedianPruner(n_startup_trials=0, n_min_trials=2).prune(_running(3, {2: 0.9}), short, "minimize")
-    assert P.MedianPruner(n_startup_trials=0, n_min_trials=1).prune(_running(3, {2: 0.9}), short, "minimize")
+    assert not P.MedianPruner(n_startup_trials=0, n_min_trials=2, rank_check=False).prune(
+        _running(3, {2: 0.9}), short, "minimize"
+    )
+    assert P.MedianPruner(n_startup_trials=0, n_min_trials=1, rank_check=False).prune(
+        _running(3, {2: 0.9}), short, "minimize"
+    )
 
 
 def test_percentile_own_missing_steps_compare_at_the_reported_step():
@@ -210,18 +214,18 @@ def test_percentile_warmup_interval_and_min_trials():
     others = [_t(i, {s: 0.1 * i for s in range(10)}) for i in range(5)]
     bad = {s: 9.0 for s in range(10)}
     until = lambda k: {s: v for s, v in bad.items() if s <= k}  # noqa: E731
-    warm = P.MedianPruner(n_startup_trials=0, n_warmup_steps=3)
+    warm = P.MedianPruner(n_startup_trials=0, n_warmup_steps=3, rank_check=False)
     assert [warm.prune(_running(9, until(k)), others, "minimize") for k in range(5)] == [False] * 3 + [True] * 2
-    every3 = P.MedianPruner(n_startup_trials=0, n_warmup_steps=1, interval_steps=3)
+    every3 = P.MedianPruner(n_startup_trials=0, n_warmup_steps=1, interval_steps=3, rank_check=False)
     assert [k for k in range(10) if every3.prune(_running(9, until(k)), others, "minimize")] == [1, 4, 7]
-    needs6 = P.MedianPruner(n_startup_trials=0, n_min_trials=6)
+    needs6 = P.MedianPruner(n_startup_trials=0, n_min_trials=6, rank_check=False)
     assert not needs6.prune(_running(9, until(2)), others, "minimize")
 
 
 def test_percentile_counts_others_that_reached_the_step_only():
     # Two others stopped at step 1 with great values; at step 5 only the third counts.
     others = [_t(0, {1: 0.0}, TrialState.PRUNED), _t(1, {1: 0.0}, TrialState.PRUNED), _t(2, {1: 0.9, 5: 0.8})]
-    pruner = P.MedianPruner(n_startup_trials=0)
+    pruner = P.MedianPruner(n_startup_trials=0, rank_check=False)
     assert not pruner.prune(_running(3, {1: 0.9, 5: 0.8}), others, "minimize")
     assert pruner.prune(_running(3, {1: 0.9}), others, "minimize")
 
@@ -239,7 +243,7 @@ def test_percentile_validates_its_options(kwargs):
 
 def test_median_repr():
     assert repr(P.MedianPruner(n_warmup_steps=2)) == (
-        "MedianPruner(n_startup_trials=5, n_warmup_steps=2, interval_steps=1, n_min_trials=1)"
+        "MedianPruner(n_startup_trials=5, n_warmup_steps=2, interval_steps=1, n_min_trials=1, rank_check=True)"
     )
 
 
@@ -358,7 +362,7 @@ def test_asha_first_trials_at_a_rung_go_on_only_while_best():
 
 
 def test_asha_judges_each_rung_once_at_the_report_that_reaches_it():
-    asha = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)  # rungs 1, 2, 4, 8
+    asha = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2, rank_check=False)  # rungs 1, 2, 4, 8
     better = [_t(i, {s: 0.0 for s in range(1, 9)}) for i in range(4)]
     assert asha.prune(_running(4, {1: 0.5, 2: 0.5}), better, "minimize")  # reaching rung 2 now: judged
     # Promoted past rungs 1 and 2 earlier, the trial is not judged again at step 3, which is no rung,
@@ -368,7 +372,7 @@ def test_asha_judges_each_rung_once_at_the_report_that_reaches_it():
 
 
 def test_asha_rung_score_is_the_best_so_far():
-    asha = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
+    asha = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2, rank_check=False)
     others = [_t(i, {s: 0.5 for s in range(1, 9)}) for i in range(3)]
     # At rung 4 the trial scores 0.0 (its best so far), not its latest 0.9: the best of four, promoted.
     assert not asha.prune(_running(4, {1: 0.0, 2: 0.0, 3: 0.9, 4: 0.9}), others, "minimize")
@@ -385,14 +389,14 @@ def test_asha_reports_that_jump_over_rungs_are_judged_at_each():
 
 
 def test_asha_competitor_missing_the_rung_step_counts_with_its_first_report_after():
-    asha = P.SuccessiveHalvingPruner(min_resource=2, reduction_factor=2)  # rungs 2, 4, ...
+    asha = P.SuccessiveHalvingPruner(min_resource=2, reduction_factor=2, rank_check=False)  # rungs 2, 4, ...
     other = _t(0, {1: 0.9, 3: 0.2})  # skipped step 2: its rung-2 score is its best up to step 3
     assert asha.prune(_running(1, {2: 0.3}), [other], "minimize")
     assert not asha.prune(_running(1, {2: 0.2}), [other], "minimize")
 
 
 def test_asha_nan_is_worst_and_pruned_curves_count():
-    asha = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
+    asha = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2, rank_check=False)
     assert asha.prune(_running(1, {1: NAN}), [_t(0, {1: 5.0}, TrialState.PRUNED)], "minimize")
     assert asha.prune(_running(1, {1: NAN}), [_t(0, {1: 5.0}, TrialState.PRUNED)], "maximize")
     assert not asha.prune(_running(1, {1: 5.0}), [_t(0, {1: NAN})], "minimize")
@@ -413,7 +417,7 @@ def test_asha_min_early_stopping_rate_and_max_resource():
 
 
 def test_asha_auto_min_resource_from_the_first_complete_trial():
-    asha = P.SuccessiveHalvingPruner(reduction_factor=2)
+    asha = P.SuccessiveHalvingPruner(reduction_factor=2, rank_check=False)
     running = [_t(0, {s: 0.0 for s in range(1, 5)}, TrialState.RUNNING)]
     assert asha.resolved_min_resource(running) is None
     assert not asha.prune(_running(1, {1: 9.0}), running, "minimize")
@@ -463,7 +467,7 @@ def _numbers_in(hb: P.HyperbandPruner, bracket: int, count: int, start: int = 0)
 
 
 def test_hyperband_compares_within_the_bracket_only():
-    hb = P.HyperbandPruner(min_resource=1, max_resource=9, reduction_factor=3)  # brackets 0, 1, 2
+    hb = P.HyperbandPruner(min_resource=1, max_resource=9, reduction_factor=3, rank_check=False)  # brackets 0, 1, 2
     b0 = _numbers_in(hb, 0, 4)
     b1 = _numbers_in(hb, 1, 3)
     me = _running(b0[3], {1: 0.5})
@@ -474,7 +478,7 @@ def test_hyperband_compares_within_the_bracket_only():
 
 
 def test_hyperband_bracket_rungs_start_later_and_the_last_runs_to_the_end():
-    hb = P.HyperbandPruner(min_resource=1, max_resource=9, reduction_factor=3)
+    hb = P.HyperbandPruner(min_resource=1, max_resource=9, reduction_factor=3, rank_check=False)
     b1 = _numbers_in(hb, 1, 4)
     rivals = [_t(n, {s: 0.0 for s in range(1, 10)}) for n in b1[:3]]
     assert not hb.prune(_running(b1[3], {1: 5.0}), rivals, "minimize")  # bracket 1 has no rung at 1

@@ -73,6 +73,10 @@ class HyperbandPruner(BasePruner):
         reduction_factor: ``eta``: rungs are ``eta`` times apart and keep ``1/eta`` of their trials.
         pause: pause and promote instead of stopping, in every bracket (``SuccessiveHalvingPruner``'s
             ``pause``): a paused trial resumes when it enters the top ``1/eta`` of its rung.
+        rank_check: before judging at a rung, learn from the trials of every bracket that ran
+            further whether early ranks predict final ones; judge by a predicted final score when
+            they do, postpone the decision when they do not (learning curves that cross). False:
+            rank by score so far.
 
     Example:
         >>> import hyperscout as hs
@@ -86,6 +90,7 @@ class HyperbandPruner(BasePruner):
         max_resource: int | str = "auto",
         reduction_factor: int = 3,
         pause: bool = False,
+        rank_check: bool = True,
     ) -> None:
         self.min_resource = _curves.check_int("min_resource", min_resource, 1)
         if max_resource != "auto":
@@ -95,6 +100,7 @@ class HyperbandPruner(BasePruner):
         self.max_resource = max_resource
         self.reduction_factor = _curves.check_int("reduction_factor", reduction_factor, 2)
         self.pause = _curves.check_bool("pause", pause)
+        self.rank_check = _curves.check_bool("rank_check", rank_check)
 
     def resolved_max_resource(self, trials: Sequence[FrozenTrial]) -> int | None:
         """``max_resource``, with ``"auto"`` worked out from ``trials`` (None while it cannot be)."""
@@ -142,7 +148,7 @@ class HyperbandPruner(BasePruner):
             return False
         mine = _bracket(trial.number, n, self.reduction_factor)
         same = [t for t in trials if _bracket(t.number, n, self.reduction_factor) == mine]
-        return self._asha(mine, trials).prune(trial, same, direction)
+        return self._asha(mine, trials).stops(trial, same, direction, fit_trials=trials)
 
     def promotable(self, trials: Sequence[FrozenTrial], direction: str, *, final: bool = False) -> list[int]:
         """The PAUSED trials to resume, each judged within its bracket; the highest rung first."""
@@ -157,7 +163,9 @@ class HyperbandPruner(BasePruner):
         found = []
         for b, members in by_bracket.items():
             steps = {t.number: max(t.intermediate_values, default=0) for t in members}
-            for rank, number in enumerate(self._asha(b, trials).promotable(members, direction, final=final)):
+            for rank, number in enumerate(
+                self._asha(b, trials).promotable(members, direction, final=final, fit_trials=trials)
+            ):
                 found.append((-steps[number], rank, number))
         return [number for _, _, number in sorted(found)]
 
@@ -168,4 +176,5 @@ class HyperbandPruner(BasePruner):
             min_early_stopping_rate=bracket,
             max_resource=self.resolved_max_resource(trials),
             pause=self.pause,
+            rank_check=self.rank_check,
         )

@@ -27,6 +27,9 @@ class MedianPruner(PercentilePruner):
         n_warmup_steps: steps below this are never judged.
         interval_steps: judge once per this many steps (counted from ``n_warmup_steps``).
         n_min_trials: other trials that must have reached the step for it to be judged.
+        rank_check: before judging at a step, learn from the trials that ran further whether early
+            ranks predict final ones; judge by a predicted final score when they do, postpone the
+            decision when they do not (learning curves that cross). False: rank by score so far.
 
     Example:
         >>> import hyperscout as hs
@@ -40,6 +43,7 @@ class MedianPruner(PercentilePruner):
         n_warmup_steps: int = 0,
         interval_steps: int = 1,
         n_min_trials: int = 1,
+        rank_check: bool = True,
     ) -> None:
         super().__init__(
             50.0,
@@ -47,6 +51,7 @@ class MedianPruner(PercentilePruner):
             n_warmup_steps=n_warmup_steps,
             interval_steps=interval_steps,
             n_min_trials=n_min_trials,
+            rank_check=rank_check,
         )
 
     def __repr__(self) -> str:

@@ -13,11 +13,12 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
-from ..trial import FrozenTrial
-from . import _curves
+from ..trial import FrozenTrial, TrialState
+from . import _curves, _ranks
 from ._base import BasePruner
 
 
@@ -38,6 +39,9 @@ class PercentilePruner(BasePruner):
         n_warmup_steps: steps below this are never judged.
         interval_steps: judge once per this many steps (counted from ``n_warmup_steps``).
         n_min_trials: other trials that must have reached the step for it to be judged.
+        rank_check: before judging at a step, learn from the trials that ran further whether early
+            ranks predict final ones; judge by a predicted final score when they do, postpone the
+            decision when they do not (learning curves that cross). False: rank by score so far.
 
     Example:
         >>> import hyperscout as hs
@@ -52,6 +56,7 @@ class PercentilePruner(BasePruner):
         n_warmup_steps: int = 0,
         interval_steps: int = 1,
         n_min_trials: int = 1,
+        rank_check: bool = True,
     ) -> None:
         if isinstance(percentile, bool) or not isinstance(percentile, (int, float)) or not 0 <= percentile <= 100:
             raise ValueError(f"percentile must be a number in [0, 100], got {percentile!r}")
@@ -60,14 +65,23 @@ class PercentilePruner(BasePruner):
         self.n_warmup_steps = _curves.check_int("n_warmup_steps", n_warmup_steps, 0)
         self.interval_steps = _curves.check_int("interval_steps", interval_steps, 1)
         self.n_min_trials = _curves.check_int("n_min_trials", n_min_trials, 1)
+        self.rank_check = _curves.check_bool("rank_check", rank_check)
 
     def prune(self, trial: FrozenTrial, trials: Sequence[FrozenTrial], direction: str) -> bool:
         _curves.check_direction(direction)
         step = _curves.judged_step(trial.intermediate_values, self.n_warmup_steps, self.interval_steps)
         if step is None or _curves.n_finished(trials, trial.number) < self.n_startup_trials:
             return False
+        score = functools.partial(_curves.score_at, step=step, direction=direction)
+        if self.rank_check:
+            final = max((t.last_step or 0 for t in trials if t.state is TrialState.COMPLETE), default=None)
+            judge, model = _ranks.judging_model(trials, step, final, direction)
+            if not judge:
+                return False
+            if model is not None:
+                score = functools.partial(model.predict, direction=direction)
         others = sorted(
-            _curves.score_at(t.intermediate_values, step, direction)
+            score(t.intermediate_values)
             for t in _curves.evidence(trials, trial.number)
             if max(t.intermediate_values) >= step
         )
@@ -75,5 +89,4 @@ class PercentilePruner(BasePruner):
         others = [s for s in others if not math.isnan(s)]
         if len(others) < self.n_min_trials:
             return False
-        mine = _curves.score_at(trial.intermediate_values, step, direction)
-        return mine > _curves.percentile(others, self.percentile)
+        return score(trial.intermediate_values) > _curves.percentile(others, self.percentile)

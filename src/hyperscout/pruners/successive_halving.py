@@ -17,10 +17,11 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 
 from ..trial import FrozenTrial, TrialState
-from . import _curves
+from . import _curves, _ranks
 from ._base import BasePruner
 
 
@@ -55,6 +56,9 @@ class SuccessiveHalvingPruner(BasePruner):
         min_early_stopping_rate: skips the first rungs (``s`` in the ASHA paper).
         max_resource: the resource of a full run, or None when unknown.
         pause: pause trials at rungs and promote them later instead of stopping them (see above).
+        rank_check: before judging at a rung, learn from the trials that ran further whether early
+            ranks predict final ones; judge by a predicted final score when they do, postpone the
+            decision when they do not (learning curves that cross). False: rank by score so far.
 
     Example:
         >>> import hyperscout as hs
@@ -70,6 +74,7 @@ class SuccessiveHalvingPruner(BasePruner):
         min_early_stopping_rate: int = 0,
         max_resource: int | None = None,
         pause: bool = False,
+        rank_check: bool = True,
     ) -> None:
         if min_resource != "auto":
             _curves.check_int("min_resource (or 'auto')", min_resource, 1)
@@ -80,6 +85,7 @@ class SuccessiveHalvingPruner(BasePruner):
             _curves.check_int("max_resource", max_resource, 1)
         self.max_resource = max_resource
         self.pause = _curves.check_bool("pause", pause)
+        self.rank_check = _curves.check_bool("rank_check", rank_check)
 
     def resolved_min_resource(self, trials: Sequence[FrozenTrial]) -> int | None:
         """``min_resource``, with ``"auto"`` worked out from ``trials`` (None while it cannot be)."""
@@ -98,6 +104,20 @@ class SuccessiveHalvingPruner(BasePruner):
             r *= self.reduction_factor
 
     def prune(self, trial: FrozenTrial, trials: Sequence[FrozenTrial], direction: str) -> bool:
+        return self.stops(trial, trials, direction)
+
+    def stops(
+        self,
+        trial: FrozenTrial,
+        trials: Sequence[FrozenTrial],
+        direction: str,
+        fit_trials: Sequence[FrozenTrial] | None = None,
+    ) -> bool:
+        """``prune``, with the rank check's model fitted on ``fit_trials`` (default: ``trials``).
+
+        Hyperband ranks a trial among the trials of its bracket (``trials``) but learns how early ranks
+        predict final ones from every bracket (``fit_trials``).
+        """
         _curves.check_direction(direction)
         curve = trial.intermediate_values
         if not curve:
@@ -107,20 +127,33 @@ class SuccessiveHalvingPruner(BasePruner):
             return False
         step = max(curve)
         previous = max((s for s in curve if s < step), default=-1)
-        mine = _curves.score_at(curve, step, direction)
         others = _curves.evidence(trials, trial.number)
         for rung in self.rungs(min_resource):
             if rung > step:
                 break
-            if rung > previous and not self._promoted(mine, rung, others, direction, at_least_one=not self.pause):
-                return True
+            if rung > previous:
+                judge, model = self._judging(rung, trials if fit_trials is None else fit_trials, direction)
+                if judge and not self._promoted(
+                    trial, step, rung, others, direction, model, at_least_one=not self.pause
+                ):
+                    return True
         return False
 
-    def promotable(self, trials: Sequence[FrozenTrial], direction: str, *, final: bool = False) -> list[int]:
+    def promotable(
+        self,
+        trials: Sequence[FrozenTrial],
+        direction: str,
+        *,
+        final: bool = False,
+        fit_trials: Sequence[FrozenTrial] | None = None,
+    ) -> list[int]:
         """The PAUSED trials now in the top ``n // reduction_factor`` of the rung they paused at.
 
         Ordered as ASHA's ``get_job`` promotes: the highest rung first, then the best score, then
-        the lowest number. With ``final``, the cut is at least 1 (see the class docstring).
+        the lowest number. With ``final``, the cut is at least 1 (see the class docstring). With the
+        rank check, trials are ranked by predicted final score at rungs the check trusts, and a
+        trial whose rung it no longer trusts waits (until ``final``, when it is ranked by score);
+        the check's model is fitted on ``fit_trials`` (default: ``trials``).
         """
         _curves.check_direction(direction)
         if not self.pause:
@@ -135,9 +168,13 @@ class SuccessiveHalvingPruner(BasePruner):
             rung = max((r for r in self.rungs_up_to(min_resource, step)), default=None)
             if rung is None:
                 continue  # paused before the first rung (by hand, or under other settings): not ours to judge
-            mine = _curves.score_at(t.intermediate_values, step, direction)
-            if self._promoted(mine, rung, _curves.evidence(trials, t.number), direction, at_least_one=final):
-                found.append((-rung, mine, t.number))
+            judge, model = self._judging(rung, trials if fit_trials is None else fit_trials, direction)
+            if not judge and not final:
+                continue  # paused on evidence that no longer holds: wait for more, or for the end of the run
+            others = _curves.evidence(trials, t.number)
+            if self._promoted(t, step, rung, others, direction, model, at_least_one=final):
+                mine = _curves.score_at(t.intermediate_values, step, direction) if model is None else 0.0
+                found.append((-rung, model.predict(t.intermediate_values, direction) if model else mine, t.number))
         return [n for _, _, n in sorted(found)]
 
     def rungs_up_to(self, min_resource: int, step: int) -> Iterator[int]:
@@ -147,14 +184,45 @@ class SuccessiveHalvingPruner(BasePruner):
                 return
             yield rung
 
+    def final_step(self, trials: Sequence[FrozenTrial]) -> int | None:
+        """The step of a full run: ``max_resource``, or the last step of the complete trials (None if none)."""
+        if self.max_resource is not None:
+            return self.max_resource
+        return max((t.last_step or 0 for t in trials if t.state is TrialState.COMPLETE), default=None)
+
+    def _judging(
+        self, rung: int, fit_trials: Sequence[FrozenTrial], direction: str
+    ) -> tuple[bool, _ranks.FinalModel | None]:
+        if not self.rank_check:
+            return True, None
+        return _ranks.judging_model(fit_trials, rung, self.final_step(fit_trials), direction, unknown=self.pause)
+
     def _promoted(
-        self, mine: float, rung: int, others: Sequence[FrozenTrial], direction: str, *, at_least_one: bool
+        self,
+        trial: FrozenTrial,
+        step: int,
+        rung: int,
+        others: Sequence[FrozenTrial],
+        direction: str,
+        model: _ranks.FinalModel | None,
+        *,
+        at_least_one: bool,
     ) -> bool:
-        scores = [mine]
-        for t in others:
-            reached = _curves.first_step_at_or_after(t.intermediate_values, rung)
-            if reached is not None:
-                scores.append(_curves.score_at(t.intermediate_values, reached, direction))
+        if model is None:
+            mine = _curves.score_at(trial.intermediate_values, step, direction)
+            scores = [mine]
+            for t in others:
+                reached = _curves.first_step_at_or_after(t.intermediate_values, rung)
+                if reached is not None:
+                    scores.append(_curves.score_at(t.intermediate_values, reached, direction))
+        else:  # every trial judged by its predicted final score from its features at the rung
+            mine = model.predict(trial.intermediate_values, direction)
+            scores = [mine]
+            for t in others:
+                if max(t.intermediate_values) >= rung:
+                    predicted = model.predict(t.intermediate_values, direction)
+                    if not math.isnan(predicted):
+                        scores.append(predicted)
         scores.sort()
         keep = len(scores) // self.reduction_factor
         if at_least_one:

@@ -1,0 +1,153 @@
+"""Do early ranks predict final ones? A model of the final score fitted on the trials that ran long enough.
+
+When learning curves cross (a slow learner ends best), ranking trials by their score at an early step
+stops the winner. The pruners' *rank check* instead judges a trial at step ``s`` by a predicted final
+score, and only when the prediction has proved itself on the trials that already reached the final step.
+
+Notation (scores are on the "lower is better" scale of ``_curves``):
+
+=========  ===========================================================================
+``T``      the final step (``max_resource``, or the last step of the complete trials)
+``y_s``    a trial's score at step ``s`` (best value reported up to ``s``)
+``h``      ``s // 3``: the earlier step the slope is measured from
+``x``      features ``(y_s, y_s - y_h)``, shape ``(2,)``; ``y_h := y_s`` when nothing was reported up to ``h``
+``F``      the *fit set*: trials that reached ``T`` (any state), ``n`` of them, scores ``y_T`` finite
+=========  ===========================================================================
+
+The model is ridge regression ``y_T ~ b0 + b . z`` on standardised features ``z`` over ``F``, with
+penalty ``lambda = 1e-3 * n``. Its trustworthiness is ``rho``: Spearman's rank correlation between each
+fit trial's leave-one-out prediction and its real ``y_T`` (for ridge, the leave-one-out residual is
+``e_i / (1 - H_ii)`` with ``H`` the hat matrix, so no refit is needed). Everything is a function of
+the trial records alone: no random numbers, no clock, and trials sorted by number, so every process
+that sees the same records decides the same way.
+
+Example:
+    >>> from hyperscout.trial import FrozenTrial, TrialState
+    >>> def done(n, slow):  # slow learners end best: a crossing
+    ...     curve = {t: (1 - slow) * 2 / t + slow * (3 - t / 5) - slow * 0.5 for t in range(1, 11)}
+    ...     return FrozenTrial(n, TrialState.COMPLETE, {}, {}, (curve[10],), curve)
+    >>> model = fit_final_model([done(n, n / 9) for n in range(10)], 3, 10, "minimize")
+    >>> model is not None and model.rho > 0.9
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..trial import FrozenTrial
+from . import _curves
+
+#: Curves that must have reached the final step before a rank check can trust a model.
+MIN_CURVES = 6
+#: The leave-one-out rank correlation a model needs before pruning by its predictions.
+MIN_RANK_CORRELATION = 0.5
+
+
+def features(curve: Mapping[int, float], step: int, direction: str) -> tuple[float, float]:
+    """``(y_s, y_s - y_h)`` of ``curve`` at ``step`` (see the notation table)."""
+    y_s = _curves.score_at(curve, step, direction)
+    y_h = _curves.score_at(curve, step // 3, direction)
+    if math.isnan(y_h) or math.isinf(y_h) or math.isinf(y_s):
+        return y_s, 0.0
+    return y_s, y_s - y_h
+
+
+@dataclass(frozen=True)
+class FinalModel:
+    """A fitted model of the final score from the features at ``step``; ``rho`` says how far to trust it."""
+
+    step: int
+    mean: tuple[float, float]
+    scale: tuple[float, float]
+    coef: tuple[float, float, float]
+    rho: float
+    n: int
+
+    def predict(self, curve: Mapping[int, float], direction: str) -> float:
+        """The predicted final score of ``curve`` (``inf`` for a curve whose score is ``inf``; nan if none)."""
+        y_s, slope = features(curve, self.step, direction)
+        if math.isnan(y_s) or math.isinf(y_s):
+            return y_s
+        z = ((y_s - self.mean[0]) / self.scale[0], (slope - self.mean[1]) / self.scale[1])
+        return self.coef[0] + self.coef[1] * z[0] + self.coef[2] * z[1]
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    from scipy.stats import rankdata
+
+    ra, rb = rankdata(a), rankdata(b)
+    sa, sb = ra.std(), rb.std()
+    if sa == 0.0 or sb == 0.0:
+        return 0.0
+    return float(((ra - ra.mean()) * (rb - rb.mean())).mean() / (sa * sb))
+
+
+def fit_final_model(trials: Sequence[FrozenTrial], step: int, final_step: int, direction: str) -> FinalModel | None:
+    """The model of ``y_T`` (``T = final_step``) from the features at ``step``; None with under ``MIN_CURVES``."""
+    rows, target = [], []
+    for t in sorted(trials, key=lambda t: t.number):
+        curve = t.intermediate_values
+        if t.state not in _curves.EVIDENCE_STATES or not curve or max(curve) < final_step:
+            continue
+        y_T = _curves.score_at(curve, final_step, direction)
+        x = features(curve, step, direction)
+        if all(math.isfinite(v) for v in (y_T, *x)):
+            rows.append(x)
+            target.append(y_T)
+    n = len(rows)
+    if n < MIN_CURVES:
+        return None
+    X, y = np.asarray(rows), np.asarray(target)
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale == 0.0] = 1.0
+    Z = (X - mean) / scale
+    y_mean = y.mean()
+    gram = Z.T @ Z + 1e-3 * n * np.eye(2)
+    beta = np.linalg.solve(gram, Z.T @ (y - y_mean))
+    # Leave-one-out predictions of ridge with an unpenalised intercept: y_i - e_i / (1 - H_ii).
+    hat = np.einsum("ij,jk,ik->i", Z, np.linalg.inv(gram), Z) + 1.0 / n
+    residual = y - (y_mean + Z @ beta)
+    loo = y - residual / np.maximum(1.0 - hat, 1e-12)
+    return FinalModel(
+        step=step,
+        mean=(float(mean[0]), float(mean[1])),
+        scale=(float(scale[0]), float(scale[1])),
+        coef=(float(y_mean), float(beta[0]), float(beta[1])),
+        rho=_spearman(loo, y),
+        n=n,
+    )
+
+
+def judging_model(
+    trials: Sequence[FrozenTrial], step: int, final_step: int | None, direction: str, *, unknown: bool = False
+) -> tuple[bool, FinalModel | None]:
+    """Whether a pruner may judge at ``step`` and, if so, the model to judge by (None: by scores so far).
+
+    ``(True, None)`` at or after the final step (scores are final scores there). ``(unknown, None)``
+    while the final step is unknown or fewer than ``MIN_CURVES`` trials reached a step after ``step``
+    (there is no evidence either way: a stopping pruner postpones, a pausing one, whose decisions are
+    revised later, judges by scores so far). ``(False, None)`` when the model's ``rho`` is below
+    ``MIN_RANK_CORRELATION`` (the decision is postponed to a later step). Otherwise ``(True, model)``.
+    The model predicts the score at ``min(final_step, S)``, ``S`` the furthest step that ``MIN_CURVES``
+    trials reached.
+    """
+    if final_step is None:
+        return unknown, None
+    if step >= final_step:
+        return True, None
+    reached = sorted(
+        (max(t.intermediate_values) for t in trials if t.state in _curves.EVIDENCE_STATES and t.intermediate_values),
+        reverse=True,
+    )
+    target = min(final_step, reached[MIN_CURVES - 1]) if len(reached) >= MIN_CURVES else step
+    model = fit_final_model(trials, step, target, direction) if target > step else None
+    if model is None:
+        return unknown, None
+    if not model.rho >= MIN_RANK_CORRELATION:
+        return False, None
+    return True, model
