@@ -537,6 +537,11 @@ def test_randomized_search_with_distributions_is_reproducible(iris) -> None:
     b = RandomizedSearchCV(SVC(), space, n_iter=4, cv=3, random_state=3).fit(X, y)
     assert a.cv_results_["params"] == b.cv_results_["params"]
     assert all(1e-2 <= p["C"] <= 1e2 for p in a.cv_results_["params"])
+    hs_space = {"C": hs.Float(1e-2, 1e2, log=True), "kernel": hs.Categorical(["rbf", "linear"])}
+    c = RandomizedSearchCV(SVC(), hs_space, n_iter=4, cv=3, random_state=3).fit(X, y)
+    d = RandomizedSearchCV(SVC(), hs_space, n_iter=4, cv=3, random_state=3).fit(X, y)
+    assert c.cv_results_["params"] == d.cv_results_["params"]
+    assert all(1e-2 <= p["C"] <= 1e2 and p["kernel"] in ("rbf", "linear") for p in c.cv_results_["params"])
 
 
 def test_bayes_search_cv_uses_the_gp(digits) -> None:

@@ -79,7 +79,7 @@ from ._sklearn.folds import (
     resume,
     scorer_dict,
 )
-from ._sklearn.space import CandidateSampler, PreparedSpace, prepare_candidates, prepare_space
+from ._sklearn.space import CandidateSampler, PreparedSpace, prepare_candidates, prepare_space, with_rvs
 from .samplers import BaseSampler, GridSampler, get_sampler
 from .storages import BaseStorage
 from .study import Study, create_study, load_study
@@ -591,7 +591,8 @@ class RandomizedSearchCV(SearchCV):
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or int(n) < 1:
             raise ValueError(f"the number of candidates must be a positive int, got n_iter={n!r}")
         # scikit-learn's own sampler: the same candidates as its RandomizedSearchCV, draw for draw.
-        candidates = list(ParameterSampler(self.param_distributions, int(n), random_state=self.random_state))
+        space = with_rvs(self.param_distributions)  # hs.Float & co. get the rvs scikit-learn draws from
+        candidates = list(ParameterSampler(space, int(n), random_state=self.random_state))
         return _Plan(candidates, _CANDIDATES, None, None)
 
 

@@ -225,6 +225,38 @@ class CandidateSampler(GridSampler):
         return next((i for i, p in enumerate(self.points) if p == params), None)
 
 
+class Rvs:
+    """A hyperscout distribution with the ``rvs`` method scikit-learn's ``ParameterSampler`` draws from.
+
+    Lets ``RandomizedSearchCV`` take ``hs.Float``/``hs.Int``/``hs.Categorical`` besides ``scipy.stats``
+    distributions: one uniform number from the sampler's random state, mapped through the unit interval.
+
+    Example:
+        >>> from hyperscout.space import Int
+        >>> Rvs(Int(1, 10)).rvs(random_state=np.random.RandomState(0))
+        6
+    """
+
+    def __init__(self, dist: Distribution) -> None:
+        self.dist = dist
+
+    def rvs(self, random_state: Any = None) -> Any:
+        rng = random_state if isinstance(random_state, np.random.RandomState) else np.random.RandomState(random_state)
+        return self.dist.from_unit(float(rng.uniform()))
+
+    def __repr__(self) -> str:
+        return repr(self.dist)
+
+
+def with_rvs(spec: Any) -> Any:
+    """``spec`` (a dict or a list of dicts) with each hyperscout distribution wrapped in ``Rvs``."""
+    if isinstance(spec, Mapping):
+        return {k: Rvs(v) if isinstance(v, Distribution) else v for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [with_rvs(s) for s in spec]
+    return spec
+
+
 def _set_one_by_one(estimator: Any, params: Mapping[str, Any]) -> None:
     """``set_params`` name by name (steps before their parameters), naming the first unknown name."""
     for name in sorted(params, key=lambda n: n.count("__")):
