@@ -18,6 +18,7 @@ import pytest
 
 sklearn = pytest.importorskip("sklearn")
 
+from scipy import stats  # noqa: E402
 from scipy.stats import loguniform  # noqa: E402
 from sklearn import model_selection as skms  # noqa: E402
 from sklearn.base import BaseEstimator, ClassifierMixin, clone  # noqa: E402
@@ -280,7 +281,7 @@ def brittle():
 def test_error_score_nan_number_and_raise(iris, brittle) -> None:
     X, y = iris
     grid = {"fail": [False, True]}
-    with pytest.warns(FitFailedWarning, match="5 of 10 fits failed"):
+    with pytest.warns(FitFailedWarning, match="5 fits failed out of a total of 10"):
         search = GridSearchCV(brittle(), grid, cv=5).fit(X, y)
     scores = search.cv_results_["mean_test_score"]
     assert np.isfinite(scores[0]) and np.isnan(scores[1])
@@ -348,7 +349,7 @@ def test_fold_pruner_bound() -> None:
 def test_a_failed_fold_prunes_when_pruning(iris, brittle) -> None:
     X, y = iris
     search = GridSearchCV(brittle(), {"fail": [False, True]}, cv=5, prune_folds=True)
-    with pytest.warns(FitFailedWarning, match="1 of 6 fits failed"):
+    with pytest.warns(FitFailedWarning, match="1 fits failed out of a total of 6"):
         search.fit(X, y)
     assert search.n_fits_pruned_ == 4
 
@@ -466,9 +467,67 @@ def test_randomized_search_over_lists_samples_without_replacement(iris) -> None:
     other = RandomizedSearchCV(tree, grid, n_iter=3, cv=3, random_state=1).fit(X, y)
     same = RandomizedSearchCV(tree, grid, n_iter=3, cv=3, random_state=1).fit(X, y)
     assert other.cv_results_["params"] == same.cv_results_["params"]
-    with pytest.warns(UserWarning, match="only 6 points"):
+    with pytest.warns(UserWarning, match="total space of parameters 6 is smaller than n_iter=10"):
         capped = RandomizedSearchCV(tree, grid, n_iter=10, cv=3, random_state=0).fit(X, y)
     assert len(capped.cv_results_["params"]) == 6
+
+
+class _TakesAnything(ClassifierMixin, BaseEstimator):
+    """Any values for ``a``, ``b`` and ``c``; predicts the first class. Fits in microseconds."""
+
+    def __init__(self, a: Any = None, b: Any = None, c: Any = None) -> None:
+        self.a, self.b, self.c = a, b, c
+
+    def fit(self, X: Any, y: Any) -> _TakesAnything:
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        return np.full(len(X), self.classes_[0])
+
+
+@pytest.mark.parametrize(
+    "space",
+    [
+        {"a": stats.uniform(0, 1), "b": stats.norm(3, 2), "c": stats.expon(scale=0.5)},
+        {"a": stats.loguniform(1e-3, 1e3), "b": stats.gamma(2.0), "c": stats.beta(2, 5)},
+        {"a": stats.randint(1, 100), "b": stats.poisson(4), "c": stats.bernoulli(0.3)},
+        {"a": stats.geom(0.2), "b": stats.truncnorm(-1, 1), "c": ["x", "y", "z"]},
+        {"a": [1, 2, 3, 4], "b": ("p", "q"), "c": range(5)},  # all lists: drawn without replacement
+        [{"a": stats.uniform(0, 1)}, {"b": [1, 2, 3], "c": stats.randint(0, 3)}],  # a list of dicts
+    ],
+)
+@pytest.mark.parametrize("random_state", [0, 7, "RandomState"])
+def test_randomized_search_evaluates_scikit_learns_candidates(iris, space, random_state) -> None:
+    X, y = iris
+    kw: dict[str, Any] = {"n_iter": 12, "cv": 2, "refit": False}
+    seed = (lambda: np.random.RandomState(3)) if random_state == "RandomState" else (lambda: random_state)
+    ours = RandomizedSearchCV(_TakesAnything(), space, random_state=seed(), **kw)
+    theirs = skms.RandomizedSearchCV(_TakesAnything(), space, random_state=seed(), **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the all-lists space has fewer than n_iter points
+        ours.fit(X, y)
+        theirs.fit(X, y)
+    assert ours.cv_results_["params"] == theirs.cv_results_["params"]
+    for key in theirs.cv_results_:
+        if key.startswith("param_"):
+            assert list(ours.cv_results_[key]) == list(theirs.cv_results_[key]), key
+
+
+def test_randomized_search_resumed_still_evaluates_scikit_learns_candidates(iris, brittle, tmp_path) -> None:
+    X, y = iris
+    space = {"shift": stats.randint(0, 6)}
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    kw: dict[str, Any] = {"n_iter": 6, "cv": 3, "random_state": 5, "refit": False}
+    brittle.interrupt_at = 8  # Ctrl-C in the second fold of the third candidate
+    with pytest.raises(KeyboardInterrupt):
+        RandomizedSearchCV(brittle(), space, storage=url, study_name="r", **kw).fit(X, y)
+    brittle.interrupt_at = None
+    resumed = RandomizedSearchCV(brittle(), space, storage=url, study_name="r", **kw).fit(X, y)
+    theirs = skms.RandomizedSearchCV(brittle(), space, **kw).fit(X, y)
+    assert resumed.cv_results_["params"] == theirs.cv_results_["params"]
+    assert (resumed.n_fits_reused_, resumed.n_fits_) == (1, 11)  # 2 candidates done, 1 fold of the 3rd
+    np.testing.assert_allclose(resumed.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"])
 
 
 def test_randomized_search_with_distributions_is_reproducible(iris) -> None:
@@ -478,6 +537,11 @@ def test_randomized_search_with_distributions_is_reproducible(iris) -> None:
     b = RandomizedSearchCV(SVC(), space, n_iter=4, cv=3, random_state=3).fit(X, y)
     assert a.cv_results_["params"] == b.cv_results_["params"]
     assert all(1e-2 <= p["C"] <= 1e2 for p in a.cv_results_["params"])
+    hs_space = {"C": hs.Float(1e-2, 1e2, log=True), "kernel": hs.Categorical(["rbf", "linear"])}
+    c = RandomizedSearchCV(SVC(), hs_space, n_iter=4, cv=3, random_state=3).fit(X, y)
+    d = RandomizedSearchCV(SVC(), hs_space, n_iter=4, cv=3, random_state=3).fit(X, y)
+    assert c.cv_results_["params"] == d.cv_results_["params"]
+    assert all(1e-2 <= p["C"] <= 1e2 and p["kernel"] in ("rbf", "linear") for p in c.cv_results_["params"])
 
 
 def test_bayes_search_cv_uses_the_gp(digits) -> None:
@@ -505,8 +569,8 @@ def test_verbose_reports_the_plan_and_each_fold(iris, capsys) -> None:
     X, y = iris
     GridSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [1, 2]}, cv=3, verbose=2).fit(X, y)
     out = capsys.readouterr().out
-    assert "Fitting 3 folds for each of the remaining grid points; 0 candidates already in study" in out
-    assert out.count("[CV ") == 6 and "[CV 3/3; trial 1] max_depth=2; score=" in out
+    assert "Fitting 3 folds for each of 2 candidates, totalling 6 fits; 0 candidates already in study" in out
+    assert out.count("[CV ") == 6 and "[CV 3/3; trial 1] END max_depth=2; total time=" in out
 
 
 def test_timeout_stops_starting_candidates(iris) -> None:
@@ -523,24 +587,50 @@ def test_timeout_stops_starting_candidates(iris) -> None:
     [
         (SVC(), {"c": [1.0]}, r"'c' is not a parameter of SVC; did you mean 'C'"),
         (Pipeline([("clf", SVC())]), {"clf__gama": [1.0]}, r"did you mean 'clf__gamma'"),
+        (Pipeline([("clf", None)]), {"clf": [SVC()], "clf__gama": [1.0]}, r"did you mean 'clf__gamma'"),
+    ],
+)
+def test_a_misspelt_name_is_a_clear_error_before_fitting(iris, tmp_path, estimator, space, match) -> None:
+    X, y = iris
+    db = tmp_path / "bad.db"
+    for cls in (GridSearchCV, RandomizedSearchCV, SearchCV):
+        with pytest.raises(ValueError, match=match):
+            cls(estimator, space, storage=f"sqlite:///{db}", study_name="bad").fit(X, y)
+    assert not db.exists()  # refused before a study, let alone a fit, was started
+
+
+@pytest.mark.parametrize(
+    ("estimator", "space", "match"),
+    [
         (SVC(), {"C": [1.0, -1.0]}, r"C=-1.0 is rejected by SVC"),
         (Pipeline([("clf", SVC())]), {"clf__kernel": ["rbf", "cubic"]}, r"clf__kernel='cubic' is rejected by SVC"),
         (Pipeline([("clf", SVC())]), {"clf": [SVC(C=-2.0)]}, r"rejected by SVC"),
         (SVC(), {"C": "1.0"}, r"cannot read"),
     ],
 )
-def test_bad_space_is_a_clear_error_before_fitting(iris, tmp_path, estimator, space, match) -> None:
+def test_searchcv_checks_values_before_fitting(iris, tmp_path, estimator, space, match) -> None:
     X, y = iris
     db = tmp_path / "bad.db"
+    with pytest.raises(ValueError, match=match):
+        SearchCV(estimator, space, sampler="grid", storage=f"sqlite:///{db}", study_name="bad").fit(X, y)
+    assert not db.exists()
+
+
+def test_grid_and_randomized_search_give_a_rejected_value_error_score_as_scikit_learn(iris) -> None:
+    X, y = iris
     for cls in (GridSearchCV, RandomizedSearchCV):
-        with pytest.raises(ValueError, match=match):
-            cls(estimator, space, storage=f"sqlite:///{db}", study_name="bad").fit(X, y)
-    assert not db.exists()  # refused before a study, let alone a fit, was started
+        with pytest.warns(FitFailedWarning, match="3 fits failed out of a total of 6"):
+            search = cls(SVC(), {"C": [1.0, -1.0]}, cv=3, error_score=-5.0).fit(X, y)
+        results = search.cv_results_
+        scores = dict(zip([p["C"] for p in results["params"]], results["mean_test_score"], strict=True))
+        assert scores[-1.0] == -5.0 and scores[1.0] > 0.9
+    with pytest.raises(TypeError, match="Parameter grid for parameter 'C' needs to be a list or a numpy array"):
+        GridSearchCV(SVC(), {"C": "1.0"}).fit(X, y)
 
 
 def test_bad_options_are_clear_errors_before_fitting(iris, brittle) -> None:
     X, y = iris
-    with pytest.raises(ValueError, match="refit must be one of their names"):
+    with pytest.raises(ValueError, match="refit must be set to a scorer key"):
         GridSearchCV(brittle(), {"shift": [0]}, scoring=["accuracy", "f1_macro"]).fit(X, y)
     with pytest.raises(ValueError, match="nonsense"):
         GridSearchCV(brittle(), {"shift": [0]}, scoring="nonsense").fit(X, y)

@@ -42,6 +42,7 @@ try:
     from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
     from sklearn.exceptions import FitFailedWarning
     from sklearn.utils import check_random_state
+    from sklearn.utils.metadata_routing import process_routing
     from sklearn.utils.metaestimators import available_if
     from sklearn.utils.validation import check_is_fitted
 except ImportError as e:  # pragma: no cover - depends on the environment
@@ -50,9 +51,34 @@ except ImportError as e:  # pragma: no cover - depends on the environment
         f"pip install scikit-learn ({e})"
     ) from e
 
+try:  # scikit-learn >= 1.9: experimental callbacks (set_callbacks)
+    from sklearn.callback import CallbackSupportMixin, with_callbacks
+
+    _CALLBACKS = True
+except ImportError:  # pragma: no cover - depends on the scikit-learn version
+
+    class CallbackSupportMixin:  # type: ignore[no-redef]
+        """Nothing: this scikit-learn has no callbacks."""
+
+    def with_callbacks(method: Any) -> Any:  # type: ignore[no-redef]
+        return method
+
+    _CALLBACKS = False
+
 from ._checks import check_flag, check_seconds
 from ._log import info_lines
-from ._sklearn.folds import ORIGIN, CrossValidator, FoldPruner, attach, cv_objective, params_key, resume
+from ._sklearn.folds import (
+    ORIGIN,
+    CrossValidator,
+    FoldPruner,
+    attach,
+    candidate_claim,
+    cv_objective,
+    fit_in_task,
+    params_key,
+    resume,
+    scorer_dict,
+)
 from ._sklearn.skopt_compat import (
     CallbackSampler,
     category_decoder,
@@ -61,7 +87,7 @@ from ._sklearn.skopt_compat import (
     sampler_from_optimizer_kwargs,
     skopt_space,
 )
-from ._sklearn.space import PreparedSpace, prepare_space
+from ._sklearn.space import CandidateSampler, PreparedSpace, prepare_candidates, prepare_space, with_rvs
 from .samplers import BaseSampler, GridSampler, get_sampler
 from .storages import BaseStorage
 from .study import Study, create_study, load_study
@@ -79,19 +105,59 @@ def _seed_of(random_state: Any) -> int | None:
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
+def _refit_only(attr: str) -> Callable[[Any], bool]:
+    def check(self: SearchCV) -> bool:
+        if not self.refit:
+            raise AttributeError(
+                f"This {type(self).__name__} instance was initialized with `refit=False`. {attr} is available "
+                "only after refitting on the best parameters. You can refit an estimator manually using the "
+                "`best_params_` attribute (or pass refit=True)"
+            )
+        return True
+
+    return check
+
+
 def _estimator_has(attr: str) -> Callable[[Any], bool]:
     """For ``available_if``: the refit best estimator (or, before fit, the estimator) has ``attr``."""
 
     def check(self: SearchCV) -> bool:
-        if not self.refit:
-            raise AttributeError(
-                f"{type(self).__name__} was created with refit=False, so {attr} is not available; refit the "
-                "best parameters yourself (search.best_params_) or pass refit=True"
-            )
+        _refit_only(attr)(self)
         getattr(self.best_estimator_ if hasattr(self, "best_estimator_") else self.estimator, attr)
         return True
 
     return check
+
+
+def _can_score(self: SearchCV) -> bool:
+    """``score`` exists with a ``scoring``, or when the estimator has its own ``score``."""
+    _refit_only("score")(self)
+    if self.scoring is None:
+        _ = (self.best_estimator_ if hasattr(self, "best_estimator_") else self.estimator).score
+    return True
+
+
+def _warn_or_raise_about_failures(candidates: list[tuple[Any, dict[int, dict[str, Any]]]], error_score: Any) -> None:
+    """scikit-learn's report of failed fits: a ``FitFailedWarning``, or a ``ValueError`` when all failed."""
+    errors = [rec["error"] for _, folds in candidates for rec in folds.values() if rec.get("error")]
+    if not errors:
+        return
+    total = sum(len(f) for _, f in candidates)
+    line = "-" * 80 + "\n"
+    summary = "\n".join(f"{line}{n} fits failed with the following error:\n{e}" for e, n in Counter(errors).items())
+    if len(errors) == total:
+        raise ValueError(
+            f"\nAll the {total} fits failed.\nIt is very likely that your model is misconfigured.\n"
+            "You can try to debug the error by setting error_score='raise'.\n\n"
+            f"Below are more details about the failures:\n{summary}"
+        )
+    warnings.warn(
+        f"\n{len(errors)} fits failed out of a total of {total}.\nThe score on these train-test partitions for "
+        f"these parameters will be set to {error_score}.\nIf these failures are not expected, you can try to "
+        f"debug them by setting error_score='raise'.\n\nBelow are more details about the failures:\n{summary}",
+        FitFailedWarning,
+        stacklevel=5 if _CALLBACKS else 4,  # fit is wrapped by with_callbacks where there are callbacks
+    )
 
 
 def _keep(estimator: Any, args: Mapping[str, Any]) -> None:
@@ -116,6 +182,20 @@ def _delegate(method: str) -> Any:
 _Refit: TypeAlias = "bool | str | Callable[[dict[str, Any]], int]"
 
 
+#: The prefix of each scorer's name in the metadata router (``get_metadata_routing``).
+_SCORER = "scorer__"
+
+
+def _routing_enabled() -> bool:
+    from sklearn import get_config
+
+    return bool(get_config().get("enable_metadata_routing", False))
+
+
+#: ``_Plan.sampler`` of a search whose ``space`` is an explicit list of candidates.
+_CANDIDATES = "_candidates"
+
+
 @dataclass(frozen=True)
 class _Plan:
     space: Any
@@ -124,7 +204,7 @@ class _Plan:
     random_state: Any
 
 
-class SearchCV(MetaEstimatorMixin, BaseEstimator):
+class SearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
     """Cross-validated hyperparameter search driven by any hyperscout sampler.
 
     Args:
@@ -196,28 +276,25 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):
 
     def _space_and_sampler(self, plan: _Plan, seed: int | None) -> tuple[PreparedSpace, BaseSampler, int | None]:
         sampler, budget = plan.sampler, None if plan.n_trials is None else int(plan.n_trials)
+        if sampler == _CANDIDATES:
+            if not plan.space:
+                raise ValueError("No fits were performed. Was the CV iterator empty? Were there no candidates?")
+            space = prepare_candidates(self.estimator, plan.space)
+            assert space.grid is not None
+            return space, space.grid, len(plan.space)
         if isinstance(sampler, GridSampler):
             space = prepare_space(self.estimator, sampler.search_space, grid=True)
             return PreparedSpace(space.codec, space.encoded, dict(sampler.distributions), sampler), sampler, budget
-        if isinstance(sampler, str) and sampler in ("grid", "_shuffled_grid"):
-            shuffled = sampler == "_shuffled_grid"
-            space = prepare_space(self.estimator, plan.space, grid=True, seed=seed, shuffle=shuffled)
+        if sampler == "grid":
+            space = prepare_space(self.estimator, plan.space, grid=True, seed=seed)
             assert space.grid is not None
-            size = len(space.grid.points)
-            if shuffled and budget is not None and budget > size:
-                warnings.warn(
-                    f"the space has only {size} points, fewer than n_iter={budget}; running {size}. "
-                    "For exhaustive searches, use GridSearchCV.",
-                    UserWarning,
-                    stacklevel=3,
-                )
-                budget = size
             return space, space.grid, budget
         space = prepare_space(self.estimator, plan.space, grid=False)
         if budget is None and self.timeout is None:
             raise ValueError("n_trials=None runs forever without a grid; give n_trials or a timeout")
         return space, get_sampler(sampler, seed=seed), budget
 
+    @with_callbacks
     def fit(self, X: Any, y: Any = None, *, groups: Any = None, **fit_params: Any) -> SearchCV:
         """Search, then (with ``refit``) fit the best candidate on all of ``X, y``.
 
@@ -234,11 +311,29 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(f"refit must be a bool, a metric name or a callable, got {self.refit!r}")
         seed = _seed_of(plan.random_state)
         space, sampler, budget = self._space_and_sampler(plan, seed)
+        root = self._callbacks_begin(X, y, fit_params)
+        score_params = None
+        if _routing_enabled():
+            routed = process_routing(self, "fit", **fit_params, **({} if groups is None else {"groups": groups}))
+            fit_params, groups = dict(routed.estimator.fit), routed.splitter.split.get("groups")
+            score_params = {
+                name[len(_SCORER) :]: dict(p.score) for name, p in routed.items() if name.startswith(_SCORER)
+            }
         cv = CrossValidator(
             self.estimator, X, y, groups, fit_params, cv=self.cv, scoring=self.scoring, refit=self.refit,
             error_score=self.error_score, return_train_score=self.return_train_score, n_jobs=self.n_jobs,
-            pre_dispatch=getattr(self, "pre_dispatch", "2*n_jobs"), verbose=self.verbose,
+            pre_dispatch=getattr(self, "pre_dispatch", "2*n_jobs"), verbose=self.verbose, score_params=score_params,
         )  # fmt: skip
+        if score_params is None and fit_params.get("sample_weight") is not None:
+            for name, scorer in cv.scorers.items():
+                if name not in cv.weighted:
+                    shown = f"{name}={scorer}" if cv.multimetric else f"{scorer}"
+                    warnings.warn(
+                        f"The scoring {shown} does not support sample_weight, which may lead to statistically "
+                        f"incorrect results when fitting {self} with sample_weight. ",
+                        UserWarning,
+                        stacklevel=2,
+                    )
         pruner = FoldPruner(cv.n_splits) if self.prune_folds else None
         with info_lines(self.verbose > 0):  # verbose=0 is silent, as in scikit-learn
             study = create_study(self.study_name, self.storage, direction="maximize", sampler=sampler,
@@ -249,17 +344,39 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):
         remaining = None if budget is None else max(0, budget - done)
         if self.verbose > 0:
             todo = "the remaining grid points" if remaining is None else f"{remaining} candidates"
-            print(f"Fitting {cv.n_splits} folds for each of {todo}; {done} candidates already in study "
+            total = "" if remaining is None else f", totalling {remaining * cv.n_splits} fits"
+            print(f"Fitting {cv.n_splits} folds for each of {todo}{total}; {done} candidates already in study "
                   f"{study.study_name!r}")  # fmt: skip
+        if root is not None:
+            cv.caller = self
+            cv.callback_ctx = root.subcontext(
+                task_name="search",
+                max_subtasks=None if remaining is None else remaining * cv.n_splits,
+                sequential_subtasks=False,
+            ).call_on_fit_task_begin(estimator=self)
         if remaining != 0:
             objective = cv_objective(study, cv, space, stored, prune=self.prune_folds)
             with info_lines(self.verbose > 0):
                 study.optimize(objective, n_trials=remaining, timeout=timeout, catch=(), show_progress_bar=False)
-        self._finish(study, cv, space, X, y, fit_params)
+        if cv.callback_ctx is not None:
+            cv.callback_ctx.call_on_fit_task_end(estimator=self)
+        self._finish(study, cv, space, X, y, fit_params, root)
         return self
 
-    def _finish(self, study: Study, cv: CrossValidator, space: PreparedSpace, X: Any, y: Any, fit_params: Any) -> None:
-        trials = [t for t in study.trials if cv.is_candidate(t)]
+    def _callbacks_begin(self, X: Any, y: Any, fit_params: Mapping[str, Any]) -> Any:
+        """scikit-learn's callback context of this fit (``set_callbacks``); ``None`` when no callback listens."""
+        if not _CALLBACKS or not (hasattr(self, "_skl_callbacks") or hasattr(self, "_parent_callback_ctx")):
+            return None
+        sw = fit_params.get("sample_weight")
+        self._callback_metadata = None if sw is None else {"sample_weight": sw}
+        root = self._init_callback_context(max_subtasks=1 + (self.refit is not False))
+        return root.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=self._callback_metadata)
+
+    def _finish(
+        self, study: Study, cv: CrossValidator, space: PreparedSpace, X: Any, y: Any, fit_params: Any, root: Any
+    ) -> None:
+        every = study.trials
+        trials = [t for t in every if cv.is_candidate(t)]
         if not trials:
             raise RuntimeError(
                 f"no candidate finished in study {study.study_name!r} (timeout={self.timeout!r}); "
@@ -267,57 +384,67 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):
             )
         order = {}
         if space.grid is not None:
-            order = {params_key(p): i for i, p in enumerate(space.grid.points)}
+            order = {params_key(p): i for i, p in reversed(list(enumerate(space.grid.points)))}
 
         def position(t: FrozenTrial) -> tuple[float, int]:
             origin = int(t.user_attrs.get(ORIGIN, t.number))
-            return (order.get(params_key(t.params), math.inf), origin)
+            at = None
+            if isinstance(space.grid, CandidateSampler):
+                at = space.grid.position(candidate_claim(t, every), t.params)
+            return (order.get(params_key(t.params), math.inf) if at is None else at, origin)
 
         trials.sort(key=position)
         candidates = [(space.codec.decode(t.params), cv.folds_of(t)) for t in trials]
         results = cv.results(candidates)
-        errors = [rec["error"] for _, folds in candidates for rec in folds.values() if rec.get("error")]
-        if errors:
-            top = "\n".join(f"{n} fit(s) failed with: {e}" for e, n in Counter(errors).most_common(3))
-            warnings.warn(
-                f"{len(errors)} of {sum(len(f) for _, f in candidates)} fits failed; their scores are "
-                f"error_score={self.error_score!r}. Set error_score='raise' to see the traceback.\n{top}",
-                FitFailedWarning,
-                stacklevel=3,
-            )
+        _warn_or_raise_about_failures(candidates, self.error_score)
         self.n_fits_ = cv.fits_run
         self.n_fits_reused_ = cv.fits_reused
         self.n_fits_pruned_ = sum(cv.n_splits - len(f) for t, (_, f) in zip(trials, candidates, strict=True)
                                   if t.state is TrialState.PRUNED)  # fmt: skip
         self.multimetric_ = cv.multimetric
         self.n_splits_ = cv.n_splits
-        self.scorer_ = cv.scorers if cv.multimetric else cv.scorers["score"]
+        self.scorer_ = cv.scorers["score"] if cv.dynamic or not cv.multimetric else cv.scorers
         self.cv_results_ = results
         self._study_ref = (study.storage_url, study.study_name)
         if self.refit or not cv.multimetric:
             if callable(self.refit):
                 best = self.refit(results)
                 if not isinstance(best, numbers.Integral) or isinstance(best, bool):
-                    raise TypeError(f"refit callable must return an integer index, got {best!r}")
+                    raise TypeError(f"best_index_ returned is not an integer: the refit callable returned {best!r}")
                 best = int(best)
                 if not 0 <= best < len(candidates):
-                    raise IndexError(f"refit callable returned index {best}, outside 0..{len(candidates) - 1}")
+                    raise IndexError(
+                        f"best_index_ index out of range: the refit callable returned {best}, outside "
+                        f"0..{len(candidates) - 1}"
+                    )
                 self.best_index_ = int(best)
             else:
                 self.best_index_ = int(np.argmin(results[f"rank_test_{cv.metric}"]))
                 self.best_score_ = float(results[f"mean_test_{cv.metric}"][self.best_index_])
             self.best_params_ = results["params"][self.best_index_]
+        hooks = {"estimator": self, "X": X, "y": y, "metadata": getattr(self, "_callback_metadata", None)}
         if self.refit:
             best_est = clone(self.estimator).set_params(**clone(self.best_params_, safe=False))
+            ctx = None if root is None else root.subcontext(task_name="refit-with-best-params")
             start = time.perf_counter()
-            if y is None:
-                best_est.fit(X, **fit_params)
-            else:
-                best_est.fit(X, y, **fit_params)
+            fit_in_task(best_est, X, y, fit_params, ctx, hooks)
             self.refit_time_ = time.perf_counter() - start
             self.best_estimator_ = best_est
             if hasattr(best_est, "feature_names_in_"):
                 self.feature_names_in_ = best_est.feature_names_in_
+        if root is not None:
+            root.call_on_fit_task_end(**hooks)
+
+    def _sk_visual_block_(self) -> Any:
+        """The HTML diagram shows the refit best estimator once there is one, the estimator before."""
+        try:  # where scikit-learn's own searches take it (a private module: its place moved in 1.7)
+            from sklearn.utils._repr_html.estimator import _VisualBlock
+        except ImportError:  # pragma: no cover - scikit-learn < 1.7
+            from sklearn.utils._estimator_html_repr import _VisualBlock
+
+        fitted = hasattr(self, "best_estimator_")
+        key, est = ("best_estimator_", self.best_estimator_) if fitted else ("estimator", self.estimator)
+        return _VisualBlock("parallel", [est], names=[f"{key}: {type(est).__name__}"], name_details=[str(est)])
 
     # -- the study behind the search
 
@@ -367,18 +494,51 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):
     transform = _delegate("transform")
     inverse_transform = _delegate("inverse_transform")
 
-    def score(self, X: Any, y: Any = None) -> float:
-        """The refit metric of the best estimator on ``X, y`` (its own ``score`` without ``scoring``)."""
-        _estimator_has("score")(self)
+    @available_if(_can_score)
+    def score(self, X: Any, y: Any = None, **params: Any) -> float:
+        """The refit metric of the best estimator on ``X, y`` (its own ``score`` without ``scoring``).
+
+        ``params`` (with scikit-learn's metadata routing enabled only) go to the scorer that asks for them.
+        """
+        _refit_only("score")(self)
         check_is_fitted(self)
-        scorer: Any = self.scorer_[self.refit] if self.multimetric_ else self.scorer_
-        return float(scorer(self.best_estimator_, X, y) if y is not None else scorer(self.best_estimator_, X))
+        name = self.refit if self.multimetric_ and isinstance(self.scorer_, Mapping) else "score"
+        kw: dict[str, Any] = {}
+        if params:
+            if not _routing_enabled():
+                raise ValueError(
+                    f"Passing extra keyword arguments to {type(self).__name__}.score is only supported if "
+                    "enable_metadata_routing=True, which you can set using `sklearn.set_config`. Extra "
+                    f"parameters passed are: {set(params)}"
+                )
+            kw = dict(process_routing(self, "score", **params)[_SCORER + str(name)].score)
+        scorer: Any = self.scorer_[self.refit] if isinstance(self.scorer_, Mapping) else self.scorer_
+        value = scorer(self.best_estimator_, X, y, **kw) if y is not None else scorer(self.best_estimator_, X, **kw)
+        return float(value[self.refit] if isinstance(value, Mapping) else value)
+
+    def get_metadata_routing(self) -> Any:
+        """Where scikit-learn's metadata routing sends the metadata given to ``fit`` and ``score``.
+
+        The estimator's ``fit`` gets what it requests, each scorer what it requests for ``score``,
+        and the splitter ``groups``, as in scikit-learn's searches.
+        """
+        from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
+
+        router = MetadataRouter(owner=self)
+        router.add(estimator=self.estimator, method_mapping=MethodMapping().add(caller="fit", callee="fit"))
+        scorers, _ = scorer_dict(self.estimator, self.scoring)
+        for name, scorer in scorers.items():
+            mapping = MethodMapping().add(caller="score", callee="score").add(caller="fit", callee="score")
+            router.add(**{_SCORER + name: scorer}, method_mapping=mapping)
+        router.add(splitter=self.cv, method_mapping=MethodMapping().add(caller="fit", callee="split"))
+        return router
 
 
 class GridSearchCV(SearchCV):
     """Every point of ``param_grid``, as scikit-learn's ``GridSearchCV`` (same order, same results).
 
-    ``param_grid`` is a dict of name -> list of values, or a list of such dicts. The extra
+    ``param_grid`` is read by scikit-learn's ``ParameterGrid``: a dict of name -> list of values
+    (or ``range``, array), or a list of such dicts. The extra
     arguments ``storage``, ``study_name``, ``timeout`` and ``prune_folds`` are those of ``SearchCV``.
 
     Example:
@@ -400,14 +560,17 @@ class GridSearchCV(SearchCV):
         _keep(self, locals())
 
     def _plan(self) -> _Plan:
-        return _Plan(self.param_grid, "grid", None, None)
+        from sklearn.model_selection import ParameterGrid
+
+        return _Plan(list(ParameterGrid(self.param_grid)), _CANDIDATES, None, None)
 
 
 class RandomizedSearchCV(SearchCV):
-    """``n_iter`` random candidates, as scikit-learn's ``RandomizedSearchCV``.
+    """``n_iter`` random candidates, as scikit-learn's ``RandomizedSearchCV``: the very same ones.
 
-    When every parameter is a list, candidates are drawn without replacement (as scikit-learn
-    does); otherwise each is drawn independently. The extra arguments are those of ``SearchCV``.
+    The candidates come from scikit-learn's ``ParameterSampler`` with the same ``random_state``, so
+    they are scikit-learn's draw for draw (any ``scipy.stats`` distribution, lists, a list of dicts;
+    without replacement when every parameter is a list). The extra arguments are those of ``SearchCV``.
 
     Example:
         >>> from scipy.stats import loguniform
@@ -430,14 +593,15 @@ class RandomizedSearchCV(SearchCV):
         _keep(self, locals())
 
     def _plan(self) -> _Plan:
-        spec = self.param_distributions
-        if isinstance(spec, Mapping):
-            # scikit-learn reads a tuple as a list of values, never as a range.
-            spec = {k: list(v) if isinstance(v, tuple) else v for k, v in spec.items()}
-            all_lists = all(isinstance(v, (list, np.ndarray)) for v in spec.values())
-        else:
-            all_lists = False
-        return _Plan(spec, "_shuffled_grid" if all_lists else "random", self.n_iter, self.random_state)
+        from sklearn.model_selection import ParameterSampler
+
+        n = self.n_iter
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or int(n) < 1:
+            raise ValueError(f"the number of candidates must be a positive int, got n_iter={n!r}")
+        # scikit-learn's own sampler: the same candidates as its RandomizedSearchCV, draw for draw.
+        space = with_rvs(self.param_distributions)  # hs.Float & co. get the rvs scikit-learn draws from
+        candidates = list(ParameterSampler(space, int(n), random_state=self.random_state))
+        return _Plan(candidates, _CANDIDATES, None, None)
 
 
 class BayesSearchCV(SearchCV):

@@ -19,8 +19,10 @@ import json
 import math
 import numbers
 import time
+import traceback
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -84,31 +86,57 @@ def _takes_sample_weight(scorer: Any) -> bool:
         return False
 
 
+def _number(value: Any, name: str) -> float:
+    if hasattr(value, "item") and getattr(value, "size", 1) == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"scoring must return a number, got {value!r} ({type(value)}) instead. (scorer={name})")
+    return float(value)
+
+
 def _scores(
-    scorers: Mapping[str, Any], est: Any, X: Any, y: Any, error_score: Any, weights: Mapping[str, Any]
+    scorers: Mapping[str, Any], est: Any, X: Any, y: Any, error_score: Any, params: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, float | None]:
+    """Each scorer's score; a lone callable that returns a dict gives one score per key, as in scikit-learn."""
     out: dict[str, float | None] = {}
     for name, scorer in scorers.items():
-        kw = {"sample_weight": weights[name]} if name in weights else {}
+        kw = params.get(name, {})
         try:
             s = scorer(est, X, y, **kw) if y is not None else scorer(est, X, **kw)
-            if isinstance(s, Mapping) or not isinstance(s, numbers.Real):
-                raise TypeError(
-                    f"scoring must give a number, got {s!r}; for several metrics pass scoring as a dict or list"
-                )
-            value = float(s)
-        except Exception as e:
+        except Exception:
             if error_score == "raise":
                 raise
             warnings.warn(
-                f"scoring {name!r} failed; the score of this fold is set to error_score={error_score!r}: "
-                f"{error_text(e)}",
+                f"Scoring failed. The score on this train-test partition for these parameters will be set to "
+                f"{error_score}. Details: \n{traceback.format_exc()}",
                 UserWarning,
                 stacklevel=2,
             )
-            value = float(error_score)
-        out[name] = None if math.isnan(value) else value
+            s = error_score
+        if isinstance(s, Mapping) and len(scorers) == 1:
+            values = {str(k): _number(v, str(k)) for k, v in s.items()}
+        else:
+            values = {name: _number(s, name)}
+        out.update({k: None if math.isnan(v) else v for k, v in values.items()})
     return out
+
+
+def fit_in_task(est: Any, X: Any, y: Any, fit_params: Mapping[str, Any], ctx: Any, hooks: Mapping[str, Any]) -> None:
+    """``est.fit(X, y, **fit_params)``, as a task of scikit-learn's callbacks when ``ctx`` is one.
+
+    The task begins before the fit and ends after it, whether the fit succeeds or raises.
+    """
+    with nullcontext() if ctx is None else ctx.propagate_callback_context(est):
+        if ctx is not None:
+            ctx.call_on_fit_task_begin(**hooks)
+        try:
+            if y is None:
+                est.fit(X, **fit_params)
+            else:
+                est.fit(X, y, **fit_params)
+        finally:
+            if ctx is not None:
+                ctx.call_on_fit_task_end(**hooks)
 
 
 def _fit_and_score(
@@ -122,19 +150,25 @@ def _fit_and_score(
     scorers: Mapping[str, Any],
     return_train: bool,
     error_score: Any,
-    weighted: frozenset[str] = frozenset(),
+    score_params: Mapping[str, Mapping[str, Any]] | None = None,
+    callback_ctx: Any = None,
+    caller: Any = None,
 ) -> dict[str, Any]:
-    """Fit a clone on ``train``, score it on ``test``; a JSON-ready record of the fold."""
+    """Fit a clone on ``train``, score it on ``test``; a JSON-ready record of the fold.
+
+    ``callback_ctx`` (scikit-learn's experimental callbacks, ``set_callbacks``) gets the fold's
+    ``on_fit_task_begin``/``on_fit_task_end`` with ``caller``, the search, as scikit-learn calls them.
+    """
     est = clone(estimator).set_params(**{k: clone(v, safe=False) for k, v in params.items()})
     X_train, y_train = _split(est, X, y, train, None)
     X_test, y_test = _split(est, X, y, test, train)
     n_samples = len(train) + len(test)
+    train_params = _fold_params(fit_params, n_samples, train)
+    sw = train_params.get("sample_weight")
+    hooks = {"estimator": caller, "X": X_train, "y": y_train, "metadata": None if sw is None else {"sample_weight": sw}}
     start = time.perf_counter()
     try:
-        if y_train is None:
-            est.fit(X_train, **_fold_params(fit_params, n_samples, train))
-        else:
-            est.fit(X_train, y_train, **_fold_params(fit_params, n_samples, train))
+        fit_in_task(est, X_train, y_train, train_params, callback_ctx, hooks)
     except Exception as e:
         if error_score == "raise":
             raise
@@ -150,15 +184,15 @@ def _fit_and_score(
         return record
     fit_time = time.perf_counter() - start
     start = time.perf_counter()
-    sw = fit_params.get("sample_weight")
-    test_w = {name: _safe_indexing(sw, test) for name in weighted} if sw is not None else {}
-    record = {"test": _scores(scorers, est, X_test, y_test, error_score, test_w)}
+    score_params = score_params or {}
+    test_kw = {name: _fold_params(p, n_samples, test) for name, p in score_params.items()}
+    record = {"test": _scores(scorers, est, X_test, y_test, error_score, test_kw)}
     record["score_time"] = time.perf_counter() - start
     record["fit_time"] = fit_time
     record["error"] = None
     if return_train:
-        train_w = {name: _safe_indexing(sw, train) for name in weighted} if sw is not None else {}
-        record["train"] = _scores(scorers, est, X_train, y_train, error_score, train_w)
+        train_kw = {name: _fold_params(p, n_samples, train) for name, p in score_params.items()}
+        record["train"] = _scores(scorers, est, X_train, y_train, error_score, train_kw)
     return record
 
 
@@ -206,7 +240,7 @@ class FoldPruner(BasePruner):
 # -- evaluating candidates on the folds ---------------------------------------------------------------
 
 
-def _scorer_dict(estimator: Any, scoring: Any) -> tuple[dict[str, Any], bool]:
+def scorer_dict(estimator: Any, scoring: Any) -> tuple[dict[str, Any], bool]:
     """``({name: scorer}, multimetric)``; a single metric is called ``"score"`` as in scikit-learn."""
     if scoring is None or isinstance(scoring, str) or callable(scoring):
         return {"score": check_scoring(estimator, scoring=scoring)}, False
@@ -243,29 +277,39 @@ class CrossValidator:
         n_jobs: int | None,
         pre_dispatch: Any = "2*n_jobs",
         verbose: int = 0,
+        score_params: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         if not (error_score == "raise" or isinstance(error_score, numbers.Real)):
             raise ValueError(f"error_score must be 'raise' or a number, got {error_score!r}")
         self.estimator = estimator
         self.X, self.y, self.groups = indexable(X, y, groups)
         self.fit_params = dict(fit_params)
+        self.refit = refit
+        self.scorers, self.multimetric = scorer_dict(estimator, scoring)
+        #: A callable ``scoring`` may return a dict: its keys become the metrics once a fold is scored.
+        self.dynamic = callable(scoring)
+        self.names = list(self.scorers)
+        self.metric = "score"
+        if self.multimetric:
+            self._use_metrics(self.names)
         self.cv = check_cv(cv, self.y, classifier=is_classifier(estimator))
         self.splits = [(np.asarray(tr), np.asarray(te)) for tr, te in self.cv.split(self.X, self.y, self.groups)]
         if not self.splits:
-            raise ValueError(f"cv={cv!r} gave no train/test split")
-        self.scorers, self.multimetric = _scorer_dict(estimator, scoring)
-        if self.multimetric:
-            if not (refit is False or callable(refit) or (isinstance(refit, str) and refit in self.scorers)):
-                raise ValueError(
-                    f"with several metrics, refit must be one of their names {list(self.scorers)}, a callable, "
-                    f"or False; got {refit!r}"
-                )
-            self.metric = refit if isinstance(refit, str) else next(iter(self.scorers))
-        else:
-            self.metric = "score"
-        # As scikit-learn does, a sample_weight given to fit also weighs the scores that accept one.
-        weighted = self.fit_params.get("sample_weight") is not None
-        self.weighted = frozenset(n for n, s in self.scorers.items() if weighted and _takes_sample_weight(s))
+            raise ValueError("No fits were performed. Was the CV iterator empty? Were there no candidates?")
+        expected = self.cv.get_n_splits(self.X, self.y, self.groups)
+        if len(self.splits) != expected:
+            raise ValueError(
+                f"cv.split and cv.get_n_splits return inconsistent results. Expected {expected} splits, "
+                f"got {len(self.splits)}"
+            )
+        # As scikit-learn does, a sample_weight given to fit also weighs the scores that accept one;
+        # with metadata routing, each scorer gets what it requested instead.
+        sw = self.fit_params.get("sample_weight")
+        self.weighted = frozenset(n for n, s in self.scorers.items() if sw is not None and _takes_sample_weight(s))
+        self.score_params: dict[str, dict[str, Any]] = {n: {"sample_weight": sw} for n in self.weighted}
+        self.routed = score_params is not None
+        if score_params is not None:
+            self.score_params = {n: dict(score_params.get(n, {})) for n in self.scorers}
         self.error_score = error_score
         self.return_train_score = bool(return_train_score)
         self.n_jobs = n_jobs
@@ -274,6 +318,35 @@ class CrossValidator:
         self.scoring = scoring
         self.fits_run = 0
         self.fits_reused = 0
+        #: scikit-learn's callback context of the search (``set_callbacks``), and the search itself.
+        self.callback_ctx: Any = None
+        self.caller: Any = None
+        self._tasks = 0
+
+    def _use_metrics(self, names: list[str]) -> None:
+        if not (self.refit is False or callable(self.refit) or (isinstance(self.refit, str) and self.refit in names)):
+            raise ValueError(
+                "For multi-metric scoring, the parameter refit must be set to a scorer key or a callable to "
+                "refit an estimator with the best parameter setting on the whole data and make the best_* "
+                "attributes available for that metric. If this is not needed, refit should be set to False "
+                f"explicitly. {self.refit!r} was passed. (The metrics are {names}.)"
+            )
+        self.names = list(names)
+        self.multimetric = True
+        self.metric = self.refit if isinstance(self.refit, str) else names[0]
+
+    def learn(self, rec: Mapping[str, Any]) -> None:
+        """With a callable ``scoring``, take the metric names from the first fold it scored."""
+        if self.dynamic and not rec.get("error") and list(rec["test"]) != self.names:
+            if list(rec["test"]) != ["score"]:
+                self._use_metrics(list(rec["test"]))
+
+    def score_of(self, rec: Mapping[str, Any], name: str, part: str = "test") -> float | None:
+        """A fold's score of metric ``name``; a failed fit holds ``error_score`` for every metric."""
+        scores = rec.get(part) or {}
+        if name in scores:
+            return scores[name]
+        return next(iter(scores.values()), None) if rec.get("error") else None
 
     @property
     def n_splits(self) -> int:
@@ -286,7 +359,7 @@ class CrossValidator:
             "splits": _digest([(tr.tolist(), te.tolist()) for tr, te in self.splits]),
             "estimator": _digest(est),
             "scoring": _digest(self.scoring if isinstance(self.scoring, (str, type(None))) else self.scorers),
-            "fit_params": _digest(self.fit_params),
+            "fit_params": _digest((self.fit_params, self.score_params) if self.routed else self.fit_params),
         }
 
     # -- the stored record of a candidate
@@ -296,10 +369,14 @@ class CrossValidator:
         out = {}
         for k in range(self.n_splits):
             rec = trial.user_attrs.get(_FOLD.format(k))
-            if not isinstance(rec, Mapping) or not set(self.scorers) <= set(rec.get("test", {})):
+            if not isinstance(rec, Mapping) or not isinstance(rec.get("test"), Mapping):
                 continue
-            if self.return_train_score and not set(self.scorers) <= set(rec.get("train") or {}):
+            need = set() if self.dynamic or rec.get("error") else set(self.names)
+            if not need <= set(rec["test"]):
                 continue
+            if self.return_train_score and not (isinstance(rec.get("train"), Mapping) and need <= set(rec["train"])):
+                continue
+            self.learn(rec)
             out[k] = dict(rec)
         return out
 
@@ -313,8 +390,19 @@ class CrossValidator:
 
     def _run(self, params: Mapping[str, Any], folds: list[int]) -> list[dict[str, Any]]:
         args = (self.X, self.y)
-        tail = (self.fit_params, self.scorers, self.return_train_score, self.error_score, self.weighted)
-        jobs = [(self.estimator, params, *args, *self.splits[k], *tail) for k in folds]
+        tail = (self.fit_params, self.scorers, self.return_train_score, self.error_score, self.score_params)
+        contexts: list[Any] = [None] * len(folds)
+        if self.callback_ctx is not None:
+            # Made here, before the folds go to workers, as scikit-learn does.
+            contexts = [
+                self.callback_ctx.subcontext(task_name="candidate-split-evaluation", task_id=self._tasks + i)
+                for i in range(len(folds))
+            ]
+            self._tasks += len(folds)
+        jobs = [
+            (self.estimator, params, *args, *self.splits[k], *tail, ctx, self.caller)
+            for k, ctx in zip(folds, contexts, strict=True)
+        ]
         self.fits_run += len(folds)
         if self.n_jobs in (None, 1) or len(folds) == 1:
             return [_fit_and_score(*job) for job in jobs]
@@ -322,8 +410,9 @@ class CrossValidator:
         return list(parallel(delayed(_fit_and_score)(*job) for job in jobs))
 
     def _record(self, trial: Trial, k: int, rec: dict[str, Any]) -> None:
+        self.learn(rec)
         trial.set_user_attr(_FOLD.format(k), rec)
-        score = rec["test"].get(self.metric)
+        score = self.score_of(rec, self.metric)
         if score is not None:
             trial.report(score, step=k)
 
@@ -342,7 +431,7 @@ class CrossValidator:
         def stop_early() -> bool:
             if not prune or not records or len(records) == K:
                 return False
-            if any(r["test"].get(self.metric) is None for r in records.values()):
+            if any(self.score_of(r, self.metric) is None for r in records.values()):
                 return True  # a failed fold makes the mean NaN: the candidate cannot win
             return trial.should_prune()
 
@@ -366,13 +455,29 @@ class CrossValidator:
                 records[k] = cache[k] = rec
                 self._record(trial, k, rec)
                 if self.verbose > 1:
-                    took = rec["fit_time"] + rec["score_time"]
-                    score = rec["test"][self.metric]
-                    print(f"[CV {k + 1}/{K}; trial {trial.number}] {_describe(params)}; score={score} ({took:.2f}s)")
+                    self._say(trial.number, k, params, rec)
             if stop_early():
                 raise TrialPruned()
-        values = [records[k]["test"][self.metric] for k in range(K)]
-        return math.nan if any(v is None for v in values) else float(np.mean(values))
+        values = [v for k in range(K) if (v := self.score_of(records[k], self.metric)) is not None]
+        return math.nan if len(values) < K else float(np.mean(values))
+
+    def _say(self, number: int, k: int, params: Mapping[str, Any], rec: Mapping[str, Any]) -> None:
+        """One line per fold, as scikit-learn prints with ``verbose=2`` (and the scores with ``verbose>2``)."""
+
+        def show(v: float | None) -> str:
+            return "nan" if v is None else f"{v:.3f}"
+
+        took = rec["fit_time"] + rec["score_time"]
+        line = f"[CV {k + 1}/{self.n_splits}; trial {number}] END {_describe(params)};"
+        if self.verbose > 2:
+            parts = []
+            for name in self.names:
+                test = show(self.score_of(rec, name))
+                if self.return_train_score:
+                    test = f"(train={show(self.score_of(rec, name, 'train'))}, test={test})"
+                parts.append(f"{'' if not self.multimetric else name + ': '}{test}")
+            line += " score=" + ", ".join(parts) + ";"
+        print(f"{line} total time={took:.2f}s")
 
     # -- cv_results_
 
@@ -385,7 +490,7 @@ class CrossValidator:
             a = np.full((n, K), np.nan)
             for i, (_, folds) in enumerate(candidates):
                 for k, rec in folds.items():
-                    v = rec.get(part) if name is None else (rec.get(part) or {}).get(name)
+                    v = rec.get(part) if name is None else self.score_of(rec, name, part)
                     a[i, k] = np.nan if v is None else v
             return a
 
@@ -402,7 +507,7 @@ class CrossValidator:
         params = [p for p, _ in candidates]
         out.update(_param_columns(params))
         out["params"] = params
-        for name in self.scorers:
+        for name in self.names:
             parts = [("test", True)] + ([("train", False)] if self.return_train_score else [])
             for part, rank in parts:
                 a = grid_of(part, name)
@@ -410,6 +515,11 @@ class CrossValidator:
                     out[f"split{k}_{part}_{name}"] = a[:, k]
                 means = a.mean(axis=1) if K else np.full(n, np.nan)
                 out[f"mean_{part}_{name}"] = means
+                whole = np.array([len(folds) == K for _, folds in candidates], dtype=bool)
+                if not np.isfinite(means[whole]).all():  # a pruned candidate's missing folds are no news
+                    warnings.warn(
+                        f"One or more of the {part} scores are non-finite: {means}", UserWarning, stacklevel=4
+                    )
                 out[f"std_{part}_{name}"] = a.std(axis=1)
                 if rank:
                     out[f"rank_{part}_{name}"] = _rank(means)
@@ -481,6 +591,25 @@ def params_key(params: Mapping[str, Any]) -> str:
     return json.dumps(dict(sorted(params.items())), sort_keys=True, default=repr)
 
 
+def candidate_claim(trial: FrozenTrial, trials: Sequence[FrozenTrial]) -> str | None:
+    """The grid claim of a trial, or of the trial it re-runs (``ORIGIN``), if any."""
+    claim = trial.system_attrs.get("grid")
+    origin = trial.user_attrs.get(ORIGIN)
+    if claim is None and isinstance(origin, int) and 0 <= origin < len(trials):
+        claim = trials[origin].system_attrs.get("grid")
+    return claim if isinstance(claim, str) else None
+
+
+def _slot(params: Mapping[str, Any], trial: FrozenTrial, trials: Sequence[FrozenTrial]) -> str:
+    """Which stored folds a trial may reuse: those of the same parameters, or, for a candidate of an
+    explicit list (``GridSearchCV``, ``RandomizedSearchCV``: their claims end in ``@position``), of
+    the same position only, so that a repeated candidate is fitted again as scikit-learn does."""
+    claim = candidate_claim(trial, trials)
+    position = claim.rsplit("@", 1)[1].split("#")[0] if claim and "@" in claim else None
+    key = params_key(params)
+    return key if position is None else f"{key}@{position}"
+
+
 def resume(study: Study, cv: CrossValidator) -> tuple[int, dict[str, dict[int, dict[str, Any]]]]:
     """Enqueue candidates a crash or Ctrl-C interrupted; returns ``(finished candidates, stored folds)``.
 
@@ -491,18 +620,18 @@ def resume(study: Study, cv: CrossValidator) -> tuple[int, dict[str, dict[int, d
     folds: dict[str, dict[int, dict[str, Any]]] = {}
     for t in trials:
         if t.params:
-            got = folds.setdefault(params_key(t.params), {})
+            got = folds.setdefault(_slot(t.params, t, trials), {})
             for k, rec in cv.folds_of(t).items():
                 got.setdefault(k, rec)
     finished = [t for t in trials if cv.is_candidate(t)]
-    covered = {params_key(t.params) for t in finished}
+    covered = {_slot(t.params, t, trials) for t in finished}
     for t in trials:
         if t.state in (TrialState.WAITING, TrialState.RUNNING):
             fixed = t.system_attrs.get("fixed_params") or t.params
-            covered.add(params_key(fixed))
+            covered.add(_slot(fixed, t, trials))
     for t in trials:
         if t.state is TrialState.FAIL and t.params and not cv.is_candidate(t):
-            key = params_key(t.params)
+            key = _slot(t.params, t, trials)
             if key not in covered:
                 covered.add(key)
                 study.enqueue(dict(t.params), user_attrs={ORIGIN: t.user_attrs.get(ORIGIN, t.number)})
@@ -529,7 +658,8 @@ def cv_objective(
         if space.grid is not None:
             names = _proposal_keys(study, trial.number) or names
         tokens = {name: trial.suggest(name, space.dists[name]) for name in names}
-        cache = stored.setdefault(params_key(tokens), {})
+        trials = study.trials
+        cache = stored.setdefault(_slot(tokens, trials[trial.number], trials), {})
         return cv.objective(trial, space.codec.decode(tokens), cache, prune=prune)
 
     return objective

@@ -3,8 +3,9 @@
 A scikit-learn grid may list values a JSON log cannot hold (estimators, tuples); ``_Codec`` stores
 them as their ``repr`` and maps them back. ``prepare_space`` parses a space, encodes it and asks the
 estimator whether it accepts every name and a few values per parameter, so that a typo fails in
-milliseconds rather than after the first fold. ``_ShuffledGridSampler`` is scikit-learn's random
-search over an all-lists space: the grid without replacement, in an order drawn from the seed.
+milliseconds rather than after the first fold. ``prepare_candidates`` does the same for an explicit
+list of candidates (scikit-learn's own ``ParameterGrid``/``ParameterSampler`` draws), which
+``CandidateSampler`` proposes in order.
 
 Example:
     >>> codec = _Codec()
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
-from ..samplers import GridSampler, SamplerContext, SearchSpaceExhausted
+from ..samplers import GridSampler, SamplerContext
 from ..space import Distribution, Float, Int, OrNone, parse_space
 
 #: Integer ranges up to this size have every value checked against the estimator before fitting.
@@ -155,9 +156,7 @@ class PreparedSpace:
     grid: GridSampler | None = None
 
 
-def prepare_space(
-    estimator: Any, spec: Any, *, grid: bool, seed: int | None = None, shuffle: bool = False
-) -> PreparedSpace:
+def prepare_space(estimator: Any, spec: Any, *, grid: bool, seed: int | None = None) -> PreparedSpace:
     """Parse, encode and check a search space against ``estimator``; nothing is fitted."""
     codec = _Codec()
     if isinstance(spec, Mapping):
@@ -177,28 +176,112 @@ def prepare_space(
     if not any(encoded):
         raise ValueError("the search space is empty; name at least one parameter")
     names = list(dict.fromkeys(n for e in encoded for n in e))
-    _check_names(estimator, names)
     if grid:
-        sampler = (_ShuffledGridSampler if shuffle else GridSampler)(encoded, retry_failed=0, seed=seed)
+        sampler = GridSampler(encoded, retry_failed=0, seed=seed)
         dists: dict[str, Distribution] = dict(sampler.distributions)
     else:
         sampler = None
         dists = parse_space(encoded[0])
-    _check_values(estimator, {n: [codec.decode({n: x})[n] for x in _probe_values(d)] for n, d in dists.items()})
+    probes = {n: [codec.decode({n: x})[n] for x in _probe_values(d)] for n, d in dists.items()}
+    # A step the space swaps in (``"clf": [SVC()]`` over a ``None`` step) brings the names under it.
+    base = clone(estimator)
+    for n in sorted(probes, key=lambda n: n.count("__")):
+        step = next((v for v in probes[n] if hasattr(v, "get_params")), None)
+        if step is not None and n in base.get_params(deep=True):
+            base.set_params(**{n: clone(step)})
+    _check_names(base, names)
+    _check_values(base, probes)
     return PreparedSpace(codec, encoded if grid else encoded[0], dists, sampler)
 
 
-class _ShuffledGridSampler(GridSampler):
-    """A grid visited in an order drawn from the seed: random search without replacement.
+class CandidateSampler(GridSampler):
+    """A fixed list of candidates, proposed in order, each once; duplicates are candidates of their own.
 
-    This is what scikit-learn's ``RandomizedSearchCV`` does when every parameter is a list.
+    ``GridSearchCV`` and ``RandomizedSearchCV`` draw their candidates with scikit-learn's
+    ``ParameterGrid`` and ``ParameterSampler``, so they evaluate exactly the candidates
+    scikit-learn's classes do (same order, same random draws, repeated values kept). Each
+    candidate is claimed in the study's log by its position and value before it runs, so a
+    resumed or shared search never evaluates a position twice.
     """
 
-    def sample_relative(self, context: SamplerContext, search_space: dict[str, Distribution]) -> dict[str, Any]:
-        free = self._free(context)
-        if not free:
-            raise SearchSpaceExhausted(f"all {len(self.points)} points of the space have been evaluated or claimed")
-        rank = np.random.default_rng([context.seed, len(self.points)]).permutation(len(self.points))
-        fewest = min(attempt for _, attempt in free)
-        pick = min((i for i, attempt in free if attempt == fewest), key=lambda i: rank[i])
-        return dict(self.points[pick])
+    def __init__(self, points: Sequence[Mapping[str, Any]]) -> None:
+        # A grid of one point per candidate keeps the list's order and its repeated points.
+        super().__init__([{k: [v] for k, v in p.items()} for p in points], retry_failed=0)
+        self._claims = [f"{claim}@{i}" for i, claim in enumerate(self._claims)]
+
+    def __repr__(self) -> str:
+        return f"CandidateSampler(<{len(self.points)} candidates>)"
+
+    def claim(self, context: SamplerContext, params: dict[str, Any]) -> str | None:
+        for i, _ in self._free(context):
+            if self.points[i] == params:
+                return self._claims[i]
+        return None
+
+    def position(self, claim: str | None, params: Mapping[str, Any]) -> int | None:
+        """The index in the list of the candidate that made ``claim`` (else the first one with ``params``)."""
+        if claim is not None and "@" in claim:
+            return int(claim.rsplit("@", 1)[1].split("#")[0])
+        return next((i for i, p in enumerate(self.points) if p == params), None)
+
+
+class Rvs:
+    """A hyperscout distribution with the ``rvs`` method scikit-learn's ``ParameterSampler`` draws from.
+
+    Lets ``RandomizedSearchCV`` take ``hs.Float``/``hs.Int``/``hs.Categorical`` besides ``scipy.stats``
+    distributions: one uniform number from the sampler's random state, mapped through the unit interval.
+
+    Example:
+        >>> from hyperscout.space import Int
+        >>> Rvs(Int(1, 10)).rvs(random_state=np.random.RandomState(0))
+        6
+    """
+
+    def __init__(self, dist: Distribution) -> None:
+        self.dist = dist
+
+    def rvs(self, random_state: Any = None) -> Any:
+        rng = random_state if isinstance(random_state, np.random.RandomState) else np.random.RandomState(random_state)
+        return self.dist.from_unit(float(rng.uniform()))
+
+    def __repr__(self) -> str:
+        return repr(self.dist)
+
+
+def with_rvs(spec: Any) -> Any:
+    """``spec`` (a dict or a list of dicts) with each hyperscout distribution wrapped in ``Rvs``."""
+    if isinstance(spec, Mapping):
+        return {k: Rvs(v) if isinstance(v, Distribution) else v for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [with_rvs(s) for s in spec]
+    return spec
+
+
+def _set_one_by_one(estimator: Any, params: Mapping[str, Any]) -> None:
+    """``set_params`` name by name (steps before their parameters), naming the first unknown name."""
+    for name in sorted(params, key=lambda n: n.count("__")):
+        try:
+            estimator.set_params(**{name: clone(params[name], safe=False)})
+        except ValueError:
+            if name in estimator.get_params(deep=True):
+                raise
+            _check_names(estimator, [name])
+
+
+def prepare_candidates(estimator: Any, candidates: Sequence[Mapping[str, Any]]) -> PreparedSpace:
+    """A space that is an explicit list of candidates; every parameter name is checked before any fit.
+
+    Values are not checked: as in scikit-learn, a value the estimator rejects fails inside its fold
+    and gets ``error_score``. A name the estimator does not have (after the candidate's earlier
+    names, a pipeline step swapped in, are set) raises a ``ValueError`` suggesting close names.
+    """
+    codec = _Codec()
+    points = [{k: codec.encode_values(k, [v])[0] for k, v in c.items()} for c in candidates]
+    checked: set[tuple[str, ...]] = set()
+    for c in candidates:
+        names = tuple(sorted(c))
+        if names not in checked:
+            checked.add(names)
+            _set_one_by_one(clone(estimator), c)
+    sampler = CandidateSampler(points)
+    return PreparedSpace(codec, points, dict(sampler.distributions), sampler)
