@@ -430,7 +430,13 @@ def _lasso(p: Params) -> Any:
     from sklearn.linear_model import Lasso
 
     return _scaled(
-        Lasso(alpha=float(p["alpha"]), tol=float(p["tol"]), max_iter=int(p["max_iter"]), selection=p["selection"])
+        Lasso(
+            alpha=float(p["alpha"]),
+            tol=float(p["tol"]),
+            max_iter=int(p["max_iter"]),
+            selection=p["selection"],
+            random_state=0,
+        )
     )
 
 

@@ -241,3 +241,42 @@ def test_rejects_an_unknown_trust_region_or_centre_start() -> None:
 def test_trust_region_modes_find_the_branin_minimum(mode) -> None:
     regrets = [_regret(GPSampler(seed=s, trust_region=mode), s, 30) for s in range(3)]
     assert np.median(regrets) < 0.05
+
+
+@pytest.mark.parametrize("draw", ["local", "uniform"])
+def test_every_kth_trial_without_improvement_is_drawn_off_the_model(monkeypatch, draw) -> None:
+    from hyperscout._gp import optim
+
+    calls: list[int] = []
+    real = optim.maximize
+    monkeypatch.setattr(optim, "maximize", lambda *a, **k: (calls.append(len(calls)), real(*a, **k))[1])
+    model_trials: list[int] = []
+    seen = [0]  # calls to the acquisition optimiser when the previous trial ended
+
+    def never_better_than_the_first(trial: hs.Trial) -> float:
+        x, y = trial.suggest_float("x", 0, 1), trial.suggest_int("y", 0, 9)
+        if len(calls) > seen[0]:  # this trial's proposal, made before it ran or at its first suggest
+            model_trials.append(trial.number)
+        seen[0] = len(calls)
+        return 0.0 if trial.number == 0 else 1.0 + x + y
+
+    def run() -> list[dict]:
+        study = hs.create_study(sampler=GPSampler(seed=4, n_startup_trials=3, stagnation=2, stagnation_draw=draw))
+        study.optimize(never_better_than_the_first, n_trials=11, show_progress_bar=False)
+        return [t.params for t in study.trials]
+
+    first = run()
+    # Trial n has n - 1 trials since the best (trial 0): the even counts, trials 3, 5, 7 and 9, are draws.
+    assert model_trials == [4, 6, 8, 10]
+    assert len({tuple(p.values()) for p in first}) == len(first)  # no point proposed twice
+    model_trials.clear()
+    seen[0] = len(calls)
+    assert run() == first  # the draws are a function of the seed and the trials
+
+
+def test_rejects_a_bad_stagnation_setting() -> None:
+    for bad in (0, True, 2.5, "3"):
+        with pytest.raises(ValueError, match="stagnation"):
+            GPSampler(stagnation=bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="stagnation_draw"):
+        GPSampler(stagnation=3, stagnation_draw="corner")
