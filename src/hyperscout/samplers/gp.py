@@ -42,10 +42,6 @@ class GPSampler(BaseSampler):
     * ``trust_region=True`` confines the acquisition search to a box around the best trial that
       grows on success and shrinks on failure (TuRBO); ``"alternate"`` on every other trial. Off
       by default: it helped on smooth tasks and hurt on tree models (``docs/samplers.md``).
-    * ``stagnation=k`` makes every k-th trial in a row without an improvement a draw off the
-      model: near the best trial (``stagnation_draw="local"``) or uniformly (``"uniform"``),
-      never on a point already tried. Off by default: on the real-task tune half it lowered the
-      mean score and left as many seeds below random search's median (``docs/samplers.md``).
     * Trials stopped early by a pruner (PRUNED or PAUSED) join the fit with a stand-in final value,
       rank-matched from their last intermediate value (``impute_stopped``), so the model learns
       that the regions they tried were bad; they count towards ``n_startup_trials``.
@@ -74,18 +70,8 @@ class GPSampler(BaseSampler):
         output_transform: str = "power",
         trust_region: bool | str = False,
         centre_start: bool = True,
-        stagnation: int | None = None,
-        stagnation_draw: str = "local",
     ) -> None:
         super().__init__(seed=seed)
-        if stagnation is not None and (
-            isinstance(stagnation, bool) or not isinstance(stagnation, int) or stagnation < 1
-        ):
-            raise ValueError(f"stagnation must be None or an int >= 1, got {stagnation!r}")
-        if stagnation_draw not in ("local", "uniform"):
-            raise ValueError(f"stagnation_draw must be 'local' or 'uniform', got {stagnation_draw!r}")
-        self.stagnation = stagnation
-        self.stagnation_draw = stagnation_draw
         if not (isinstance(trust_region, bool) or trust_region == "alternate"):
             raise ValueError(f"trust_region must be True, False or 'alternate', got {trust_region!r}")
         if not isinstance(centre_start, bool):
@@ -195,39 +181,11 @@ class GPSampler(BaseSampler):
         taken = np.vstack([X, Xr]) if running else X
         local = self.trust_region is True or (self.trust_region == "alternate" and context.number % 2 == 1)
         region = self._region(fitted, raw, X, kinds, post) if local else None
-        if self.stagnation is not None and _stalled(fitted, raw, self.stagnation):
-            drawn = self._explore(enc, X, raw, taken, context.rng("gp-stagnation"))
-            if drawn is not None:
-                return enc.decode(drawn)
         rng = context.rng("gp")
         x = optim.maximize(batch, with_grad, kinds, n_choices, snap, rng, top, taken=taken, box=region)
         if region is not None and optim.is_row_of(x, taken):  # every point of the region was tried
             x = optim.maximize(batch, with_grad, kinds, n_choices, snap, rng, top, taken=taken)
         return enc.decode(x)
-
-    def _explore(
-        self, enc: SpaceEncoding, X: np.ndarray, raw: np.ndarray, taken: np.ndarray, rng: np.random.Generator
-    ) -> np.ndarray | None:
-        """A point drawn off the model after a stall: near the incumbent (``"local"``) or anywhere (``"uniform"``).
-
-        None when 64 draws all land on points already evaluated or running (a small, exhausted space).
-        """
-        from .._gp import optim
-
-        centre = enc.fill(X[int(np.argmax(raw))][None, :], rng)[0]
-        for _ in range(64):
-            if self.stagnation_draw == "uniform":
-                x = enc.random(rng, 1)[0]
-            else:
-                x = centre.copy()
-                num = ~enc.is_cat
-                x[num] = np.clip(x[num] + _LOCAL_SCALE * rng.standard_normal(int(num.sum())), 0.0, 1.0)
-                flip = enc.is_cat & (rng.random(enc.d) < _LOCAL_FLIP)
-                x[flip] = np.floor(rng.random(int(flip.sum())) * enc.n_choices[flip])
-                x = enc.snap(x[None, :])[0]
-            if not optim.is_row_of(x, taken):
-                return x
-        return None
 
     def _encoded(self, enc: SpaceEncoding, space: dict[str, Distribution], trials: list[FrozenTrial]) -> np.ndarray:
         """``enc.encode`` of each trial's values, reusing the row of a trial seen before with the same values.
@@ -270,28 +228,6 @@ class GPSampler(BaseSampler):
         if self.centre_start and context.number == 0:
             return centre_of(distribution)
         return distribution.from_unit(context.uniform(name))
-
-
-_LOCAL_SCALE = 0.15  # standard deviation of a local draw, in the unit cube
-_LOCAL_FLIP = 0.2  # probability that a local draw redraws a categorical
-
-
-def _stalled(fitted: Sequence[FrozenTrial], raw: np.ndarray, patience: int) -> bool:
-    """Whether the trials since the best one (in number order) are a positive multiple of ``patience``.
-
-    ``raw`` holds the trials' values, larger is better. Every ``patience``-th trial without an
-    improvement then goes to a draw off the model, and the count starts again at the next improvement.
-
-    Example:
-        >>> from hyperscout.trial import FrozenTrial, TrialState
-        >>> ts = [FrozenTrial(i, TrialState.COMPLETE, {}, {}, (0.0,)) for i in range(7)]
-        >>> [_stalled(ts[:n], np.array([1.0, 2.0, 0, 0, 0, 0, 0][:n]), 2) for n in range(2, 8)]
-        [False, False, True, False, True, False]
-    """
-    order = np.argsort([t.number for t in fitted], kind="stable")
-    y = raw[order]
-    since = len(y) - 1 - int(np.argmax(y))  # argmax: the first of equal bests
-    return since > 0 and since % patience == 0
 
 
 _THETA_KEY = "gp_theta"  # system attribute: the GP hyperparameters a proposal was made with
