@@ -57,7 +57,8 @@ def main() -> None:
     hs.logging.set_verbosity(hs.logging.WARNING)  # the summary below instead of a line per trial
     study = hs.create_study(
         study_name="lightgbm-pruning" if args.storage else None, storage=args.storage, seed=0,
-        pruner=hs.pruners.SuccessiveHalvingPruner(min_resource=4, reduction_factor=4),
+        # max_resource: the last round is never a rung, so no trial is stopped after its full run
+        pruner=hs.pruners.SuccessiveHalvingPruner(min_resource=4, reduction_factor=4, max_resource=n_rounds),
     )  # fmt: skip
     study.optimize(make_objective(n_rounds), n_trials=n_trials, show_progress_bar=False)
 
