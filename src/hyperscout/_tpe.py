@@ -229,7 +229,7 @@ def default_gamma(n: int) -> int:
     """How many of ``n`` ranked trials form the "good" group: 15%, at most 25.
 
     Optuna and Hyperopt use 10% (and 25% of √n); 15% was better on every benchmark function at 50
-    evaluations but Levy-6 (see ``docs/samplers.md``).
+    evaluations but Levy-6 (see ``docs/samplers-measurements.md``).
     """
     return min(int(np.ceil(0.15 * n)), 25)
 

@@ -264,3 +264,8 @@ def test_stores_its_arguments() -> None:
     s = ForestSampler(seed=3, n_estimators=20, model="random_forest", random_fraction=0.0)
     assert (s.seed, s.n_estimators, s.model, s.random_fraction) == (3, 20, "random_forest", 0.0)
     assert "random_forest" in repr(s)
+
+
+def test_is_chosen_by_its_name():
+    sampler = hs.samplers.get_sampler("forest", seed=1)
+    assert isinstance(sampler, hs.samplers.ForestSampler) and sampler.seed == 1

@@ -46,6 +46,7 @@ _BY_NAME = {
     "gp": GPSampler,
     "tpe": TPESampler,
     "cmaes": CmaEsSampler,
+    "forest": ForestSampler,
     "nsga2": NSGAIISampler,
 }
 

@@ -1,6 +1,6 @@
 """The default sampler: picks a model per study, and again as the history grows.
 
-The rules, each backed by a figure of ``benchmarks/runner.py`` (see ``docs/samplers.md``):
+The rules, each backed by a figure of ``benchmarks/runner.py`` (see ``docs/samplers-measurements.md``):
 
 1. Several objectives → TPE: the GP here models one objective.
 2. A mostly categorical space → TPE, whose categorical kernels need no distance between
@@ -17,7 +17,7 @@ The rules, each backed by a figure of ``benchmarks/runner.py`` (see ``docs/sampl
    studies with pruned trials to TPE while the GP ignored them. Fitted to them, the GP beat TPE
    under the median rule and Hyperband on Hartmann-6 and under the median rule on Branin
    (p ≤ 0.004, 20 seeds) and tied under Hyperband on Branin: ``benchmarks/multifidelity.py``,
-   figures in ``docs/samplers.md``.)
+   figures in ``docs/samplers-measurements.md``.)
 4. Beyond that (the GP's cost grows as n³ per suggestion): a space of ``Float`` and ``Int``
    parameters only, with no trial stopped early → CMA-ES, warm-started from the trials so far
    (``CmaEsSampler(warm_start=True)``); on the five synthetic problems at 1,000 evaluations it

@@ -41,7 +41,7 @@ class GPSampler(BaseSampler):
       corners of the box).
     * ``trust_region=True`` confines the acquisition search to a box around the best trial that
       grows on success and shrinks on failure (TuRBO); ``"alternate"`` on every other trial. Off
-      by default: it helped on smooth tasks and hurt on tree models (``docs/samplers.md``).
+      by default: it helped on smooth tasks and hurt on tree models (``docs/samplers-measurements.md``).
     * Trials stopped early by a pruner (PRUNED or PAUSED) join the fit with a stand-in final value,
       rank-matched from their last intermediate value (``impute_stopped``), so the model learns
       that the regions they tried were bad; they count towards ``n_startup_trials``.
