@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from scipy.special import log_ndtr, ndtr
 
+from ._gp.gp import one_blas_thread
 from ._gp.kernel import CATEGORICAL, NUMERIC
 from .samplers import BaseSampler, SamplerContext
 from .samplers._base import fitted_search_space, latin_hypercube_start
@@ -136,7 +137,7 @@ class ConstrainedGPSampler(BaseSampler):
         if len(done) < self.n_startup_trials:
             return latin_hypercube_start(context, search_space, self.n_startup_trials)
         # Small matrices: BLAS threads cost more than they save here (as in GPSampler).
-        with _single_blas_thread():
+        with one_blas_thread():
             return self._propose(context, search_space, done)
 
     def _propose(self, context: SamplerContext, space: dict[str, Distribution], done: list[FrozenTrial]) -> Any:
@@ -196,18 +197,6 @@ class ConstrainedGPSampler(BaseSampler):
         top = np.where(np.isnan(X[order]), 0.5, X[order])
         x = optim.maximize(batch, with_grad, kinds, enc.n_choices, snap, context.rng("gp-constrained"), top, taken=X)
         return enc.decode(x)
-
-
-_CONTROLLER: Any = None
-
-
-def _single_blas_thread() -> Any:
-    global _CONTROLLER
-    from threadpoolctl import ThreadpoolController
-
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()  # inspecting the loaded libraries once is the slow part
-    return _CONTROLLER.limit(limits=1, user_api="blas")
 
 
 def _observed(t: FrozenTrial) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._gp.gp import one_blas_thread
 from .._gp.kernel import CATEGORICAL, NUMERIC
 from ..space import Categorical, Distribution, OrNone
 from ..trial import FrozenTrial, TrialState
@@ -120,7 +121,7 @@ class GPSampler(BaseSampler):
         # The matrices here are small (n ≤ a few hundred): BLAS threads cost more in start-up and
         # contention than they save (measured: 0.105 s per suggestion at 100 trials on 2 cores
         # with threads, 0.048 s without), and they would compete with parallel workers.
-        with _blas_single_thread():
+        with one_blas_thread():
             return self._propose(context, search_space, fitted, values)
 
     def _propose(
@@ -260,15 +261,3 @@ def centre_of(distribution: Distribution) -> Any:
     if isinstance(distribution, Categorical):
         return distribution.choices[0]
     return distribution.from_unit(0.5)
-
-
-_CONTROLLER: Any = None
-
-
-def _blas_single_thread() -> Any:
-    global _CONTROLLER
-    from threadpoolctl import ThreadpoolController
-
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()  # inspecting the loaded libraries once is the slow part
-    return _CONTROLLER.limit(limits=1, user_api="blas")
