@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 from scipy.special import log_ndtr, ndtr
 
-from ._gp.gp import one_blas_thread
 from ._gp.kernel import CATEGORICAL, NUMERIC
+from ._gp.threads import one_blas_thread
 from .samplers import BaseSampler, SamplerContext
 from .samplers._base import fitted_search_space, latin_hypercube_start
 from .samplers._encoding import SpaceEncoding

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 from scipy.linalg import cho_solve
@@ -56,23 +55,6 @@ _LOG_2PI = float(np.log(2 * np.pi))
 _BOUNDS_LS = (np.log(5e-3), np.log(1e2))
 _BOUNDS_VAR = (np.log(1e-2), np.log(1e2))
 _BOUNDS_NOISE = (np.log(1e-6), np.log(1.0))
-
-
-_CONTROLLER: Any = None
-
-
-def one_blas_thread() -> Any:
-    """A context manager that runs the enclosed linear algebra on a single BLAS thread.
-
-    The matrices of a GP fit are small (n is at most a few hundred): BLAS threads cost more in start-up
-    and contention than they save, and would compete with parallel workers.
-    """
-    global _CONTROLLER
-    from threadpoolctl import ThreadpoolController
-
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()  # inspecting the loaded libraries once is the slow part
-    return _CONTROLLER.limit(limits=1, user_api="blas")
 
 
 def cholesky(K: np.ndarray) -> tuple[np.ndarray, float]:

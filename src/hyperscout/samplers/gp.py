@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .._gp.gp import one_blas_thread
 from .._gp.kernel import CATEGORICAL, NUMERIC
+from .._gp.threads import one_blas_thread
 from ..space import Categorical, Distribution, OrNone
 from ..trial import FrozenTrial, TrialState
 from ._base import (
