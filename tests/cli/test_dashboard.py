@@ -100,6 +100,34 @@ def test_api_lists_studies_and_serves_a_study_incrementally(served: tuple[Dashbo
     assert newer["summary"]["best"][0]["values"] == [0.5]
 
 
+def test_a_trial_finishing_while_the_page_is_built_does_not_give_a_mixed_page(
+    served: tuple[DashboardServer, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The plots, the summary and the table each read the trials: a trial that finishes between them
+    # must not reach the summary but not the plots, under a position that the next poll calls unchanged.
+    from hyperscout.dashboard import _server
+
+    server, url = served
+    study = add_trials(url, "race", [3.0, 1.0])
+    running = study.ask(SPACE)
+    real_figures = _server.figures
+    calls = []
+
+    def figures_then_finish(s: hs.Study) -> dict[str, Any]:
+        out = real_figures(s)
+        if not calls:
+            study.tell(running, -1.0)  # another process finishes the trial right after the plots were drawn
+        calls.append(1)
+        return out
+
+    monkeypatch.setattr(_server, "figures", figures_then_finish)
+    page = get_json(server.url + "api/study?name=race&since=-1")
+    assert len(calls) == 2  # the first build saw the log move and was redone
+    assert page["summary"]["best"][0]["values"] == [-1.0]
+    assert len(page["figures"]["history"]["data"][0]["y"]) == 3  # the plots have the finished trial too
+    assert get_json(server.url + f"api/study?name=race&since={page['position']}")["unchanged"] is True
+
+
 def test_server_is_read_only(served: tuple[DashboardServer, str]) -> None:
     server, url = served
     add_trials(url, "quad", [1.0])

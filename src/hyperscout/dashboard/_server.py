@@ -41,6 +41,7 @@ _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+_CONSISTENT_TRIES = 3  # builds of a study page before it goes out as it stands
 _LOOPBACK_NAMES = {"localhost", "localhost.", "ip6-localhost"}
 
 
@@ -161,15 +162,33 @@ class DashboardServer(ThreadingHTTPServer):
             if position == since:
                 return {**head, "unchanged": True}
             if entry.payload is None or entry.position != position:
-                figs = figures(entry.study)
-                entry.payload = {
-                    "summary": summary(entry.study),
-                    "table": trial_table(entry.study),
-                    "order": [[k, FIGURES[k]] for k in figs],
-                    "figures": {k: fig.to_plotly_json() for k, fig in figs.items()},
-                }
-                entry.position = position
+                position, payload = _page(entry.study, position)
+                head["position"] = position
+                entry.payload, entry.position = payload, position
             return {**head, **entry.payload}
+
+
+def _page(study: Study, position: int) -> tuple[int, dict[str, Any]]:
+    """A study page's data and the log position it shows.
+
+    Each part reads the trials anew, so a trial that finishes meanwhile could reach the summary and not
+    the plots: the page is rebuilt until the log stood still while it was built. Under a stream of
+    changes it goes out as last built, under the position that build started from, so the next poll
+    rebuilds it.
+    """
+    for attempt in range(_CONSISTENT_TRIES):
+        figs = figures(study)
+        payload = {
+            "summary": summary(study),
+            "table": trial_table(study),
+            "order": [[k, FIGURES[k]] for k in figs],
+            "figures": {k: fig.to_plotly_json() for k, fig in figs.items()},
+        }
+        after = log_position(study)
+        if after == position or attempt == _CONSISTENT_TRIES - 1:
+            break
+        position = after
+    return position, payload
 
 
 class _Handler(BaseHTTPRequestHandler):
