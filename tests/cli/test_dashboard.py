@@ -104,7 +104,7 @@ def test_a_trial_finishing_while_the_page_is_built_does_not_give_a_mixed_page(
     served: tuple[DashboardServer, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The plots, the summary and the table each read the trials: a trial that finishes between them
-    # must not reach the summary but not the plots, under a position that the next poll calls unchanged.
+    # must reach all of them or none, and the page's position must be that of what it shows.
     from hyperscout.dashboard import _server
 
     server, url = served
