@@ -106,6 +106,30 @@ def test_report_is_one_self_contained_file(in_tmp: Path, capsys: pytest.CaptureF
     assert all(f'id="fig-{k}"' in text for k in figures)
 
 
+def test_report_of_several_objectives_opens_with_the_pareto_front_and_hypervolume(in_tmp: Path) -> None:
+    def constraints(t: hs.FrozenTrial) -> list[float]:
+        return [t.params["x"] - 0.9]  # x > 0.9 is infeasible
+
+    study = hs.create_study(study_name="two", storage=DB, directions=["minimize", "maximize"], sampler="random",
+                            seed=0, constraints_func=constraints)  # fmt: skip
+    for _ in range(15):
+        t = study.ask({"x": hs.Float(0, 1)})
+        study.tell(t, [t.params["x"], t.params["x"] ** 0.5])
+    assert main(["report", "two", "--storage", DB, "-o", "r.html"]) == 0
+    text, _ = read_report(in_tmp / "r.html")
+    figures = json.loads(re.search(r'<script type="application/json" id="hs-figures">(.*?)</script>', text, re.S)[1])
+    assert list(figures)[:3] == ["pareto", "hypervolume", "history"]
+    front = {tr["name"]: tr for tr in figures["pareto"]["data"]}
+    feasible = [t for t in study.trials if t.params["x"] <= 0.9]
+    assert len(front["Infeasible"]["x"]) == 15 - len(feasible) > 0
+    assert len(front["Best trials"]["x"]) == len(feasible)  # x against sqrt(x): every feasible trial is optimal
+    # The reference point is past the feasible trials' worst value by a tenth of their range.
+    xs = [t.params["x"] for t in feasible]
+    ref_x = max(xs) + 0.1 * (max(xs) - min(xs))
+    assert f"reference point {ref_x:.4g}" in figures["hypervolume"]["layout"]["title"]["text"]
+    assert len(figures["hypervolume"]["data"][0]["y"]) == 15
+
+
 def test_report_shows_the_best_value_and_parameters(in_tmp: Path) -> None:
     study = make_study()
     best = study.best_trial

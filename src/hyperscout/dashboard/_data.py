@@ -10,15 +10,20 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
+from .._multi_objective import oriented
 from ..importance import get_param_importances
 from ..study import Study
-from ..trial import FrozenTrial, TrialState
+from ..trial import FrozenTrial, TrialState, constraint_violation
 from ..visualization import (
     plot_contour,
     plot_edf,
+    plot_hypervolume_history,
     plot_intermediate_values,
     plot_optimization_history,
     plot_parallel_coordinate,
+    plot_pareto_front,
     plot_slice,
     plot_timeline,
 )
@@ -36,6 +41,8 @@ def plotly_js_gzip() -> bytes:
 
 #: The figures of a study page, in the order they are shown, with their headings.
 FIGURES = {
+    "pareto": "Pareto front",
+    "hypervolume": "Hypervolume history",
     "history": "Optimisation history",
     "importance": "Parameter importances",
     "slice": "Slice plot",
@@ -134,18 +141,29 @@ def _jsonable(value: Any) -> Any:
 def figures(study: Study) -> dict[str, Any]:
     """The plotly figures of a study page, keyed as in ``FIGURES``.
 
-    A study with several objectives is drawn on its first objective. Without scikit-learn the
-    importance panel says so instead of failing the page.
+    A study with several objectives starts with its Pareto front (two or three objectives) and the
+    history of its hypervolume (at ``reference_point(study)``); the other figures show its first
+    objective. Without scikit-learn the importance panel says so instead of failing the page.
     """
     target: Callable[[FrozenTrial], float] | None = None
     name = "Objective value"
+    out: dict[str, Any] = {}
     if len(study.directions) > 1:
 
         def target(t: FrozenTrial) -> float:
             return t.values[0] if t.values else math.nan
 
         name = f"Objective 0 ({study.directions[0]})"
-    out: dict[str, Any] = {"history": plot_optimization_history(study, target=target, target_name=name)}
+        if len(study.directions) <= 3:  # more do not fit one scatter; the parallel coordinates show them
+            out["pareto"] = plot_pareto_front(study)
+        ref = reference_point(study)
+        if ref is None:
+            out["hypervolume"] = empty_figure(FIGURES["hypervolume"], "No feasible complete trial yet")
+        else:
+            out["hypervolume"] = plot_hypervolume_history(study, ref)
+            shown = ", ".join(f"{v:.4g}" for v in ref)
+            out["hypervolume"].update_layout(title={"text": f"{FIGURES['hypervolume']} (reference point {shown})"})
+    out["history"] = plot_optimization_history(study, target=target, target_name=name)
     try:
         shares = get_param_importances(study, target=target)
         note = f"share of the variance of the {text(name.lower())} (functional ANOVA)"
@@ -164,6 +182,32 @@ def figures(study: Study) -> dict[str, Any]:
     out["edf"] = plot_edf(study, target=target, target_name=name)
     out["timeline"] = plot_timeline(study)
     return out
+
+
+def reference_point(study: Study) -> list[float] | None:
+    """The reference point of a page's hypervolume: each objective's worst feasible value, a tenth of its range further.
+
+    The page has no reference point from the user, so it takes the trials' nadir, moved past it so that
+    the trials at the edge of the front still add volume (a common choice, e.g. BoTorch's). It moves as
+    trials arrive: compare hypervolumes only on one page. ``None`` without a feasible complete trial.
+
+    Example:
+        >>> import hyperscout as hs
+        >>> study = hs.create_study(directions=["minimize", "maximize"], sampler="random")
+        >>> for x in (0.0, 1.0):
+        ...     _ = study.tell(study.ask({"x": hs.Float(0, 1)}), [x, 2 * x])
+        >>> reference_point(study)
+        [1.1, -0.2]
+    """
+    rows = [t.values for t in study.trials if t.state is TrialState.COMPLETE and t.values is not None
+            and constraint_violation(t) <= 0]  # fmt: skip
+    if not rows:
+        return None
+    costs = oriented(rows, study.directions)  # every objective minimised
+    worst, best = costs.max(axis=0), costs.min(axis=0)
+    ref = worst + 0.1 * np.where(worst > best, worst - best, np.maximum(np.abs(worst), 1.0))
+    signs = [1.0 if d == "minimize" else -1.0 for d in study.directions]
+    return [round(float(sign * r), 12) for sign, r in zip(signs, ref, strict=True)]
 
 
 def figure_json(fig: Any) -> str:
