@@ -113,8 +113,8 @@ def test_a_metric_not_evaluated_is_refused_with_what_is() -> None:
         ({"metric": None}, TypeError),
         ({"valid_name": 0}, TypeError),
         ({"report_interval": 0}, ValueError),
-        ({"report_interval": True}, ValueError),
-        ({"report_interval": 2.0}, ValueError),
+        ({"report_interval": True}, TypeError),
+        ({"report_interval": 2.0}, TypeError),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, error) -> None:

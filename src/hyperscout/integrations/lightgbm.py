@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._checks import check_count
 from ..trial import Trial
 from ._common import check_name, check_trial
 from .torch import report_and_prune
@@ -62,7 +63,8 @@ class LightGBMPruningCallback:
 
     Raises:
         TypeError: if ``trial`` is not a hyperscout trial, or ``metric``/``valid_name`` not a string.
-        ValueError: if ``report_interval`` is not a positive int; during training, if ``metric`` is not
+        TypeError: if ``report_interval`` is not an int (a bool is not one).
+        ValueError: if ``report_interval`` is below 1; during training, if ``metric`` is not
             evaluated on ``valid_name`` (the message lists what is), or if the metric improves upwards
             while the study minimises (or the other way round).
 
@@ -77,8 +79,7 @@ class LightGBMPruningCallback:
         check_trial(trial, _WHO)
         check_name(metric, "metric", _WHO)
         check_name(valid_name, "valid_name", _WHO)
-        if isinstance(report_interval, bool) or not isinstance(report_interval, int) or report_interval < 1:
-            raise ValueError(f"{_WHO}: report_interval must be a positive int, got {report_interval!r}")
+        check_count(f"{_WHO}: report_interval", report_interval, minimum=1, none_ok=False)
         self.trial = trial
         self.metric = metric
         self.valid_name = valid_name
