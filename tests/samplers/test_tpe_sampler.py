@@ -145,6 +145,18 @@ def test_several_objectives_reproducible_and_better_than_random():
     assert sum(a > b for a, b in zip(hv_tpe, rnd, strict=True)) >= 3, (hv_tpe, rnd)  # seed by seed
 
 
+def test_several_objectives_mirror_maximize_and_minimize():
+    def f(trial):
+        x = [trial.suggest_float(f"x{i}", 0, 1) for i in range(3)]
+        return x[0] + x[2], (1 - x[0]) * (1 + x[1])
+
+    lo = hs.create_study(sampler=TPESampler(seed=1), directions=["minimize", "minimize"])
+    lo.optimize(f, n_trials=30, show_progress_bar=False)
+    hi = hs.create_study(sampler=TPESampler(seed=1), directions=["maximize", "minimize"])
+    hi.optimize(lambda t: (-f(t)[0], f(t)[1]), n_trials=30, show_progress_bar=False)
+    assert [t.params for t in lo.trials] == [t.params for t in hi.trials]
+
+
 def test_groups_split_parameters_by_the_trials_that_use_them():
     space = {k: Float(0.0, 1.0) for k in ("kind", "a1", "a2", "b1", "c")}
     trials = [

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_constraints_func, check_flag, is_number
-from .._multi_objective import non_dominated_ranks, selection_order
+from .._multi_objective import non_dominated_ranks, oriented, selection_order
 from ..space import Distribution
 from ..trial import FrozenTrial, TrialState, constraint_violation, is_constrained
 from ._base import BaseSampler, SamplerContext, latin_hypercube_start, values_of
@@ -291,16 +291,10 @@ def _split_several(
     """
     complete = [t for t in ranked if t.state is TrialState.COMPLETE]
     rest = [t for t in ranked if t.state is not TrialState.COMPLETE]
-    losses = oriented_losses(complete, directions)
+    losses = oriented([t.values for t in complete], directions)  # a NaN stays: its front is the last
     penalty = np.array([constraint_violation(t) for t in complete]) if is_constrained(complete) else None
     order = selection_order(losses, n_good, penalty)
     return [complete[i] for i in order] + rest, (np.arange(len(ranked)) < n_good).astype(float)
-
-
-def oriented_losses(trials: Sequence[FrozenTrial], directions: Sequence[str]) -> np.ndarray:
-    """The trials' values (n, m), every objective minimised (a NaN stays: ``non_dominated_ranks`` puts it last)."""
-    signs = np.array([-1.0 if d == "maximize" else 1.0 for d in directions])
-    return np.array([t.values for t in trials], dtype=float).reshape(len(trials), len(signs)) * signs
 
 
 def _loss(v: float, sign: float) -> float:
