@@ -1,4 +1,4 @@
-"""Several objectives and constraints, on arrays: domination, Pareto ranks, crowding, hypervolume.
+"""Several objectives and constraints, on arrays: domination, Pareto ranks, crowding, hypervolume and its subsets.
 
 Everything here minimises: a caller turns ``"maximize"`` objectives into minimised ones by
 negating them (``oriented``). Nothing here knows of studies or trials.
