@@ -10,11 +10,15 @@ import pytest
 from hyperscout._multi_objective import (
     check_constraints,
     crowding_distance,
+    greedy_hypervolume_subset,
     hypervolume,
+    hypervolume_contributions,
     infeasible_last,
     non_dominated_ranks,
     oriented,
     pareto_mask,
+    reference_point,
+    selection_order,
     violation,
 )
 
@@ -95,3 +99,93 @@ def test_check_constraints_refuses(value, error):
 def test_check_constraints_accepts_arrays_and_ints():
     assert check_constraints(np.array([1, -2])) == (1.0, -2.0)
     assert check_constraints((0.5, np.float32(1.5))) == (0.5, 1.5)
+
+
+def _random_front(rng: np.random.Generator, n: int, m: int) -> np.ndarray:
+    """Points near a convex front, with a few dominated points and an exact copy mixed in."""
+    d = rng.random((n, m)) + 1e-3
+    front = d / np.linalg.norm(d, axis=1, keepdims=True)
+    front[: n // 4] += rng.random((n // 4, m)) * 0.5  # dominated (mostly)
+    return np.vstack([front, front[-1:]])
+
+
+@pytest.mark.parametrize("m", [2, 3])
+@pytest.mark.parametrize("seed", range(4))
+def test_contributions_match_brute_force(m, seed):
+    rng = np.random.default_rng(seed)
+    pts = _random_front(rng, 15, m)
+    ref = np.full(m, 1.6)
+    total = hypervolume(pts, ref)
+    brute = [total - hypervolume(np.delete(pts, i, axis=0), ref) for i in range(len(pts))]
+    got = hypervolume_contributions(pts, ref)
+    np.testing.assert_allclose(got, brute, atol=1e-12)
+    assert got[-1] == got[-2] == 0.0  # a point and its copy: removing either loses nothing
+    assert np.all(got[~pareto_mask(pts)] == 0.0)
+
+
+def test_contributions_edge_cases():
+    assert hypervolume_contributions(np.empty((0, 2)), [1.0, 1.0]).tolist() == []
+    assert hypervolume_contributions([[0.5, 0.5, 0.5]], [1.0, 1.0, 1.0]).tolist() == [0.125]
+    assert hypervolume_contributions([[2.0, 0.0], [0.5, 0.5]], [1.0, 1.0]).tolist() == [0.0, 0.25]
+
+
+@pytest.mark.parametrize("m", [2, 3])
+@pytest.mark.parametrize("seed", range(3))
+def test_greedy_subset_matches_plain_greedy(m, seed):
+    """The lazy updates change the work, not the choice: compare with recomputing every gain each step."""
+    rng = np.random.default_rng(10 + seed)
+    pts = _random_front(rng, 14, m)
+    ref = np.full(m, 1.6)
+    chosen: list[int] = []
+    for _ in range(8):
+        base = hypervolume(pts[chosen], ref) if chosen else 0.0
+        gains = [-1.0 if i in chosen else hypervolume(pts[[*chosen, i]], ref) - base for i in range(len(pts))]
+        chosen.append(int(np.argmax(gains)))
+    assert greedy_hypervolume_subset(pts, 8, ref).tolist() == chosen
+
+
+def test_greedy_subset_sizes():
+    pts = [[1.0, 2.0], [2.0, 1.0], [1.0, 2.0]]
+    assert greedy_hypervolume_subset(pts, 0, [3.0, 3.0]).tolist() == []
+    assert sorted(greedy_hypervolume_subset(pts, 5, [3.0, 3.0]).tolist()) == [0, 1, 2]  # all, copies last
+    assert greedy_hypervolume_subset(pts, 2, [3.0, 3.0]).tolist() == [0, 1]  # not the copy of 0
+
+
+@pytest.mark.parametrize("m", [2, 3])
+def test_selection_keeps_fronts_in_order(m):
+    rng = np.random.default_rng(m)
+    pts = rng.random((60, m))
+    ranks = non_dominated_ranks(pts)
+    for n_top in (1, 5, 17, 40, 60):
+        order = selection_order(pts, n_top)
+        assert sorted(order.tolist()) == list(range(60))
+        assert np.all(np.diff(ranks[order]) >= 0)  # every front ahead of the fronts it dominates
+        # the cut front: its chosen part is the greedy subset, with the front's own reference point
+        r = ranks[order[n_top - 1]]
+        members = np.flatnonzero(ranks == r)
+        need = n_top - int((ranks < r).sum())
+        if need < len(members):
+            pick = greedy_hypervolume_subset(pts[members], need, reference_point(pts[members]))
+            assert order[n_top - need : n_top].tolist() == members[pick].tolist()
+
+
+def test_selection_spreads_along_the_front_and_ignores_units():
+    # 9 points on a line front, 3 to choose: the two ends' neighbours and the middle, not a clump
+    x = np.linspace(0.0, 1.0, 9)
+    pts = np.column_stack([x, 1.0 - x])
+    top = set(selection_order(pts, 3)[:3].tolist())
+    assert len(top) == 3 and max(top) - min(top) >= 4
+    scaled = pts * [1000.0, 0.01] + [5.0, -3.0]
+    assert set(selection_order(scaled, 3)[:3].tolist()) == top  # (2 and 6 tie: their order is rounding's)
+
+
+def test_selection_puts_feasible_points_first():
+    pts = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.5], [0.5, 2.0], [np.nan, 0.0]])
+    # the infeasible point dominates every other but follows the feasible ones; a NaN comes last
+    assert selection_order(pts, 3, penalty=[1.0, 0.0, 0.0, 0.0, 0.0]).tolist() == [1, 2, 3, 0, 4]
+
+
+def test_reference_point():
+    assert reference_point([[1.0, 1.0]]).tolist() == pytest.approx([1.0 + 1e-12, 1.0 + 1e-12])
+    assert reference_point([[0.0, 0.0]]).tolist() == [1.0, 1.0]
+    assert np.all(reference_point([[0.0, 3.0], [2.0, -1.0]]) > [2.0, 3.0])

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 import hyperscout as hs
 from hyperscout import _tpe
-from hyperscout._multi_objective import non_dominated_ranks
+from hyperscout._multi_objective import hypervolume, non_dominated_ranks
 from hyperscout.samplers import SamplerContext, TPESampler
-from hyperscout.samplers.tpe import _groups, _rank, _ranked
+from hyperscout.samplers.tpe import _groups, _rank, _ranked, _split_several
 from hyperscout.space import Float, Int, OrNone
 from hyperscout.trial import FrozenTrial, TrialState
 
@@ -100,6 +100,61 @@ def test_rank_of_several_objectives_follows_pareto_fronts():
     trials = [_t(0, {}, (1.0, 5.0)), _t(1, {}, (2.0, 6.0)), _t(2, {}, (5.0, 1.0)), _t(3, {}, (6.0, 6.0))]
     assert [t.number for t in _rank(trials, ["minimize", "minimize"], 10)][2:] == [1, 3]
     assert list(non_dominated_ranks(np.array([[1.0, 5.0], [2.0, 6.0], [5.0, 1.0], [6.0, 6.0]]))) == [0, 1, 0, 2]
+
+
+def test_split_of_several_objectives_keeps_non_dominated_trials_ahead():
+    rng = np.random.default_rng(0)
+    trials = [_t(i, {"x": 0.0}, (float(a), float(b))) for i, (a, b) in enumerate(rng.random((40, 2)))]
+    front = non_dominated_ranks(np.array([t.values for t in trials])) == 0
+    n_front = int(front.sum())
+    for n_good in (n_front - 1, n_front, n_front + 3):
+        ranked, w = _split_several(_rank(trials, ["minimize", "minimize"], 10), ["minimize"] * 2, n_good)
+        first = {t.number for t in ranked[:n_front]}
+        assert first == set(np.flatnonzero(front).tolist())  # all non-dominated trials ahead of dominated ones
+        assert w.tolist() == [1.0] * n_good + [0.0] * (40 - n_good)
+
+
+def test_split_of_several_objectives_in_a_constrained_study():
+    def t(n, values, constraints):
+        return FrozenTrial(n, TrialState.COMPLETE, {}, {}, values, system_attrs={"constraints": constraints})
+
+    # trial 0 dominates every other but is infeasible; 3 is dominated by 1 among the feasible ones
+    trials = [t(0, (0.0, 0.0), [1.0]), t(1, (1.0, 1.0), [0.0]), t(2, (0.5, 3.0), [-1.0]), t(3, (2.0, 2.0), [-1.0])]
+    ranked, w = _split_several(trials, ["minimize", "minimize"], 3)
+    assert [x.number for x in ranked] == [1, 2, 3, 0]  # feasible fronts {1, 2}, {3}, then the infeasible one
+    assert w.tolist() == [1.0, 1.0, 1.0, 0.0]
+
+
+def test_several_objectives_reproducible_and_better_than_random():
+    def f(trial):
+        x = [trial.suggest_float(f"x{i}", 0, 1) for i in range(4)]
+        g = 1 + 9 * sum(x[1:]) / 3
+        return x[0], g * (1 - math.sqrt(x[0] / g))  # ZDT1 on 4 parameters
+
+    def hv(sampler):
+        study = hs.create_study(sampler=sampler, directions=["minimize", "minimize"])
+        study.optimize(f, n_trials=60, show_progress_bar=False)
+        pts = np.array([t.values for t in study.trials])
+        return hypervolume(pts, [1.1, 11.0]), [t.params for t in study.trials]
+
+    tpe = [hv(TPESampler(seed=s)) for s in range(4)]
+    rnd = [hv(hs.samplers.RandomSampler(seed=s))[0] for s in range(4)]
+    assert hv(TPESampler(seed=0))[1] == tpe[0][1]  # same seed, same trials
+    hv_tpe = [h for h, _ in tpe]
+    assert np.median(hv_tpe) > np.median(rnd) + 0.5, (hv_tpe, rnd)
+    assert sum(a > b for a, b in zip(hv_tpe, rnd, strict=True)) >= 3, (hv_tpe, rnd)  # seed by seed
+
+
+def test_several_objectives_mirror_maximize_and_minimize():
+    def f(trial):
+        x = [trial.suggest_float(f"x{i}", 0, 1) for i in range(3)]
+        return x[0] + x[2], (1 - x[0]) * (1 + x[1])
+
+    lo = hs.create_study(sampler=TPESampler(seed=1), directions=["minimize", "minimize"])
+    lo.optimize(f, n_trials=30, show_progress_bar=False)
+    hi = hs.create_study(sampler=TPESampler(seed=1), directions=["maximize", "minimize"])
+    hi.optimize(lambda t: (-f(t)[0], f(t)[1]), n_trials=30, show_progress_bar=False)
+    assert [t.params for t in lo.trials] == [t.params for t in hi.trials]
 
 
 def test_groups_split_parameters_by_the_trials_that_use_them():
@@ -374,7 +429,7 @@ def test_learns_from_pruned_trials_under_hyperband():
 def test_flags_are_bools_and_weights_numbers() -> None:
     # multivariate="no" was taken as true, prior_weight=True as 1.0.
     for kwargs in ({"multivariate": "no"}, {"constant_liar": 0}):
-        with pytest.raises(TypeError, match=rf"{next(iter(kwargs))} must be True or False, got"):
+        with pytest.raises(TypeError, match=rf"{next(iter(kwargs))} must be True or False( or None)?, got"):
             TPESampler(**kwargs)
     for kwargs in ({"prior_weight": True}, {"bandwidth": "1"}):
         with pytest.raises(ValueError, match=rf"{next(iter(kwargs))} must be a positive number"):
