@@ -189,3 +189,5 @@ def test_reference_point():
     assert reference_point([[1.0, 1.0]]).tolist() == pytest.approx([1.0 + 1e-12, 1.0 + 1e-12])
     assert reference_point([[0.0, 0.0]]).tolist() == [1.0, 1.0]
     assert np.all(reference_point([[0.0, 3.0], [2.0, -1.0]]) > [2.0, 3.0])
+    # A worst value of exactly 0 with a range keeps the tenth of the range (no floor of 1).
+    assert reference_point([[-2.0, 0.0], [0.0, -4.0]]).tolist() == pytest.approx([0.2, 0.4])

@@ -399,13 +399,15 @@ def reference_point(values: Any) -> np.ndarray:
     Example:
         >>> reference_point([[0.0, 10.0], [1.0, 30.0]]).tolist()
         [1.1, 32.0]
+        >>> reference_point([[-2.0, 5.0], [0.0, 5.0]]).tolist()  # a worst value of 0; a zero range
+        [0.2, 5.000000000005]
     """
     vals = np.asarray(values, dtype=float)
     vals = vals.reshape(len(vals), -1)
     hi, lo = vals.max(axis=0), vals.min(axis=0)
-    margin = 0.1 * (hi - lo)
-    tiny = np.where(hi != 0, 1e-12 * np.abs(hi), 1.0)
-    return hi + np.maximum(margin, tiny)
+    # The floor is for a zero range only: an objective whose worst value is 0 keeps its tenth of the range.
+    tiny = np.where(hi != 0, 1e-12 * np.abs(hi), np.where(hi > lo, 0.0, 1.0))
+    return hi + np.maximum(0.1 * (hi - lo), tiny)
 
 
 def selection_order(values: Any, n_top: int, penalty: Any = None) -> np.ndarray:

@@ -10,9 +10,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from .._multi_objective import oriented
+from .._multi_objective import reference_point as reference_point_of
 from ..importance import get_param_importances
 from ..study import Study
 from ..trial import FrozenTrial, TrialState, constraint_violation
@@ -203,9 +202,7 @@ def reference_point(study: Study) -> list[float] | None:
             and constraint_violation(t) <= 0]  # fmt: skip
     if not rows:
         return None
-    costs = oriented(rows, study.directions)  # every objective minimised
-    worst, best = costs.max(axis=0), costs.min(axis=0)
-    ref = worst + 0.1 * np.where(worst > best, worst - best, np.maximum(np.abs(worst), 1.0))
+    ref = reference_point_of(oriented(rows, study.directions))  # every objective minimised
     signs = [1.0 if d == "minimize" else -1.0 for d in study.directions]
     return [round(float(sign * r), 12) for sign, r in zip(signs, ref, strict=True)]
 
