@@ -73,6 +73,7 @@ class PercentilePruner(BasePruner):
         if step is None or _curves.n_finished(trials, trial.number) < self.n_startup_trials:
             return False
         score = functools.partial(_curves.score_at, step=step, direction=direction)
+        model = None
         if self.rank_check:
             final = max((t.last_step or 0 for t in trials if t.state is TrialState.COMPLETE), default=None)
             judge, model = _ranks.judging_model(trials, step, final, direction)
@@ -89,4 +90,6 @@ class PercentilePruner(BasePruner):
         others = [s for s in others if not math.isnan(s)]
         if len(others) < self.n_min_trials:
             return False
+        if model is not None and model.cannot_win(trial.intermediate_values, direction, _ranks.STEP_MARGIN):
+            return True
         return score(trial.intermediate_values) > _curves.percentile(others, self.percentile)
