@@ -21,6 +21,13 @@ fit trial's leave-one-out prediction and its real ``y_T`` (for ridge, the leave-
 the trial records alone: no random numbers, no clock, and trials sorted by number, so every process
 that sees the same records decides the same way.
 
+*Cannot win.* For a model of ``T`` itself, with ``r_i = y_T,i - loo_i`` the leave-one-out residuals,
+``y*`` the best ``y_T`` of the fit set and ``c`` a margin (``STEP_MARGIN`` or ``RUNG_MARGIN``), a trial
+whose prediction is ``p`` cannot win when ``p + c * min_i r_i > y*``: it would have to beat its
+prediction by more than ``c`` times the most any fit trial beat a prediction made without it. A trial
+whose ``y_s`` is at least as good as every fit trial's is never judged so (the model would extrapolate,
+and stopping such trials could starve the fit set of better curves).
+
 Example:
     >>> from hyperscout.trial import FrozenTrial, TrialState
     >>> def done(n, slow):  # slow learners end best: a crossing
