@@ -86,12 +86,13 @@ def test_on_rank_preserving_curves_the_pruning_rate_stays(name):
     assert max(t.value or 0.0 for t in with_check) == max(t.value or 0.0 for t in without)
 
 
+@pytest.mark.parametrize("curve", [crossing, preserving])  # preserving: the "cannot win" rule stops trials too
 @pytest.mark.parametrize("name", ["median", "hyperband"])
-def test_a_resumed_run_decides_as_one_run_does(name, tmp_path):
+def test_a_resumed_run_decides_as_one_run_does(name, curve, tmp_path):
     url = f"sqlite:///{tmp_path / 'resume.db'}"
-    one = _study(name, True, crossing).trials
-    _study(name, True, crossing, url, qualities=QUALITIES[:7])
-    _study(name, True, crossing, url, qualities=QUALITIES[7:])  # a new process resuming the same study
+    one = _study(name, True, curve).trials
+    _study(name, True, curve, url, qualities=QUALITIES[:7])
+    _study(name, True, curve, url, qualities=QUALITIES[7:])  # a new process resuming the same study
     two = hs.load_study("s", url).trials
     assert [(t.params, t.state, t.last_step) for t in one] == [(t.params, t.state, t.last_step) for t in two]
 
