@@ -15,6 +15,9 @@ This benchmark measures what that costs. A *family* maps a configuration to a 27
   ``q`` the configuration's quality in ``[0, 1]``. ``k = 1`` (``crossing``): the better the final value, the slower
   the curve, so early ranks are reversed; ``k = 0.5`` (``mild``); ``k = -1`` (``no-crossing``): the best are also
   the fastest, ranks never change. A deterministic per-(configuration, epoch) noise of 0.3 points is added.
+  ``crossing:N`` (``N >= 1``) is another *instance* of a parametric family: the optimum ``(log learning rate,
+  regularisation)``, the best final value and its spread are drawn from ``N``, and so is the noise. Instance 0 (the
+  plain name) is the family as first defined; instance 1 is the tuning split, instance 2 the hold-out.
 
 A trial suggests the family's parameters, reports the curve epoch by epoch and stops where the pruner says. Each
 (family, pruner, seed) is one study of ``--trials`` trials (60) under TPE seeded with the seed (hyperscout's
@@ -24,14 +27,22 @@ used, and the points of accuracy lost (best final value of a complete trial of t
 pruned one, times 100), median and worst. With ``pause=True`` a paused trial that is promoted continues where it
 stopped, so each epoch is counted once.
 
-Split: the defaults of the pruners' rank check were chosen on the ``mild`` family with seeds 100-104 (``--tune``),
-fixed before any tuning; the report uses the other families and seeds 0-9.
+Pruner rows named ``optuna-tpe:<pruner>`` run hyperscout's pruner inside an Optuna study, under Optuna's TPE, so
+that they compare with Optuna's pruners under the same sampler: how many epochs a pruner can save depends on the
+sampler (one that settles on the best region leaves fewer trials below the median), and the ``optuna-*`` rows run
+under Optuna's sampler, the plain rows under hyperscout's.
+
+Split: the defaults of the pruners' rank check were chosen on the ``mild`` family with seeds 100-104, fixed before
+any tuning; later variants were compared on ``--tune`` (``mild``, ``crossing:1`` and ``no-crossing:1``, seeds
+100-109). The report uses the other families and seeds 0-9; ``--holdout`` runs ``crossing:2`` and
+``no-crossing:2``, which no setting was chosen on.
 
 Run it on demand (not part of the test suite; needs scikit-learn, and Optuna for its pruners)::
 
     python benchmarks/learning_curves.py --record        # record the digits curves (~3 min on one core)
     python benchmarks/learning_curves.py                 # every family and pruner, 10 seeds (~20 min on 2 cores)
-    python benchmarks/learning_curves.py --tune          # the tuning split: mild family, seeds 100-104
+    python benchmarks/learning_curves.py --tune          # tuning split: mild, crossing:1, no-crossing:1, seeds 100-109
+    python benchmarks/learning_curves.py --holdout       # never tuned on: crossing:2, no-crossing:2, seeds 0-9
     python benchmarks/learning_curves.py --families crossing --pruners nop,hyperband --seeds 3
     python benchmarks/learning_curves.py --from results.json   # print the table of saved results
     python benchmarks/learning_curves.py --check         # exit status 1 when a target of the README is missed
@@ -73,6 +84,8 @@ DIGITS_GRID: dict[str, list[Any]] = {
 FAMILIES = ("digits", "crossing", "mild", "no-crossing")
 REPORT_FAMILIES = ("digits", "crossing", "no-crossing")
 CROSSING = {"crossing": 1.0, "mild": 0.5, "no-crossing": -1.0}
+TUNE_FAMILIES = ("mild", "crossing:1", "no-crossing:1")
+HOLDOUT_FAMILIES = ("crossing:2", "no-crossing:2")
 
 # -- recording the real curves -----------------------------------------------------------------------------------------
 
@@ -140,8 +153,28 @@ class Family:
             self.grid = data["grid"]
             combos = itertools.product(*self.grid.values())
             self.table = {tuple(c): curve for c, curve in zip(combos, data["curves"], strict=True)}
-        elif name not in CROSSING:
-            raise ValueError(f"unknown family {name!r}; choose from {', '.join(FAMILIES)}")
+            return
+        base, _, instance = name.partition(":")
+        if base not in CROSSING or not (instance == "" or instance.isdigit()):
+            raise ValueError(
+                f"unknown family {name!r}; choose from {', '.join(FAMILIES)}, or a parametric family with ':N' "
+                "(another instance, N >= 1)"
+            )
+        self.base = base
+        self.instance = int(instance or 0)
+        # Instance 0 is the family as first defined; instance N >= 1 moves the optimum, the best final value and
+        # its spread, and draws other noise, so that settings chosen on one instance can be checked on another.
+        if self.instance == 0:
+            self.optimum, self.top, self.spread, self.salt = (0.35, 0.6), 0.97, 0.17, ""
+        else:
+            rng = np.random.default_rng(1000 + self.instance)
+            u, r, top, spread = rng.uniform((0.2, 0.2, 0.90, 0.10), (0.8, 0.8, 0.98, 0.25))
+            self.optimum, self.top, self.spread, self.salt = (
+                (float(u), float(r)),
+                float(top),
+                float(spread),
+                f"{self.instance}/",
+            )
 
     def suggest(self, trial: Any) -> tuple[Any, ...]:
         if self.name == "digits":
@@ -153,12 +186,12 @@ class Family:
             return self.table[config]
         lr, reg = config
         u = (math.log10(lr) + 4.0) / 4.0
-        d = min(1.0, ((u - 0.35) ** 2 + 0.5 * (reg - 0.6) ** 2) / 0.45)
-        final = 0.97 - 0.17 * d
-        k = CROSSING[self.name]
+        d = min(1.0, ((u - self.optimum[0]) ** 2 + 0.5 * (reg - self.optimum[1]) ** 2) / 0.45)
+        final = self.top - self.spread * d
+        k = CROSSING[self.base]
         tau = math.exp(math.log(30.0) * (k * (1.0 - d) + (1.0 - k) / 2.0))
         norm = 1.0 - math.exp(-EPOCHS / tau)
-        key = f"{lr!r}/{reg!r}".encode()
+        key = f"{self.salt}{lr!r}/{reg!r}".encode()
         noise = np.random.default_rng(int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little"))
         eps = noise.normal(0.0, 0.003, EPOCHS)
         eps[-1] = 0.0  # the final value is exactly A
@@ -201,17 +234,51 @@ def _optuna_pruners() -> dict[str, Callable[[], Any]]:
         "optuna-nop": lambda: P.NopPruner(),
         "optuna-median": lambda: P.MedianPruner(),
         "optuna-hyperband": lambda: P.HyperbandPruner(min_resource=1, max_resource=EPOCHS, reduction_factor=3),
+        # hyperscout's stopping pruners under Optuna's sampler (see ``_InOptuna``)
+        "optuna-tpe:median": lambda: _InOptuna(_hs_pruners()["median"]()),
+        "optuna-tpe:hyperband": lambda: _InOptuna(_hs_pruners()["hyperband"]()),
     }
+
+
+class _InOptuna:
+    """A hyperscout pruner driving an Optuna study, so that both libraries' pruners see the same sampler.
+
+    Which trials a sampler proposes changes how many of them a pruner can stop (a sampler that converges on the
+    best region leaves fewer trials below the median), so comparing hyperscout's pruner under hyperscout's TPE with
+    Optuna's under Optuna's TPE mixes the two. Under Optuna's sampler only the pruner differs.
+    """
+
+    def __init__(self, pruner: Any) -> None:
+        self.pruner = pruner
+
+    def prune(self, study: Any, trial: Any) -> bool:
+        from hyperscout.trial import FrozenTrial, TrialState
+
+        def convert(t: Any) -> FrozenTrial:
+            values = None if t.value is None else (t.value,)
+            return FrozenTrial(t.number, TrialState[t.state.name], {}, {}, values, dict(t.intermediate_values))
+
+        others = [convert(t) for t in study.get_trials(deepcopy=False) if t.number != trial.number]
+        return bool(self.pruner.prune(convert(trial), others, study.direction.name.lower()))
 
 
 PRUNERS = (
     "nop", "median", "hyperband", "hyperband-pause", "median-classic", "hyperband-classic",
-    "hyperband-pause-classic", "optuna-nop", "optuna-median", "optuna-hyperband",
+    "hyperband-pause-classic", "optuna-nop", "optuna-median", "optuna-hyperband", "optuna-tpe:median",
+    "optuna-tpe:hyperband",
 )  # fmt: skip
 
 
 def reference(pruner: str) -> str:
     return "optuna-nop" if pruner.startswith("optuna-") else "nop"
+
+
+def _known_family(name: str) -> bool:
+    try:
+        Family(name)
+    except ValueError:
+        return False
+    return True
 
 
 def run_one(family: str, pruner: str, seed: int, trials: int) -> dict[str, Any]:
@@ -270,7 +337,7 @@ def _task(args: tuple[str, str, int, int]) -> dict[str, Any]:
 def summarise(runs: list[dict[str, Any]]) -> tuple[str, list[tuple[str, bool]]]:
     """The table (markdown) and each target with whether it is met."""
     by = {(r["family"], r["pruner"], r["seed"]): r for r in runs}
-    families = [f for f in FAMILIES if any(r["family"] == f for r in runs)]
+    families = list(dict.fromkeys(r["family"] for r in runs))
     pruners = [p for p in PRUNERS if any(r["pruner"] == p for r in runs)]
     rows, stats = [], {}
     for f in families:
@@ -314,6 +381,15 @@ def summarise(runs: list[dict[str, Any]]) -> tuple[str, list[tuple[str, bool]]]:
                     ours[1] <= theirs[1] + 1e-9,
                 )
             )
+        if (f, "optuna-tpe:median") in stats and (f, "optuna-median") in stats:
+            ours, theirs = stats[(f, "optuna-tpe:median")], stats[(f, "optuna-median")]
+            targets.append(
+                (
+                    f"{f}, both under Optuna's TPE: `median` loses {ours[1]:+.2f} points for {ours[0]:.3f} of the "
+                    f"epochs; `optuna-median` {theirs[1]:+.2f} for {theirs[0]:.3f} (not worse: no more points lost)",
+                    ours[1] <= theirs[1] + 1e-9,
+                )
+            )
     lines = head + rows + ["", "Targets:", ""] + [f"- {'met' if ok else 'MISSED'}: {w}" for w, ok in targets]
     return "\n".join(lines), targets
 
@@ -326,7 +402,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1 (default 10)")
     parser.add_argument("--first-seed", type=int, default=0, help="the first seed (default 0)")
     parser.add_argument("--trials", type=int, default=60, help="trials per study (default 60)")
-    parser.add_argument("--tune", action="store_true", help="the tuning split: mild family, seeds 100-104")
+    parser.add_argument(
+        "--tune", action="store_true", help=f"the tuning split: {','.join(TUNE_FAMILIES)}, seeds 100-109"
+    )
+    parser.add_argument("--holdout", action="store_true", help=f"the hold-out instances: {','.join(HOLDOUT_FAMILIES)}")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--out", default="learning_curves_results.json", help="raw results (JSON)")
     parser.add_argument("--from", dest="from_", metavar="JSON", help="print the table of saved results; run nothing")
@@ -339,11 +418,13 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.from_) as f:
             data = json.load(f)
     else:
-        families = ["mild"] if args.tune else [f.strip() for f in args.families.split(",") if f.strip()]
-        seeds = range(100, 105) if args.tune else range(args.first_seed, args.first_seed + args.seeds)
+        families = [f.strip() for f in args.families.split(",") if f.strip()]
+        if args.tune or args.holdout:
+            families = list(TUNE_FAMILIES if args.tune else HOLDOUT_FAMILIES)
+        seeds = range(100, 110) if args.tune else range(args.first_seed, args.first_seed + args.seeds)
         pruners = [p.strip() for p in args.pruners.split(",") if p.strip()]
         available = set(_hs_pruners()) | set(_optuna_pruners())
-        bad = [p for p in pruners if p not in available] + [f for f in families if f not in FAMILIES]
+        bad = [p for p in pruners if p not in available] + [f for f in families if not _known_family(f)]
         if bad:
             raise SystemExit(f"unknown or unavailable: {', '.join(bad)}")
         pruners += [reference(p) for p in pruners if reference(p) not in pruners]

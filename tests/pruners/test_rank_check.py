@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -85,12 +86,13 @@ def test_on_rank_preserving_curves_the_pruning_rate_stays(name):
     assert max(t.value or 0.0 for t in with_check) == max(t.value or 0.0 for t in without)
 
 
+@pytest.mark.parametrize("curve", [crossing, preserving])  # preserving: the "cannot win" rule stops trials too
 @pytest.mark.parametrize("name", ["median", "hyperband"])
-def test_a_resumed_run_decides_as_one_run_does(name, tmp_path):
+def test_a_resumed_run_decides_as_one_run_does(name, curve, tmp_path):
     url = f"sqlite:///{tmp_path / 'resume.db'}"
-    one = _study(name, True, crossing).trials
-    _study(name, True, crossing, url, qualities=QUALITIES[:7])
-    _study(name, True, crossing, url, qualities=QUALITIES[7:])  # a new process resuming the same study
+    one = _study(name, True, curve).trials
+    _study(name, True, curve, url, qualities=QUALITIES[:7])
+    _study(name, True, curve, url, qualities=QUALITIES[7:])  # a new process resuming the same study
     two = hs.load_study("s", url).trials
     assert [(t.params, t.state, t.last_step) for t in one] == [(t.params, t.state, t.last_step) for t in two]
 
@@ -128,7 +130,8 @@ def test_the_model_learns_reversed_ranks_and_says_how_far_to_trust_them():
     assert slow_best[1] < fast_worse[1]  # behind at epoch 1 ...
     assert model.predict(slow_best, "maximize") < model.predict(fast_worse, "maximize")  # ... predicted ahead
     assert _ranks.fit_final_model(done[: _ranks.MIN_CURVES - 1], 1, EPOCHS, "maximize") is None
-    assert _ranks.judging_model(done, 1, EPOCHS, "maximize") == (True, model)
+    # The same model, marked as one of the final step (every curve reached it).
+    assert _ranks.judging_model(done, 1, EPOCHS, "maximize") == (True, dataclasses.replace(model, final=True))
     assert _ranks.judging_model(done, EPOCHS, EPOCHS, "maximize") == (True, None)
     assert _ranks.judging_model(done[:2], 1, EPOCHS, "maximize") == (False, None)
     assert _ranks.judging_model(done[:2], 1, EPOCHS, "maximize", unknown=True) == (True, None)
@@ -147,3 +150,45 @@ def test_rank_check_must_be_a_bool(make):
         make(rank_check=1)
     with pytest.raises(TypeError, match="rank_check"):
         P.PercentilePruner(25.0, rank_check="yes")
+
+
+def _complete(n: int, curve, q: float) -> FrozenTrial:
+    values = {e: curve(q, e) for e in range(1, EPOCHS + 1)}
+    return FrozenTrial(n, TrialState.COMPLETE, {}, {}, (values[EPOCHS],), values)
+
+
+def _running(curve, q: float, last: int) -> FrozenTrial:
+    return FrozenTrial(99, TrialState.RUNNING, {}, {}, intermediate_values={e: curve(q, e) for e in range(1, last + 1)})
+
+
+def test_a_trial_that_cannot_catch_the_best_is_stopped_even_above_the_median():
+    done = [_complete(n, preserving, q) for n, q in enumerate(QUALITIES) if q != 1.0]  # best final: q = 0.9
+    _, model = _ranks.judging_model(done, 3, EPOCHS, "maximize")
+    assert model is not None and model.final
+    good, leader, winner = _running(preserving, 0.7, 3), _running(preserving, 0.95, 3), _running(preserving, 1.0, 3)
+    # q = 0.7 is above the median of the others but predicted to end far below the best (q = 0.9): stopped.
+    assert model.cannot_win(good.intermediate_values, "maximize", _ranks.STEP_MARGIN)
+    assert P.MedianPruner().prune(good, done, "maximize")
+    assert not P.MedianPruner(rank_check=False).prune(good, done, "maximize")
+    # A trial that may beat the best goes on; one ahead of every finished curve at this step always does.
+    assert not model.cannot_win(leader.intermediate_values, "maximize", _ranks.STEP_MARGIN)
+    assert not model.cannot_win(winner.intermediate_values, "maximize", _ranks.STEP_MARGIN)
+    assert not P.MedianPruner().prune(winner, done, "maximize")
+    # Successive halving does not promote the hopeless trial at a rung where its rank alone would promote it.
+    asha = P.SuccessiveHalvingPruner(min_resource=3, reduction_factor=2, max_resource=EPOCHS)
+    assert asha.prune(good, done, "maximize")
+    assert not asha.prune(winner, done, "maximize")
+
+
+def test_cannot_win_needs_a_model_of_the_final_step():
+    # Only 6 curves reach the end; the others stop at step 9: a model of step 9 says nothing about the winner.
+    done = [_complete(n, preserving, q) for n, q in enumerate(QUALITIES[:6])]
+    short = [
+        FrozenTrial(10 + n, TrialState.PRUNED, {}, {}, None, {e: preserving(q, e) for e in range(1, 10)})
+        for n, q in enumerate(QUALITIES[6:])
+    ]
+    _, model = _ranks.judging_model(done[:5] + short, 3, EPOCHS, "maximize")
+    assert model is not None and not model.final
+    assert not model.cannot_win(_running(preserving, 0.05, 3).intermediate_values, "maximize", 0.0)
+    _, model = _ranks.judging_model(done + short, 3, EPOCHS, "maximize")
+    assert model is not None and model.final

@@ -21,6 +21,13 @@ fit trial's leave-one-out prediction and its real ``y_T`` (for ridge, the leave-
 the trial records alone: no random numbers, no clock, and trials sorted by number, so every process
 that sees the same records decides the same way.
 
+*Cannot win.* For a model of ``T`` itself, with ``r_i = y_T,i - loo_i`` the leave-one-out residuals,
+``y*`` the best ``y_T`` of the fit set and ``c`` a margin (``STEP_MARGIN`` or ``RUNG_MARGIN``), a trial
+whose prediction is ``p`` cannot win when ``p + c * min_i r_i > y*``: it would have to beat its
+prediction by more than ``c`` times the most any fit trial beat a prediction made without it. A trial
+whose ``y_s`` is at least as good as every fit trial's is never judged so (the model would extrapolate,
+and stopping such trials could starve the fit set of better curves).
+
 Example:
     >>> from hyperscout.trial import FrozenTrial, TrialState
     >>> def done(n, slow):  # slow learners end best: a crossing
@@ -33,6 +40,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -46,6 +54,11 @@ from . import _curves
 MIN_CURVES = 6
 #: The leave-one-out rank correlation a model needs before pruning by its predictions.
 MIN_RANK_CORRELATION = 0.5
+#: "Cannot win" margins, in multiples of the model's largest leave-one-out under-prediction: for a pruner that
+#: judges a trial at every step (percentile, median) and for one that judges it at a few rungs (successive
+#: halving, Hyperband). More judgments of the same trial are more chances to stop a winner, hence the wider one.
+STEP_MARGIN = 2.0
+RUNG_MARGIN = 1.0
 
 
 def features(curve: Mapping[int, float], step: int, direction: str) -> tuple[float, float]:
@@ -67,6 +80,27 @@ class FinalModel:
     coef: tuple[float, float, float]
     rho: float
     n: int
+    #: Whether the model predicts the final step itself (not a step short of it, for want of curves).
+    final: bool = False
+    #: The most negative leave-one-out residual ``y_i - loo_i``: the most a fit trial beat its prediction by.
+    low: float = 0.0
+    #: The best target score of the fit set, and the best score at ``step`` of the fit set.
+    best: float = math.inf
+    leader: float = math.inf
+
+    def cannot_win(self, curve: Mapping[int, float], direction: str, margin: float) -> bool:
+        """Whether ``curve`` ends worse than the best final score so far even if it beats its prediction by
+        ``margin`` times the model's largest leave-one-out under-prediction.
+
+        Only for a model of the final step, and never for a curve at least as good at ``step`` as every fit
+        curve: there the model would extrapolate, and stopping it could keep new evidence from ever arriving.
+        """
+        if not self.final:
+            return False
+        y_s = features(curve, self.step, direction)[0]
+        if not y_s > self.leader:
+            return False
+        return bool(self.predict(curve, direction) + margin * self.low > self.best)
 
     def predict(self, curve: Mapping[int, float], direction: str) -> float:
         """The predicted final score of ``curve`` (``inf`` for a curve whose score is ``inf``; nan if none)."""
@@ -120,6 +154,9 @@ def fit_final_model(trials: Sequence[FrozenTrial], step: int, final_step: int, d
         coef=(float(y_mean), float(beta[0]), float(beta[1])),
         rho=_spearman(loo, y),
         n=n,
+        low=float(np.min(y - loo)),
+        best=float(y.min()),
+        leader=float(X[:, 0].min()),
     )
 
 
@@ -150,4 +187,4 @@ def judging_model(
         return unknown, None
     if not model.rho >= MIN_RANK_CORRELATION:
         return False, None
-    return True, model
+    return True, dataclasses.replace(model, final=target >= final_step)

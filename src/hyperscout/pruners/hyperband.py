@@ -75,8 +75,9 @@ class HyperbandPruner(BasePruner):
             ``pause``): a paused trial resumes when it enters the top ``1/eta`` of its rung.
         rank_check: before judging at a rung, learn from the trials of every bracket that ran
             further whether early ranks predict final ones; judge by a predicted final score when
-            they do, postpone the decision when they do not (learning curves that cross). False:
-            rank by score so far.
+            they do, postpone the decision when they do not (learning curves that cross); and stop a
+            trial predicted to end worse than the best final score even allowing for the model's
+            largest error. False: rank by score so far.
 
     Example:
         >>> import hyperscout as hs

@@ -29,7 +29,9 @@ class MedianPruner(PercentilePruner):
         n_min_trials: other trials that must have reached the step for it to be judged.
         rank_check: before judging at a step, learn from the trials that ran further whether early
             ranks predict final ones; judge by a predicted final score when they do, postpone the
-            decision when they do not (learning curves that cross). False: rank by score so far.
+            decision when they do not (learning curves that cross); and stop a trial predicted to end
+            worse than the best final score even allowing for the model's largest error. False: rank
+            by score so far.
 
     Example:
         >>> import hyperscout as hs

@@ -41,7 +41,9 @@ class PercentilePruner(BasePruner):
         n_min_trials: other trials that must have reached the step for it to be judged.
         rank_check: before judging at a step, learn from the trials that ran further whether early
             ranks predict final ones; judge by a predicted final score when they do, postpone the
-            decision when they do not (learning curves that cross). False: rank by score so far.
+            decision when they do not (learning curves that cross); and stop a trial predicted to end
+            worse than the best final score even allowing for the model's largest error. False: rank
+            by score so far.
 
     Example:
         >>> import hyperscout as hs
@@ -73,6 +75,7 @@ class PercentilePruner(BasePruner):
         if step is None or _curves.n_finished(trials, trial.number) < self.n_startup_trials:
             return False
         score = functools.partial(_curves.score_at, step=step, direction=direction)
+        model = None
         if self.rank_check:
             final = max((t.last_step or 0 for t in trials if t.state is TrialState.COMPLETE), default=None)
             judge, model = _ranks.judging_model(trials, step, final, direction)
@@ -89,4 +92,6 @@ class PercentilePruner(BasePruner):
         others = [s for s in others if not math.isnan(s)]
         if len(others) < self.n_min_trials:
             return False
+        if model is not None and model.cannot_win(trial.intermediate_values, direction, _ranks.STEP_MARGIN):
+            return True
         return score(trial.intermediate_values) > _curves.percentile(others, self.percentile)

@@ -58,7 +58,9 @@ class SuccessiveHalvingPruner(BasePruner):
         pause: pause trials at rungs and promote them later instead of stopping them (see above).
         rank_check: before judging at a rung, learn from the trials that ran further whether early
             ranks predict final ones; judge by a predicted final score when they do, postpone the
-            decision when they do not (learning curves that cross). False: rank by score so far.
+            decision when they do not (learning curves that cross); and stop a trial predicted to end
+            worse than the best final score even allowing for the model's largest error. False: rank
+            by score so far.
 
     Example:
         >>> import hyperscout as hs
@@ -216,6 +218,8 @@ class SuccessiveHalvingPruner(BasePruner):
                 if reached is not None:
                     scores.append(_curves.score_at(t.intermediate_values, reached, direction))
         else:  # every trial judged by its predicted final score from its features at the rung
+            if model.cannot_win(trial.intermediate_values, direction, _ranks.RUNG_MARGIN):
+                return False
             mine = model.predict(trial.intermediate_values, direction)
             scores = [mine]
             for t in others:
