@@ -10,8 +10,9 @@ Problems (all minimised; ``PROBLEMS``):
   (feasible when <= 0) and given to every sampler; reference (1.2, 1.2).
 
 Samplers (``SAMPLERS``): ``hs-nsga2`` (``NSGAIISampler(seed=s)``, population 50), ``hs-tpe`` (``TPESampler(seed=s)``,
-which ``sampler="auto"`` picks for several objectives), ``optuna-nsga2`` and ``optuna-tpe`` (Optuna's, defaults,
-same seed), each with the problem's ``constraints_func`` where it has one.
+which ``sampler="auto"`` picks for several objectives), ``hs-gp`` (``GPSampler(seed=s)``: log EHVI), ``optuna-nsga2``,
+``optuna-tpe`` and ``optuna-gp`` (Optuna's, defaults, same seed; its GPSampler uses log EHVI too), each with the
+problem's ``constraints_func`` where it has one.
 
 Each (problem, sampler, seed) is one study of the largest budget; the hypervolume at each smaller budget is that of
 its first trials (none of these samplers knows the budget). Hypervolume: of the feasible complete trials, exact
@@ -24,6 +25,7 @@ Run it on demand (not part of the test suite; needs optuna)::
     nice python benchmarks/multi_objective.py --seeds 3 --problems zdt1,tnk
     python benchmarks/multi_objective.py --from results.json        # re-print a saved run
     python benchmarks/multi_objective.py --from results.json --compact small.json  # keep hypervolumes only
+    python benchmarks/multi_objective.py --from gp.json --also earlier.json   # one table from two runs
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ PROBLEMS: dict[str, tuple[Objective, int, tuple[float, ...], Any]] = {
 
 
 def _run_hs(name: str, seed: int, objective: Objective, m: int, cons: Any, n: int) -> list[dict[str, Any]]:
-    make = hs.samplers.NSGAIISampler if name == "hs-nsga2" else hs.samplers.TPESampler
+    make = {"hs-nsga2": hs.samplers.NSGAIISampler, "hs-gp": hs.samplers.GPSampler}.get(name, hs.samplers.TPESampler)
     study = hs.create_study(directions=["minimize"] * m, sampler=make(seed=seed, constraints_func=cons))
     study.optimize(objective, n_trials=n, show_progress_bar=False)
     return [
@@ -105,7 +107,9 @@ def _run_optuna(name: str, seed: int, objective: Objective, m: int, cons: Any, n
     import optuna
 
     optuna.logging.set_verbosity(logging.WARNING)
-    make = optuna.samplers.NSGAIISampler if name == "optuna-nsga2" else optuna.samplers.TPESampler
+    make = {"optuna-nsga2": optuna.samplers.NSGAIISampler, "optuna-gp": optuna.samplers.GPSampler}.get(
+        name, optuna.samplers.TPESampler
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # constraints_func is deprecated in Optuna 5 but still works
         study = optuna.create_study(directions=["minimize"] * m, sampler=make(seed=seed, constraints_func=cons))
@@ -117,7 +121,14 @@ def _run_optuna(name: str, seed: int, objective: Objective, m: int, cons: Any, n
     return out
 
 
-SAMPLERS = {"hs-nsga2": _run_hs, "hs-tpe": _run_hs, "optuna-nsga2": _run_optuna, "optuna-tpe": _run_optuna}
+SAMPLERS = {
+    "hs-nsga2": _run_hs,
+    "hs-tpe": _run_hs,
+    "hs-gp": _run_hs,
+    "optuna-nsga2": _run_optuna,
+    "optuna-tpe": _run_optuna,
+    "optuna-gp": _run_optuna,
+}
 
 
 def _run_hv(run: dict[str, Any], ref: tuple[float, ...], n: int) -> float:
@@ -143,6 +154,7 @@ def _table(results: dict[str, Any], budgets: list[int]) -> str:
     ]
     wins = 0
     cells = 0
+    alone: dict[str, int] = {}
     for p in problems:
         ref = tuple(PROBLEMS[p][2])
         for n in budgets:
@@ -159,8 +171,11 @@ def _table(results: dict[str, Any], budgets: list[int]) -> str:
             if peers and ours:
                 cells += 1
                 wins += max(med[s] for s in ours) > max(med[s] for s in peers)
+                for s in ours:
+                    alone[s] = alone.get(s, 0) + (med[s] > max(med[q] for q in peers))
             lines.append(f"| {p} | {n} | " + " | ".join(row) + f" | {best} |")
-    lines += ["", f"a hyperscout sampler ahead of both Optuna samplers in {wins} of {cells} problem x budget cells"]
+    lines += ["", f"a hyperscout sampler ahead of every Optuna sampler in {wins} of {cells} problem x budget cells"]
+    lines += [f"{s} alone ahead of every Optuna sampler in {k} of {cells} cells" for s, k in alone.items()]
     secs = {}
     for s in samplers:
         secs[s] = float(np.median([r["seconds"] for r in results["runs"] if r["sampler"] == s]))
@@ -177,11 +192,18 @@ def main() -> None:
     parser.add_argument("--out", default="multi_objective_results.json")
     parser.add_argument("--from", dest="source", default=None, help="re-print the table of a saved run")
     parser.add_argument("--compact", default=None, help="with --from: save the run without its trials, here")
+    parser.add_argument("--also", default=None, help="with --from: saved runs (comma-separated files) to add")
     args = parser.parse_args()
     budgets = [int(b) for b in args.budgets.split(",")]
     if args.source:
         with open(args.source) as f:
             results = json.load(f)
+        for extra in args.also.split(",") if args.also else []:
+            with open(extra) as f:
+                more = json.load(f)
+            # The table covers the budgets both runs have; a run of a larger budget holds the smaller ones.
+            results["budgets"] = [b for b in results["budgets"] if b in more["budgets"]]
+            results["runs"] += more["runs"]
         if args.compact:
             for r in results["runs"]:
                 ref = tuple(PROBLEMS[r["problem"]][2])
