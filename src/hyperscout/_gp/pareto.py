@@ -210,7 +210,7 @@ def log_ehvi(mean: np.ndarray, std: np.ndarray, lower: np.ndarray, upper: np.nda
 
     Example:
         >>> lower, upper = box_decomposition(np.array([[0.0, 0.0]]), np.array([1.0, 1.0]))
-        >>> float(np.exp(log_ehvi(np.array([[-1.0, -1.0]]), np.full((1, 2), 1e-9), lower, upper))[0])  # 4 − 1
+        >>> round(float(np.exp(log_ehvi(np.array([[-1.0, -1.0]]), np.full((1, 2), 1e-9), lower, upper))[0]), 9)  # 4 − 1
         3.0
     """
     total, _ = _terms(np.asarray(mean, float), np.asarray(std, float), lower, upper, grad=False)
