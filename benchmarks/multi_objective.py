@@ -162,6 +162,15 @@ def _run_hv(run: dict[str, Any], ref: tuple[float, ...], n: int) -> float | None
     return _hv(run["trials"], ref, n) if len(run["trials"]) >= n else None
 
 
+def _feasible_share(run: dict[str, Any], n: int) -> float | None:
+    """The share of trials 11 to ``n`` of the run that were feasible (after the samplers' start-up), if known."""
+    if "share" in run:
+        return run["share"].get(str(n))
+    if "trials" not in run or len(run["trials"]) < n:
+        return None
+    return float(np.mean([t["feasible"] for t in run["trials"][10:n]]))
+
+
 def _hv(trials: list[dict[str, Any]], ref: tuple[float, ...], n: int) -> float:
     pts = [t["values"] for t in trials[:n] if t["values"] is not None and t["feasible"]]
     return hypervolume(np.array(pts, dtype=float).reshape(-1, len(ref)), ref) if pts else 0.0
@@ -208,6 +217,19 @@ def _table(results: dict[str, Any], budgets: list[int]) -> str:
     for s in samplers:
         secs[s] = float(np.median([r["seconds"] for r in results["runs"] if r["sampler"] == s]))
     lines.append("median seconds per study: " + ", ".join(f"{s} {v:.1f}" for s, v in secs.items()))
+    for p in problems:
+        if PROBLEMS[p][3] is None:
+            continue
+        for n in budgets:
+            shares = {}
+            for s in samplers:
+                got = [_feasible_share(r, n) for r in results["runs"] if r["problem"] == p and r["sampler"] == s]
+                known = [v for v in got if v is not None]
+                if known:
+                    shares[s] = float(np.mean(known))
+            if shares:
+                text = ", ".join(f"{s} {100 * v:.0f}%" for s, v in shares.items())
+                lines.append(f"{p}, trials 11-{n}: mean share feasible: {text}")
     return "\n".join(lines)
 
 
@@ -222,6 +244,7 @@ def main() -> None:
     parser.add_argument("--from", dest="source", default=None, help="re-print the table of a saved run")
     parser.add_argument("--compact", default=None, help="with --from: save the run without its trials, here")
     parser.add_argument("--also", default=None, help="with --from: saved runs (comma-separated files) to add")
+    parser.add_argument("--at", default=None, help="with --from: the budgets to tabulate (default: the saved ones)")
     args = parser.parse_args()
     budgets = [int(b) for b in args.budgets.split(",")]
     if args.source:
@@ -237,10 +260,11 @@ def main() -> None:
             for r in results["runs"]:
                 ref = tuple(PROBLEMS[r["problem"]][2])
                 r["hv"] = {str(n): v for n in results["budgets"] if (v := _run_hv(r, ref, n)) is not None}
+                r["share"] = {str(n): v for n in results["budgets"] if (v := _feasible_share(r, n)) is not None}
                 r.pop("trials", None)
             with open(args.compact, "w") as f:
                 json.dump(results, f, indent=0)
-        print(_table(results, results["budgets"]))
+        print(_table(results, [int(b) for b in args.at.split(",")] if args.at else results["budgets"]))
         return
     hs.logging.set_verbosity(logging.WARNING)
     results: dict[str, Any] = {"budgets": budgets, "runs": []}
