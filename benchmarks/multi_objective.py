@@ -277,8 +277,8 @@ def main() -> None:
                 took = time.perf_counter() - t0
                 results["runs"].append({"problem": p, "sampler": s, "seed": seed, "seconds": took, "trials": trials})
                 print(f"{p} {s} seed {seed}: {took:.1f}s", flush=True)
-            with open(args.out, "w") as f:
-                json.dump(results, f)
+                with open(args.out, "w") as f:  # after every study: a long run stopped early keeps what it did
+                    json.dump(results, f)
     print(_table(results, budgets))
 
 
