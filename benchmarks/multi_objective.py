@@ -206,10 +206,12 @@ def _table(results: dict[str, Any], budgets: list[int]) -> str:
             peers = [s for s in med if s.startswith("optuna")]
             ours = [s for s in med if s.startswith("hs")]
             if peers and ours:
+                # Ahead means ahead at the precision printed: a tie to 3 decimals (both at the optimum) is no win.
+                top = round(max(med[s] for s in peers), 3)
                 cells += 1
-                wins += max(med[s] for s in ours) > max(med[s] for s in peers)
+                wins += round(max(med[s] for s in ours), 3) > top
                 for s in ours:
-                    alone[s] = alone.get(s, 0) + (med[s] > max(med[q] for q in peers))
+                    alone[s] = alone.get(s, 0) + (round(med[s], 3) > top)
             lines.append(f"| {p} | {n} | " + " | ".join(row) + f" | {best} |")
     lines += ["", f"a hyperscout sampler ahead of every Optuna sampler in {wins} of {cells} problem x budget cells"]
     lines += [f"{s} alone ahead of every Optuna sampler in {k} of {cells} cells" for s, k in alone.items()]
@@ -255,7 +257,8 @@ def main() -> None:
                 more = json.load(f)
             # A run of a larger budget holds the smaller ones; a shorter run is left out of the larger budgets.
             results["budgets"] = sorted(set(results["budgets"]) | set(more["budgets"]))
-            results["runs"] += more["runs"]
+            seen = {(r["problem"], r["sampler"], r["seed"]) for r in results["runs"]}
+            results["runs"] += [r for r in more["runs"] if (r["problem"], r["sampler"], r["seed"]) not in seen]
         if args.compact:
             for r in results["runs"]:
                 ref = tuple(PROBLEMS[r["problem"]][2])
