@@ -202,6 +202,8 @@ def _table(results: dict[str, Any], budgets: list[int]) -> str:
                 med[s] = float(np.median(hv))
                 q1, q3 = np.percentile(hv, [25, 75])
                 row.append(f"{med[s]:.3f} [{q1:.3f}, {q3:.3f}]" + (f" ({len(hv)} seeds)" if len(hv) != 10 else ""))
+            if not med:  # no run of this problem reached this budget
+                continue
             best = max(med, key=lambda s: med[s])
             peers = [s for s in med if s.startswith("optuna")]
             ours = [s for s in med if s.startswith("hs")]
