@@ -7,15 +7,16 @@ GP posterior → acquisition maximum → parameter values.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from .._checks import check_constraints_func
 from .._gp.kernel import CATEGORICAL, NUMERIC
 from .._gp.threads import one_blas_thread
 from ..space import Categorical, Distribution, OrNone
-from ..trial import FrozenTrial, TrialState
+from ..trial import CONSTRAINTS, FrozenTrial, TrialState, constraint_violation, is_constrained
 from ._base import (
     BaseSampler,
     SamplerContext,
@@ -51,6 +52,17 @@ class GPSampler(BaseSampler):
       modelled as inactive, not dropped.
     * Trials still running elsewhere enter as fantasies at their posterior mean (the "Kriging
       believer"), so parallel workers and ``study.ask(n=8)`` batches spread out.
+    * In a constrained study (``constraints_func`` here or in ``create_study``) each constraint
+      gets its own GP, and the acquisition is multiplied by the probability that every constraint
+      holds (constrained log EI, Gardner et al. 2014). Until a trial is feasible, it proposes where
+      that probability is highest. Trials whose constraints could not be computed count as
+      infeasible and are left out of the constraint GPs.
+    * With several objectives (``directions=[...]``), one GP per objective and log expected
+      hypervolume improvement, computed exactly from a box decomposition of the region the
+      feasible Pareto front leaves (``_gp/pareto.py``), with the hypervolume measured from the
+      worst observed value of each objective plus 10% of its range. Meant for 2-3 objectives:
+      the boxes grow quickly beyond. ``acquisition``, ``trust_region`` and stopped trials apply to
+      one objective only.
 
     Example:
         >>> import hyperscout as hs
@@ -71,8 +83,10 @@ class GPSampler(BaseSampler):
         output_transform: str = "power",
         trust_region: bool | str = False,
         centre_start: bool = True,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
     ) -> None:
         super().__init__(seed=seed)
+        self.constraints_func = check_constraints_func(constraints_func)
         if not (isinstance(trust_region, bool) or trust_region == "alternate"):
             raise ValueError(f"trust_region must be True, False or 'alternate', got {trust_region!r}")
         if not isinstance(centre_start, bool):
@@ -91,7 +105,8 @@ class GPSampler(BaseSampler):
         self.kappa = kappa
         self.xi = xi
         # θ of a proposal in the making, by trial number, until ``proposal_attrs`` records it with the trial.
-        self._theta: dict[int, tuple[list[str], np.ndarray]] = {}
+        # With several GPs (objectives, constraints), also how many: their θ are stored one after the other.
+        self._theta: dict[int, tuple[Any, ...]] = {}
         # Encoded rows of finished trials, per search space: trial number -> (its values, its row).
         self._rows: dict[tuple[tuple[str, Distribution], ...], dict[int, tuple[dict[str, Any], list[float]]]] = {}
 
@@ -103,14 +118,27 @@ class GPSampler(BaseSampler):
         return f"GPSampler(seed={self.seed!r}, acquisition={self.acquisition!r})"
 
     def infer_relative_search_space(self, context: SamplerContext) -> dict[str, Distribution]:
-        return fitted_search_space(context)
+        if len(context.directions) == 1:
+            return fitted_search_space(context)
+        space: dict[str, Distribution] = {}
+        for t in _complete_finite(context.trials):
+            space.update({k: d for k, d in t.distributions.items() if not d.is_single})
+        return dict(sorted(space.items()))
 
     def sample_relative(self, context: SamplerContext, search_space: dict[str, Distribution]) -> dict[str, Any]:
         if not search_space:
             return {}
-        fitted, values = observations(context)
+        if len(context.directions) > 1:
+            fitted = _complete_finite(context.trials)
+            objectives = np.array([t.values for t in fitted], dtype=float).reshape(len(fitted), -1)
+        else:
+            fitted, values = observations(context)
+            objectives = np.array(values, dtype=float).reshape(-1, 1)
         if len(fitted) < self.n_startup_trials:
             return latin_hypercube_start(context, search_space, self.n_startup_trials)
+        if len(context.directions) > 1 or is_constrained(fitted):
+            with one_blas_thread():
+                return self._propose_general(context, search_space, fitted, objectives)
         finite = [v for v in values if math.isfinite(v)]
         if not finite or max(finite) == min(finite):
             # Every trial scored the same (a plateau): the model has nothing to rank, and the largest
@@ -188,6 +216,114 @@ class GPSampler(BaseSampler):
             x = optim.maximize(batch, with_grad, kinds, n_choices, snap, rng, top, taken=taken)
         return enc.decode(x)
 
+    def _propose_general(
+        self,
+        context: SamplerContext,
+        search_space: dict[str, Distribution],
+        fitted: list[FrozenTrial],
+        objectives: np.ndarray,
+    ) -> dict[str, Any]:
+        """Several objectives or constraints: one GP per objective and per constraint, then
+        log EI (one objective) or log EHVI (several), plus the log probability of feasibility."""
+        from .._gp import acquisition as acq
+        from .._gp import optim
+        from .._gp.constrained import log_feasibility_grad, standardize_constraints
+        from .._gp.gp import Posterior, fit_theta
+        from .._gp.pareto import box_decomposition, log_ehvi_grad, reference_point
+        from .._gp.transforms import power, standardize
+        from .._multi_objective import non_dominated_ranks
+
+        transform = power if self.output_transform == "power" else standardize
+        enc = SpaceEncoding(search_space)
+        kinds = np.where(enc.is_cat, CATEGORICAL, NUMERIC)
+        X = self._encoded(enc, search_space, fitted)
+        n_obj = objectives.shape[1]
+        signs = np.array([1.0 if d == "maximize" else -1.0 for d in context.directions])
+        Y = np.column_stack([transform(signs[j] * objectives[:, j]) for j in range(n_obj)])  # larger is better
+        feasible = np.array([constraint_violation(t) <= 0 for t in fitted])
+        C, with_c = _constraint_values(fitted)
+
+        # One fit per model, each warm-started from what the latest proposal recorded (see _propose).
+        recorded = _recorded_models(context.trials, enc.names, n_obj + C.shape[1])
+        models: list[tuple[np.ndarray, np.ndarray]] = [(X, Y[:, j]) for j in range(n_obj)]
+        thresholds = np.empty(0)
+        if C.shape[1]:
+            Z, thresholds = standardize_constraints(C[with_c])
+            models += [(X[with_c], Z[:, k]) for k in range(C.shape[1])]
+        thetas = [fit_theta(Xm, ym, kinds, warm_start=recorded[i]) for i, (Xm, ym) in enumerate(models)]
+        self._theta[context.number] = (enc.names, np.concatenate(thetas), len(thetas))
+        posts = [Posterior.build(Xm, ym, kinds, th) for (Xm, ym), th in zip(models, thetas, strict=True)]
+
+        running = [t for t in context.trials if t.state is TrialState.RUNNING and values_of(t)]
+        Xr = np.array([enc.encode(values_of(t)) for t in running]) if running else np.empty((0, X.shape[1]))
+        Yf = Y[feasible]
+        Xtop = X[feasible]
+        if running:
+            # Kriging believer for every model; a running trial joins the front when its fantasy is feasible.
+            fantasies = [p.predict(Xr)[0] for p in posts]
+            posts = [
+                Posterior.build(np.vstack([p.X, Xr]), np.r_[p.y, f], kinds, p.theta)
+                for p, f in zip(posts, fantasies, strict=True)
+            ]
+            ok = np.all(np.array(fantasies[n_obj:]).reshape(-1, len(running)).T <= thresholds, axis=1)
+            Yf = np.vstack([Yf, np.column_stack(fantasies[:n_obj])[ok]])
+        have_feasible = len(Yf) > 0
+        if have_feasible and n_obj > 1:
+            losses = -Y[feasible] if feasible.any() else -Yf
+            lower, upper = box_decomposition(-Yf, reference_point(losses))
+
+        def value_grad(Cand: np.ndarray, grad: bool) -> tuple[np.ndarray, np.ndarray | None]:
+            preds = [p.predict_with_grad(Cand) if grad else (*p.predict(Cand), None, None) for p in posts]
+            mean = np.column_stack([q[0] for q in preds])
+            std = np.sqrt(np.column_stack([q[1] for q in preds]))
+            total = np.zeros(len(Cand))
+            d_mean = np.zeros_like(mean)
+            d_std = np.zeros_like(std)
+            if have_feasible and n_obj == 1:
+                a, dm, ds = acq.evaluate_grad(
+                    self.acquisition, mean[:, 0], std[:, 0], float(np.max(Yf)), self.xi, self.kappa
+                )
+                total += a
+                d_mean[:, 0], d_std[:, 0] = dm, ds
+            elif have_feasible:
+                a, dm, ds = log_ehvi_grad(-mean[:, :n_obj], std[:, :n_obj], lower, upper)
+                total += a
+                d_mean[:, :n_obj], d_std[:, :n_obj] = -dm, ds
+            if len(thresholds):
+                a, dm, ds = log_feasibility_grad(mean[:, n_obj:], std[:, n_obj:], thresholds)
+                total += a
+                d_mean[:, n_obj:], d_std[:, n_obj:] = dm, ds
+            if not grad:
+                return total, None
+            g = np.zeros_like(Cand, dtype=float)
+            for j, q in enumerate(preds):
+                g += d_mean[:, j : j + 1] * q[2] + (d_std[:, j] / (2.0 * std[:, j]))[:, None] * q[3]
+            return total, g
+
+        def batch(Cand: np.ndarray) -> np.ndarray:
+            return value_grad(Cand, False)[0]
+
+        def with_grad(Cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            v, g = value_grad(Cand, True)
+            assert g is not None
+            return v, g
+
+        def snap(Cand: np.ndarray) -> np.ndarray:
+            return enc.snap(Cand.copy())
+
+        rng = context.rng("gp")
+        if Xtop.shape[0]:
+            # Local search starts from the best feasible points: the front (several objectives), or the top 5.
+            score = -non_dominated_ranks(-Y[feasible]) if n_obj > 1 else Y[feasible, 0]
+            order = np.lexsort((rng.random(len(score)), -score))
+            top = Xtop[order[:5]]
+        else:
+            top = X[np.argsort([constraint_violation(t) for t in fitted], kind="stable")[:5]]
+        top = np.where(np.isnan(top), 0.5, top)
+        taken = np.vstack([X, Xr]) if running else X
+        x = optim.maximize(batch, with_grad, kinds, enc.n_choices, snap, rng, top, taken=taken)
+        return enc.decode(x)
+
     def _encoded(self, enc: SpaceEncoding, space: dict[str, Distribution], trials: list[FrozenTrial]) -> np.ndarray:
         """``enc.encode`` of each trial's values, reusing the row of a trial seen before with the same values.
 
@@ -222,8 +358,11 @@ class GPSampler(BaseSampler):
         fitted = self._theta.pop(context.number, None)
         if fitted is None:
             return {}
-        names, theta = fitted
-        return {_THETA_KEY: {"names": names, "theta": [round(float(v), 6) for v in theta]}}
+        names, theta, *models = fitted
+        record: dict[str, Any] = {"names": names, "theta": [round(float(v), 6) for v in theta]}
+        if models:  # several GPs (objectives, then constraints), their θ one after the other
+            record["models"] = models[0]
+        return {_THETA_KEY: record}
 
     def sample_independent(self, context: SamplerContext, name: str, distribution: Distribution) -> Any:
         if self.centre_start and context.number == 0:
@@ -242,6 +381,46 @@ def _recorded_theta(trials: Sequence[FrozenTrial], names: list[str]) -> np.ndarr
         if isinstance(rec := t.system_attrs.get(_THETA_KEY), dict) and rec.get("names") == names
     ]
     return np.asarray(max(recorded)[1], dtype=float) if recorded else None
+
+
+def _recorded_models(trials: Sequence[FrozenTrial], names: list[str], count: int) -> list[np.ndarray | None]:
+    """θ of each of ``count`` GPs recorded by the latest trial proposed over the same parameters with as many."""
+    recorded = [
+        (t.number, rec["theta"])
+        for t in trials
+        if isinstance(rec := t.system_attrs.get(_THETA_KEY), dict)
+        and rec.get("names") == names
+        and rec.get("models") == count
+    ]
+    if not recorded:
+        return [None] * count
+    return list(np.split(np.asarray(max(recorded)[1], dtype=float), count))
+
+
+def _complete_finite(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
+    """The complete trials whose every objective value is finite: what the GPs of several objectives fit."""
+    return [
+        t for t in trials if t.state is TrialState.COMPLETE and t.values and all(math.isfinite(v) for v in t.values)
+    ]
+
+
+def _constraint_values(trials: Sequence[FrozenTrial]) -> tuple[np.ndarray, np.ndarray]:
+    """The constraint values (n, K) of the trials, and which rows hold them (n,).
+
+    K is the number of values of the latest trial that has them; a trial whose constraints could not be
+    computed (None) or that has another number of them gets a row of NaN, left out of the constraint GPs.
+    """
+    lists = [t.system_attrs.get(CONSTRAINTS) for t in trials]
+    latest = next((c for c in reversed(lists) if isinstance(c, list | tuple)), None)
+    k = len(latest) if latest is not None else 0
+    ok = np.array([isinstance(c, list | tuple) and len(c) == k for c in lists], dtype=bool)
+    C = np.full((len(trials), k), np.nan)
+    for i, c in enumerate(lists):
+        if ok[i] and k:
+            C[i] = c
+    if not ok.any():
+        C = np.zeros((len(trials), 0))
+    return C, ok
 
 
 def centre_of(distribution: Distribution) -> Any:
