@@ -843,8 +843,8 @@ def summarise(data: dict[str, Any], budget: int | None = None) -> tuple[str, dic
                 row.append(f"{np.mean(counts):.1f}" if counts else "–")
             erows.append(row)
         out.append(
-            f"\nTrials {lo}-{hi - 1} (of {hi - lo}) with a numeric parameter within {EDGE_MARGIN:.0%} of an edge of its "
-            "range (its log range for a log parameter), mean per seed:\n"
+            f"\nTrials {lo}-{hi - 1} (of {hi - lo}) with a numeric parameter within {EDGE_MARGIN:.0%} of an edge of "
+            "its range (its log range for a log parameter), mean per seed:\n"
         )
         out.append(runner._table(["task", "half", *eopts], erows))
 
