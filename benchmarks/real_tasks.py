@@ -110,7 +110,9 @@ optimiser in the results, and ``random_mean`` is the mean over seeds of random s
 best_ever)``, floored at -100; 100 means it found the best value ever seen, 0 that it did as well as random search on
 average. An optimiser's score on a task is the mean of its seeds' scores. The report also ranks the optimisers by
 mean score per task (mean rank per half) and counts "catastrophic" seeds: runs whose final best is worse than random
-search's MEDIAN final best on that task.
+search's MEDIAN final best on that task. Runs made since 2026-12-07 also record, per evaluation, whether a numeric
+parameter lay within 1 % of an edge of its range (``near_edge``; on the log scale for a log parameter), and the
+report gives the mean number of trials 10-39 at an edge per seed: the GP's attraction to the edges of the box.
 
 Targets (``--check``, on the report half): hyperscout-auto's mean score >= the best peer's + 5 and the best mean
 rank; no seed of hyperscout-auto worse than random search's median on any task.
