@@ -110,7 +110,9 @@ optimiser in the results, and ``random_mean`` is the mean over seeds of random s
 best_ever)``, floored at -100; 100 means it found the best value ever seen, 0 that it did as well as random search on
 average. An optimiser's score on a task is the mean of its seeds' scores. The report also ranks the optimisers by
 mean score per task (mean rank per half) and counts "catastrophic" seeds: runs whose final best is worse than random
-search's MEDIAN final best on that task.
+search's MEDIAN final best on that task. Runs made since 2026-12-07 also record, per evaluation, whether a numeric
+parameter lay within 1 % of an edge of its range (``near_edge``; on the log scale for a log parameter), and the
+report gives the mean number of trials 10-39 at an edge per seed: the GP's attraction to the edges of the box.
 
 Targets (``--check``, on the report half): hyperscout-auto's mean score >= the best peer's + 5 and the best mean
 rank; no seed of hyperscout-auto worse than random search's median on any task.
@@ -536,19 +538,42 @@ _SPECS: list[tuple[str, str, str, str, bool, Callable[[Params], Any], tuple[Para
 
 
 def _objective(
-    build: Callable[[Params], Any], data: str, metric: str, classification: bool
+    task: str, build: Callable[[Params], Any], data: str, metric: str, classification: bool
 ) -> Callable[[Params], float]:
     def objective(params: Params) -> float:
+        _EDGES.append(_near_edge(task, params))
         return _cv_loss(build(params), data, metric, classification)
 
     return objective
+
+
+#: Per evaluation of the current run (in this process): whether a numeric parameter lay within 1 % of an edge of
+#: its range. ``run_one`` below resets it and stores it with the run as ``near_edge``.
+_EDGES: list[bool] = []
+EDGE_MARGIN = 0.01
+EDGE_TRIALS = (10, 40)  # trials 10-39: after the start-up design of the model-based samplers, within the budget
+
+
+def _near_edge(task: str, params: Params) -> bool:
+    """Whether a numeric parameter of ``params`` lies within 1 % of an edge of its range (log scale if log)."""
+    for p in SPEC[task][6]:
+        if p.kind == "categorical" or p.name not in params or p.high <= p.low:
+            continue
+        v = float(params[p.name])
+        if p.log:
+            u = (math.log(v) - math.log(p.low)) / (math.log(p.high) - math.log(p.low))
+        else:
+            u = (v - p.low) / (p.high - p.low)
+        if min(u, 1.0 - u) <= EDGE_MARGIN:
+            return True
+    return False
 
 
 TASKS: list[Problem] = [
     Problem(
         name,
         space,
-        _objective(build, data, metric, classification),
+        _objective(name, build, data, metric, classification),
         None,
         f"{model} on {DATA_INFO[data]}; 3-fold CV {METRIC_INFO[metric]}",
     )
@@ -567,6 +592,24 @@ def register() -> None:
 
 
 register()
+
+_RUN_ONE = runner.run_one
+
+
+def _run_one_with_edges(problem_name: str, optimizer_name: str, seed: int, budget: int) -> dict[str, Any]:
+    """``runner.run_one``, and for a task of this suite, which evaluations had a parameter at an edge (``near_edge``).
+
+    Installed as ``runner.run_one`` when this module is imported (and so in the runner's worker processes, which
+    fork from this one): the runner records values only, and the edge statistic needs the parameters.
+    """
+    _EDGES.clear()
+    result = _RUN_ONE(problem_name, optimizer_name, seed, budget)
+    if problem_name in HALF and len(_EDGES) == len(result["values"]):
+        result["near_edge"] = list(_EDGES)
+    return result
+
+
+runner.run_one = _run_one_with_edges
 
 # -- the command line: run (through runner.py's machinery), cost, report ---------------------------------------------
 
@@ -782,6 +825,30 @@ def summarise(data: dict[str, Any], budget: int | None = None) -> tuple[str, dic
             crows.append([o, f"{len(bad)} / {n}", where or "none"])
         out.append("\nCatastrophic seeds: runs whose final best is worse than random search's median on the task:\n")
         out.append(runner._table(["optimiser", "runs", "which (task:seed)"], crows))
+
+    # Attraction to the edges of the box, where the runs recorded it (``near_edge``).
+    lo, hi = EDGE_TRIALS
+    edged = [r for r in runs if len(r.get("near_edge") or []) >= hi]
+    if edged:
+        eopts = [o for o in optimizers if any(r["optimizer"] == o for r in edged)]
+        erows = []
+        for t in tasks:
+            row = [t, HALF[t]]
+            for o in eopts:
+                counts = [sum(r["near_edge"][lo:hi]) for r in edged if r["problem"] == t and r["optimizer"] == o]
+                row.append(f"{np.mean(counts):.1f}" if counts else "–")
+            erows.append(row)
+        for half, names in (("tune", TUNE), ("report", REPORT)):
+            row = [f"{half} half: mean", ""]
+            for o in eopts:
+                counts = [sum(r["near_edge"][lo:hi]) for r in edged if r["problem"] in names and r["optimizer"] == o]
+                row.append(f"{np.mean(counts):.1f}" if counts else "–")
+            erows.append(row)
+        out.append(
+            f"\nTrials {lo}-{hi - 1} (of {hi - lo}) with a numeric parameter within {EDGE_MARGIN:.0%} of an edge of "
+            "its range (its log range for a log parameter), mean per seed:\n"
+        )
+        out.append(runner._table(["task", "half", *eopts], erows))
 
     # Cost of an evaluation, from random search's runs.
     cost = [r for r in runs if r["optimizer"] == RANDOM and r.get("eval_times")]

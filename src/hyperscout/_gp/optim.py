@@ -8,7 +8,9 @@ points (integers and steps rounded, categories as indices).
    perturbations of the best points observed so far (local exploitation).
 2. Refine about ten of them with L-BFGS-B over the numeric dims (categories fixed), using the
    analytic gradient of the acquisition, then snap to valid values. The starts mix the best
-   candidates with global ones drawn by roulette, so a second basin gets its chance.
+   candidates with global ones drawn by roulette, so a second basin gets its chance. A numeric
+   dim the model finds nearly irrelevant (``flat_dims``) is not refined: it keeps its start's
+   value, a uniform draw or a value near a good trial.
 3. Take the best candidate that is not a point already evaluated (``taken``).
 4. Try every other category of each categorical dim at the winner (one coordinate pass).
 """
@@ -25,6 +27,8 @@ from scipy.stats import qmc
 from .kernel import CATEGORICAL
 
 _MAXITER = 40  # joint iterations of the batched refinement; see maximize()
+#: A numeric dim whose fitted length-scale exceeds this (in units of its range) is not refined; see flat_dims().
+FLAT_LENGTHSCALE = 2.0
 Batch = Callable[[np.ndarray], np.ndarray]  # (m, d) -> (m,)
 WithGrad = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # (k, d) -> (values (k,), gradients (k, d))
 
@@ -51,12 +55,20 @@ def _local(
     lo: np.ndarray,
     hi: np.ndarray,
 ) -> np.ndarray:
-    """Gaussian perturbations of ``centres`` (numeric dims, kept in [lo, hi]), with random category flips."""
+    """Gaussian perturbations of ``centres`` (numeric dims, reflected into [lo, hi]), with random category flips.
+
+    Reflected, not clipped: clipping puts half the perturbations of a centre on a bound exactly on
+    that bound, and a point on the bound, once good, then seeds candidates on the bound trial after
+    trial; reflection keeps them spread on the inner side.
+    """
     d = len(kinds)
     cat = kinds == CATEGORICAL
     per = max(1, n // max(len(centres), 1))
     local = np.repeat(centres, per, axis=0)
-    local = np.where(cat, local, np.clip(local + rng.normal(0.0, scale, size=local.shape), lo, hi))
+    moved = local + rng.normal(0.0, scale, size=local.shape)
+    moved = np.where(moved < lo, 2 * lo - moved, moved)
+    moved = np.where(moved > hi, 2 * hi - moved, moved)
+    local = np.where(cat, local, np.clip(moved, lo, hi))  # the clip only for a step wider than the box
     flip = (rng.random(local.shape) < 1.0 / max(d, 1)) & cat
     return np.where(flip, np.floor(rng.random(local.shape) * np.maximum(n_choices, 1)), local)
 
@@ -79,6 +91,26 @@ def _starts(C: np.ndarray, vals: np.ndarray, k_top: int, k_roulette: int, rng: n
     return chosen
 
 
+def flat_dims(kinds: np.ndarray, lengthscales: np.ndarray) -> np.ndarray:
+    """The numeric dims along which the model is nearly flat: length-scale above ``FLAT_LENGTHSCALE``, shape (d,).
+
+    Along such a dim the posterior mean barely moves across the whole range (Matérn-5/2 correlation
+    at least 0.83 from one end to the other at ℓ = 2), but the variance still grows towards the
+    bounds, away from the data. The acquisition then keeps a tiny, steady slope outwards, and the
+    gradient refinement rides it to the bound: trial after trial lands on the edges of the box, where
+    hyperparameters usually switch a model off or saturate, and the interior of the dim is never
+    tried (on the real-task suite's lasso, 27 of 30 model-based trials had a parameter within 1 %
+    of an edge, against 2 for random search). Not refining such dims leaves them at their start's
+    value, a uniform draw (a Sobol start) or the neighbourhood of a good trial (a local start), as
+    the "dropout" strategy of Li et al. 2017 fills the dims it does not optimise.
+
+    Example:
+        >>> flat_dims(np.array([0, 0, 1]), np.array([0.3, 5.0, 9.0])).tolist()
+        [False, True, False]
+    """
+    return (np.asarray(kinds) != CATEGORICAL) & (np.asarray(lengthscales, dtype=float) > FLAT_LENGTHSCALE)
+
+
 def maximize(
     acq: Batch,
     acq_grad: WithGrad,
@@ -90,6 +122,7 @@ def maximize(
     n_candidates: int = 2048,
     taken: np.ndarray | None = None,
     box: tuple[np.ndarray, np.ndarray] | None = None,
+    frozen: np.ndarray | None = None,
 ) -> np.ndarray:
     """The best point found that is not in ``taken``, shape (d,).
 
@@ -101,6 +134,9 @@ def maximize(
     one L-BFGS-B run over their stacked coordinates, maximising the sum of their acquisition values:
     the sum separates, so each block follows its own ascent, and one batched call per step replaces
     one call per start (as BoTorch's ``gen_candidates_scipy`` does).
+
+    ``frozen`` (d,) bool: numeric dims left out of the refinement, each start keeping its value
+    there (``flat_dims``); every numeric dim is refined by default.
 
     ``taken`` (k, d): encoded points already evaluated or running. A deterministic objective gives
     nothing new at such a point, yet after rounding an integer, a step or a category (or clipping to
@@ -123,7 +159,8 @@ def maximize(
     numeric = kinds != CATEGORICAL
     if numeric.any() and starts:
         S = np.array(starts)
-        R = _refine(acq_grad, S, numeric, lo, hi)
+        free = numeric & ~frozen if frozen is not None else numeric
+        R = _refine(acq_grad, S, free, lo, hi) if free.any() else S
         R = snap(R)
         pool.append(R)
         pool_vals.append(_finite(acq(R)))

@@ -211,9 +211,11 @@ class GPSampler(BaseSampler):
         local = self.trust_region is True or (self.trust_region == "alternate" and context.number % 2 == 1)
         region = self._region(fitted, raw, X, kinds, post) if local else None
         rng = context.rng("gp")
-        x = optim.maximize(batch, with_grad, kinds, n_choices, snap, rng, top, taken=taken, box=region)
+        # Dims the model finds nearly irrelevant are not refined, or the refinement drifts to their bounds.
+        flat = optim.flat_dims(kinds, np.exp(theta[: X.shape[1]]))
+        x = optim.maximize(batch, with_grad, kinds, n_choices, snap, rng, top, taken=taken, box=region, frozen=flat)
         if region is not None and optim.is_row_of(x, taken):  # every point of the region was tried
-            x = optim.maximize(batch, with_grad, kinds, n_choices, snap, rng, top, taken=taken)
+            x = optim.maximize(batch, with_grad, kinds, n_choices, snap, rng, top, taken=taken, frozen=flat)
         return enc.decode(x)
 
     def _propose_general(
