@@ -57,8 +57,30 @@ def test_large_study_with_other_parameters_or_stopped_trials_moves_to_tpe():
     assert name == "tpe" and why.endswith("trials stopped early")
 
 
-def test_several_objectives_use_tpe():
-    assert _choose(_numeric(5), directions=("minimize", "maximize")) == ("tpe", "several objectives")
+def test_several_objectives_use_the_gp_while_small_then_tpe():
+    two = ("minimize", "maximize")
+    assert _choose(_numeric(5), directions=two) == ("gp", "numeric search space, small budget, several objectives")
+    name, why = _choose(_numeric(30), directions=two, gp_max_trials=30)
+    assert name == "tpe" and why.endswith("several objectives")  # not CMA-ES, which has one objective
+    dists = {"a": Categorical(("x", "y")), "b": Categorical((1, 2, 3)), "c": Float(0.0, 1.0)}
+    categorical = [_t(0, {"a": "x", "b": 2, "c": 0.3}, dists)]
+    assert _choose(categorical, directions=two) == ("tpe", "mostly categorical search space")
+    assert _choose(_numeric(5), directions=("minimize",) * 4) == ("tpe", "more than three objectives")
+
+
+def test_auto_with_several_objectives_and_constraints_runs_the_constrained_gp():
+    def constraints(t):
+        return [0.3 - t.params["x"]]  # feasible when x >= 0.3
+
+    study = hs.create_study(directions=["minimize", "minimize"], seed=0, constraints_func=constraints)
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1), 1 - t.suggest_float("y", 0, 1) ** 2), n_trials=20,
+                   show_progress_bar=False)  # fmt: skip
+    assert study.sampler.choose(SamplerContext(20, 0, study.directions, study.trials))[0] == "gp"
+    # The GP models the constraint: every proposal after the 10 random ones is feasible or within 0.01
+    # of it (by chance: 3 %), and the front reaches the constraint's edge, where the first objective is smallest.
+    assert all(t.params["x"] >= 0.29 for t in study.trials[10:])
+    assert min(t.params["x"] for t in study.best_trials) < 0.32
+    assert all(t.params["x"] >= 0.3 for t in study.best_trials)
 
 
 def test_conditional_space_uses_tpe():
