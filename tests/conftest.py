@@ -59,7 +59,7 @@ def pytest_configure(config: pytest.Config) -> None:
 # PYTEST_XDIST_AUTO_NUM_WORKERS=N or an explicit `-n N` still choose the number exactly.
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(hookwrapper=True, optionalhook=True)  # optional: a run without pytest-xdist has no such hook
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> Iterator[None]:
     outcome = yield
     cores: int = outcome.get_result()  # pytest-xdist's own answer: the cores (physical ones where psutil can tell)
