@@ -169,6 +169,17 @@ def test_from_unit_is_monotone_for_numbers(d, u1, u2):
     assert a <= b, (d, u1, u2, a, b)
 
 
+def test_from_unit_is_monotone_on_a_range_a_few_ulps_wide():
+    # Found by the property above: a * (1 - u) + b * u went down between these two u.
+    d = Float(1.003360177563097e-08, 1.0033601775631202e-08, log=True)
+    assert d.from_unit(0.6015625) <= d.from_unit(0.607421875)
+    us = np.linspace(0.0, 1.0, 2001)
+    xs = [d.from_unit(u) for u in us]
+    assert all(x <= y for x, y in zip(xs, xs[1:], strict=False)) and xs[0] == d.low and xs[-1] == d.high
+    wide = Float(-1e308, 1e308)
+    assert [wide.from_unit(u) for u in (0.0, 0.5, 1.0)] == [-1e308, 0.0, 1e308]
+
+
 @PROPERTY
 @given(st.one_of(floats(), ints(), categoricals(), or_nones()).filter(_finite))
 def test_each_value_owns_an_equal_share_of_the_unit_interval(d):

@@ -191,9 +191,12 @@ class Float(Distribution):
     def from_unit(self, u: float) -> float:
         a, b = self._span()
         u = min(1.0, max(0.0, float(u)))
-        x = a * (1 - u) + b * u
-        if self.log:
-            x = math.exp(x)
+        # (a + h) + h is nondecreasing in u, as the mapping must be (a * (1 - u) + b * u is not, in floating
+        # point, when a and b are close); halves keep it finite for ranges as wide as [-1e308, 1e308].
+        h = u * (b / 2 - a / 2)
+        x = min(b, (a + h) + h)
+        if self.log:  # exp(log(low)) can miss low by a unit in the last place: the ends are exact
+            x = self.low if u == 0.0 else self.high if u == 1.0 else math.exp(x)
         elif self.step is not None:
             x = self.low + round((x - self.low) / self.step) * self.step
         return min(self.high, max(self.low, x))
