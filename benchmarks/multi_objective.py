@@ -11,9 +11,13 @@ Problems (all minimised; ``PROBLEMS``):
 * ``gardner``: one objective with one constraint, Gardner et al. (2014, "Bayesian optimization with inequality
   constraints", section 5.1): maximise cos(2x) cos(y) + sin(x) on [0, 6]² with cos(x) cos(y) − sin(x) sin(y) ≤ 0.5
   (optimum 2.0), minimised here as its negative; reference 2.0, so the "hypervolume" is 2 + the best feasible value.
+* ``tree_size``: a real task, a decision tree on scikit-learn's breast cancer data (3-fold CV, fixed shuffled
+  folds): the CV error against log10 of the mean number of nodes, over ``max_depth`` (1-20), ``min_samples_leaf``
+  (1-64, log), ``ccp_alpha`` (1e-5-0.1, log) and ``max_features`` (0.1-1); reference (0.15, 2.0).
 
 Samplers (``SAMPLERS``): ``hs-nsga2`` (``NSGAIISampler(seed=s)``, population 50), ``hs-tpe`` (``TPESampler(seed=s)``,
-which ``sampler="auto"`` picks for several objectives), ``hs-gp`` (``GPSampler(seed=s)``: log EHVI), ``optuna-nsga2``,
+which ``sampler="auto"`` picks for several objectives past 200 trials), ``hs-gp`` (``GPSampler(seed=s)``: log EHVI,
+``sampler="auto"``'s pick for 2-3 objectives up to 200 trials), ``optuna-nsga2``,
 ``optuna-tpe`` and ``optuna-gp`` (Optuna's, defaults, same seed; its GPSampler uses log EHVI too), each with the
 problem's ``constraints_func`` where it has one. Two baselines, not counted as hyperscout's: ``random``
 (``RandomSampler``) and ``gp-blind`` (``GPSampler`` that is not told the constraints, as it was before it modelled
@@ -36,6 +40,7 @@ Run it on demand (not part of the test suite; needs optuna)::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import math
@@ -96,6 +101,33 @@ def _gardner(trial: Any) -> tuple[float, ...]:
     return (-(math.cos(2.0 * x) * math.cos(y) + math.sin(x)),)
 
 
+@functools.lru_cache(maxsize=1)
+def _breast_cancer() -> tuple[Any, Any, list[Any]]:
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import StratifiedKFold
+
+    x, y = load_breast_cancer(return_X_y=True)
+    return x, y, list(StratifiedKFold(3, shuffle=True, random_state=0).split(x, y))
+
+
+def _tree_size(trial: Any) -> tuple[float, ...]:
+    from sklearn.tree import DecisionTreeClassifier
+
+    params = {
+        "max_depth": trial.suggest_int("max_depth", 1, 20),
+        "min_samples_leaf": trial.suggest_int("min_samples_leaf", 1, 64, log=True),
+        "ccp_alpha": trial.suggest_float("ccp_alpha", 1e-5, 0.1, log=True),
+        "max_features": trial.suggest_float("max_features", 0.1, 1.0),
+    }
+    x, y, folds = _breast_cancer()
+    errors, nodes = [], []
+    for train, test in folds:
+        model = DecisionTreeClassifier(random_state=0, **params).fit(x[train], y[train])
+        errors.append(1.0 - model.score(x[test], y[test]))
+        nodes.append(model.tree_.node_count)
+    return float(np.mean(errors)), math.log10(float(np.mean(nodes)))
+
+
 #: name -> (objective, number of objectives, reference point, constraints function or None)
 PROBLEMS: dict[str, tuple[Objective, int, tuple[float, ...], Any]] = {
     "zdt1": (_zdt(1), 2, (1.1, 11.0), None),
@@ -104,6 +136,7 @@ PROBLEMS: dict[str, tuple[Objective, int, tuple[float, ...], Any]] = {
     "dtlz2": (_dtlz2, 3, (2.5, 2.5, 2.5), None),
     "tnk": (_tnk, 2, (1.2, 1.2), _tnk_constraints),
     "gardner": (_gardner, 1, (2.0,), _tnk_constraints),
+    "tree_size": (_tree_size, 2, (0.15, 2.0), None),
 }
 
 
