@@ -178,7 +178,7 @@ class GPSampler(BaseSampler):
         # The fit starts from θ of the latest proposal that recorded one (``proposal_attrs``), read
         # back from the trials, not kept in this object: a resumed run, or another process, then
         # proposes what an uninterrupted serial run would.
-        theta = fit_theta(X, y, kinds, warm_start=_recorded_theta(context.trials, enc.names))
+        theta = fit_theta(X, y, kinds, warm_start=_recorded_models(context.trials, enc.names)[0])
         self._theta[context.number] = (enc.names, theta)
         post = Posterior.build(X, y, kinds, theta)
         best = float(np.max(y))
@@ -375,24 +375,17 @@ class GPSampler(BaseSampler):
 _THETA_KEY = "gp_theta"  # system attribute: the GP hyperparameters a proposal was made with
 
 
-def _recorded_theta(trials: Sequence[FrozenTrial], names: list[str]) -> np.ndarray | None:
-    """θ recorded by the latest trial (by number) proposed over the same parameters, if any."""
-    recorded = [
-        (t.number, rec["theta"])
-        for t in trials
-        if isinstance(rec := t.system_attrs.get(_THETA_KEY), dict) and rec.get("names") == names
-    ]
-    return np.asarray(max(recorded)[1], dtype=float) if recorded else None
+def _recorded_models(trials: Sequence[FrozenTrial], names: list[str], count: int = 1) -> list[np.ndarray | None]:
+    """θ of each of ``count`` GPs, recorded by the latest trial proposed over the same parameters with as many.
 
-
-def _recorded_models(trials: Sequence[FrozenTrial], names: list[str], count: int) -> list[np.ndarray | None]:
-    """θ of each of ``count`` GPs recorded by the latest trial proposed over the same parameters with as many."""
+    A record without a count is of one GP (the one-objective proposal writes none).
+    """
     recorded = [
         (t.number, rec["theta"])
         for t in trials
         if isinstance(rec := t.system_attrs.get(_THETA_KEY), dict)
         and rec.get("names") == names
-        and rec.get("models") == count
+        and rec.get("models", 1) == count
     ]
     if not recorded:
         return [None] * count
