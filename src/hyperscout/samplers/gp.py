@@ -216,9 +216,6 @@ class GPSampler(BaseSampler):
         x = optim.maximize(batch, with_grad, kinds, n_choices, snap, rng, top, taken=taken, box=region, frozen=flat)
         if region is not None and optim.is_row_of(x, taken):  # every point of the region was tried
             x = optim.maximize(batch, with_grad, kinds, n_choices, snap, rng, top, taken=taken, frozen=flat)
-            region = None
-        # Where the model cannot tell values apart, a draw chooses them, not the variance's pull to the bounds.
-        x = optim.fill_flat(x, flat, top[0], rng, snap, taken=taken, box=region)
         return enc.decode(x)
 
     def _propose_general(
