@@ -14,14 +14,20 @@ Problems (all minimised; ``PROBLEMS``):
 * ``tree_size``: a real task, a decision tree on scikit-learn's breast cancer data (3-fold CV, fixed shuffled
   folds): the CV error against log10 of the mean number of nodes, over ``max_depth`` (1-20), ``min_samples_leaf``
   (1-64, log), ``ccp_alpha`` (1e-5-0.1, log) and ``max_features`` (0.1-1); reference (0.15, 2.0).
+* ``forest_size``: a real task, a random forest on the same data and folds: the CV error against log10 of the
+  total number of nodes of its trees (mean over folds), over ``n_estimators`` (1-64, log), ``max_depth`` (1-16),
+  ``min_samples_leaf`` (1-32, log) and ``max_features`` (0.05-1); reference (0.15, 4.0).
 
 Samplers (``SAMPLERS``): ``hs-nsga2`` (``NSGAIISampler(seed=s)``, population 50), ``hs-tpe`` (``TPESampler(seed=s)``,
 which ``sampler="auto"`` picks for several objectives past 200 trials), ``hs-gp`` (``GPSampler(seed=s)``: log EHVI,
 ``sampler="auto"``'s pick for 2-3 objectives up to 200 trials), ``optuna-nsga2``,
 ``optuna-tpe`` and ``optuna-gp`` (Optuna's, defaults, same seed; its GPSampler uses log EHVI too), each with the
-problem's ``constraints_func`` where it has one. Two baselines, not counted as hyperscout's: ``random``
-(``RandomSampler``) and ``gp-blind`` (``GPSampler`` that is not told the constraints, as it was before it modelled
-them); for both, feasibility is computed afterwards from the same constraint values.
+problem's ``constraints_func`` where it has one. ``hs-auto`` is ``sampler="auto"`` (not run unless named: with the
+same seed it proposes the trials of ``hs-gp`` or ``hs-tpe``, whichever it hands the study to). The count line
+"hyperscout's default" judges each cell by hs-auto's column, else by that of the sampler auto would use for the
+whole study (``_default_column``), against the best Optuna sampler. Two baselines, not counted as hyperscout's:
+``random`` (``RandomSampler``) and ``gp-blind`` (``GPSampler`` that is not told the constraints, as it was before it
+modelled them); for both, feasibility is computed afterwards from the same constraint values.
 
 Each (problem, sampler, seed) is one study of the largest budget; the hypervolume at each smaller budget is that of
 its first trials (none of these samplers knows the budget). Hypervolume: of the feasible complete trials, exact
@@ -128,6 +134,24 @@ def _tree_size(trial: Any) -> tuple[float, ...]:
     return float(np.mean(errors)), math.log10(float(np.mean(nodes)))
 
 
+def _forest_size(trial: Any) -> tuple[float, ...]:
+    from sklearn.ensemble import RandomForestClassifier
+
+    params = {
+        "n_estimators": trial.suggest_int("n_estimators", 1, 64, log=True),
+        "max_depth": trial.suggest_int("max_depth", 1, 16),
+        "min_samples_leaf": trial.suggest_int("min_samples_leaf", 1, 32, log=True),
+        "max_features": trial.suggest_float("max_features", 0.05, 1.0),
+    }
+    x, y, folds = _breast_cancer()
+    errors, nodes = [], []
+    for train, test in folds:
+        model = RandomForestClassifier(random_state=0, n_jobs=1, **params).fit(x[train], y[train])
+        errors.append(1.0 - model.score(x[test], y[test]))
+        nodes.append(sum(t.tree_.node_count for t in model.estimators_))
+    return float(np.mean(errors)), math.log10(float(np.mean(nodes)))
+
+
 #: name -> (objective, number of objectives, reference point, constraints function or None)
 PROBLEMS: dict[str, tuple[Objective, int, tuple[float, ...], Any]] = {
     "zdt1": (_zdt(1), 2, (1.1, 11.0), None),
@@ -137,10 +161,18 @@ PROBLEMS: dict[str, tuple[Objective, int, tuple[float, ...], Any]] = {
     "tnk": (_tnk, 2, (1.2, 1.2), _tnk_constraints),
     "gardner": (_gardner, 1, (2.0,), _tnk_constraints),
     "tree_size": (_tree_size, 2, (0.15, 2.0), None),
+    "forest_size": (_forest_size, 2, (0.15, 4.0), None),
 }
 
 
 def _run_hs(name: str, seed: int, objective: Objective, m: int, cons: Any, n: int) -> list[dict[str, Any]]:
+    if name == "hs-auto":  # the default sampler, told the constraints through the study as a user would
+        study = hs.create_study(directions=["minimize"] * m, sampler="auto", seed=seed, constraints_func=cons)
+        study.optimize(objective, n_trials=n, show_progress_bar=False)
+        return [
+            {"values": list(t.values) if t.values else None, "feasible": constraint_violation(t) <= 0}
+            for t in study.trials
+        ]
     if name in ("random", "gp-blind"):  # baselines that do not see the constraints; judged by them afterwards
         sampler: Any = hs.samplers.RandomSampler(seed=seed) if name == "random" else hs.samplers.GPSampler(seed=seed)
         study = hs.create_study(directions=["minimize"] * m, sampler=sampler)
@@ -176,6 +208,7 @@ def _run_optuna(name: str, seed: int, objective: Objective, m: int, cons: Any, n
 
 
 SAMPLERS = {
+    "hs-auto": _run_hs,
     "hs-nsga2": _run_hs,
     "hs-tpe": _run_hs,
     "hs-gp": _run_hs,
@@ -209,6 +242,30 @@ def _hv(trials: list[dict[str, Any]], ref: tuple[float, ...], n: int) -> float:
     return hypervolume(np.array(pts, dtype=float).reshape(-1, len(ref)), ref) if pts else 0.0
 
 
+_DEFAULT_NOTE = "hs-auto, or the column of the sampler it hands the whole study to"
+
+
+def _default_column(problem: str, n: int, med: dict[str, float]) -> str | None:
+    """The column that stands for ``sampler="auto"`` in a cell of ``n`` trials of ``problem``, if the table has it.
+
+    ``hs-auto`` when run. Otherwise the sampler that ``AutoSampler`` uses for every trial of such a
+    study: on these numeric, unconditional spaces, the GP while it would fit fewer than
+    ``gp_max_trials`` trials (so for all of a study of at most that many) with one to three
+    objectives, TPE for more objectives (CMA-ES past the GP with one objective, not met here).
+    With the same seed it proposes the same trials as that sampler alone.
+    """
+    if "hs-auto" in med:
+        return "hs-auto"
+    m = PROBLEMS[problem][1]
+    if m > 3:
+        pick = "hs-tpe"
+    elif n <= hs.samplers.AutoSampler().gp_max_trials:
+        pick = "hs-gp"
+    else:
+        pick = "hs-tpe" if m > 1 else ""
+    return pick if pick in med else None
+
+
 def _table(results: dict[str, Any], budgets: list[int]) -> str:
     problems = list(dict.fromkeys(r["problem"] for r in results["runs"]))
     samplers = list(dict.fromkeys(r["sampler"] for r in results["runs"]))
@@ -221,6 +278,7 @@ def _table(results: dict[str, Any], budgets: list[int]) -> str:
     wins = 0
     cells = 0
     alone: dict[str, int] = {}
+    verdicts: dict[str, list[str]] = {"ahead": [], "level": [], "behind": []}  # of the default sampler
     for p in problems:
         ref = tuple(PROBLEMS[p][2])
         for n in budgets:
@@ -247,9 +305,20 @@ def _table(results: dict[str, Any], budgets: list[int]) -> str:
                 wins += round(max(med[s] for s in ours), 3) > top
                 for s in ours:
                     alone[s] = alone.get(s, 0) + (round(med[s], 3) > top)
+                default = _default_column(p, n, med)
+                if default is not None:
+                    mine = round(med[default], 3)
+                    verdict = "ahead" if mine > top else "level" if mine == top else "behind"
+                    verdicts[verdict].append(f"{p}@{n}")
             lines.append(f"| {p} | {n} | " + " | ".join(row) + f" | {best} |")
     lines += ["", f"a hyperscout sampler ahead of every Optuna sampler in {wins} of {cells} problem x budget cells"]
     lines += [f"{s} alone ahead of every Optuna sampler in {k} of {cells} cells" for s, k in alone.items()]
+    judged = sum(map(len, verdicts.values()))
+    if judged:
+        lines.append(
+            f'hyperscout\'s default (sampler="auto"; {_DEFAULT_NOTE}) against the best Optuna sampler, '
+            f"{judged} cells: " + "; ".join(f"{k} in {len(v)} ({', '.join(v) or '-'})" for k, v in verdicts.items())
+        )
     secs = {}
     for s in samplers:
         secs[s] = float(np.median([r["seconds"] for r in results["runs"] if r["sampler"] == s]))
@@ -276,7 +345,8 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=100, help="seeds first-seed, first-seed + 1, ...")
     parser.add_argument("--budgets", default="50,200")
     parser.add_argument("--problems", default=",".join(PROBLEMS))
-    parser.add_argument("--samplers", default=",".join(SAMPLERS))
+    # hs-auto runs the GP or TPE of the other hyperscout columns (same seed, same trials): not by default.
+    parser.add_argument("--samplers", default=",".join(s for s in SAMPLERS if s != "hs-auto"))
     parser.add_argument("--out", default="multi_objective_results.json")
     parser.add_argument("--from", dest="source", default=None, help="re-print the table of a saved run")
     parser.add_argument("--compact", default=None, help="with --from: save the run without its trials, here")

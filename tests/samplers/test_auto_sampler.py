@@ -149,3 +149,16 @@ def test_default_sampler_is_auto():
 def test_rejects_bad_arguments():
     with pytest.raises(ValueError, match="gp_max_trials"):
         AutoSampler(gp_max_trials=-1)
+
+
+def test_a_small_study_with_several_objectives_gets_the_trials_of_the_gp_with_its_seed():
+    # benchmarks/multi_objective.py judges sampler="auto" by the GP's runs on this equivalence.
+    def objective(t):
+        x, y = t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)
+        return x, (1 + y) * (1 - x**0.5)
+
+    auto = hs.create_study(directions=["minimize", "minimize"], seed=4, sampler="auto")
+    auto.optimize(objective, n_trials=14, show_progress_bar=False)
+    gp = hs.create_study(directions=["minimize", "minimize"], sampler=hs.samplers.GPSampler(seed=4))
+    gp.optimize(objective, n_trials=14, show_progress_bar=False)
+    assert [t.params for t in auto.trials] == [t.params for t in gp.trials]
