@@ -69,6 +69,13 @@ from typing import Any
 import numpy as np
 
 DATA = Path(__file__).resolve().parent / "data" / "curves-digits.json.gz"
+#: The recorded (real) families and where their curves are stored.
+RECORDED = {"digits": DATA, "tabular": DATA.with_name("curves-tabular.json.gz")}
+ABOUT = {
+    "digits": "load_digits",
+    "tabular": "make_classification(n_samples=3000, n_features=20, n_informative=10, n_redundant=4, n_classes=4, "
+    "n_clusters_per_class=2, class_sep=0.8, flip_y=0.03, random_state=0), standardised",
+}
 EPOCHS = 27
 Y0 = 0.1  # chance level of ten classes
 
@@ -81,26 +88,43 @@ DIGITS_GRID: dict[str, list[Any]] = {
     "alpha": [1e-5, 1e-3, 1e-1],
 }
 
-FAMILIES = ("digits", "crossing", "mild", "no-crossing")
+FAMILIES = ("digits", "tabular", "crossing", "mild", "no-crossing")
 REPORT_FAMILIES = ("digits", "crossing", "no-crossing")
 CROSSING = {"crossing": 1.0, "mild": 0.5, "no-crossing": -1.0}
-TUNE_FAMILIES = ("mild", "crossing:1", "no-crossing:1")
+TUNE_FAMILIES = ("tabular", "mild", "crossing:1", "no-crossing:1")
 HOLDOUT_FAMILIES = ("crossing:2", "no-crossing:2")
 
 # -- recording the real curves -----------------------------------------------------------------------------------------
 
 
-def record(path: Path = DATA) -> None:
+def _dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The inputs (scaled) and labels a recorded family trains on."""
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        X, y = load_digits(return_X_y=True)
+        return X / 16.0, y
+    # A generated tabular problem, for a second real family to tune on: four classes, ten informative features of
+    # twenty, some label noise, so that the MLPs overfit and plateau at different levels.
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples=3000, n_features=20, n_informative=10, n_redundant=4, n_classes=4, n_clusters_per_class=2,
+        class_sep=0.8, flip_y=0.03, random_state=0,
+    )  # fmt: skip
+    return (X - X.mean(axis=0)) / X.std(axis=0), y
+
+
+def record(name: str = "digits") -> None:
     """Train an MLP per configuration of ``DIGITS_GRID`` for ``EPOCHS`` epochs; store the validation accuracies."""
     import warnings
 
-    from sklearn.datasets import load_digits
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import train_test_split
     from sklearn.neural_network import MLPClassifier
 
-    X, y = load_digits(return_X_y=True)
-    X = X / 16.0
+    path = RECORDED[name]
+    X, y = _dataset(name)
     X_tr, X_va, y_tr, y_va = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
     classes = np.unique(y)
     names = list(DIGITS_GRID)
@@ -128,7 +152,7 @@ def record(path: Path = DATA) -> None:
         curves.append(curve)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
-        "about": "validation accuracy per epoch of MLPClassifier.partial_fit on load_digits (70/30 split, "
+        "about": f"validation accuracy per epoch of MLPClassifier.partial_fit on {ABOUT[name]} (70/30 split, "
         "random_state=0), one curve per combination of grid, in itertools.product order",
         "grid": DIGITS_GRID,
         "epochs": EPOCHS,
@@ -147,8 +171,8 @@ class Family:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        if name == "digits":
-            with gzip.open(DATA, "rt") as f:
+        if name in RECORDED:
+            with gzip.open(RECORDED[name], "rt") as f:
                 data = json.load(f)
             self.grid = data["grid"]
             combos = itertools.product(*self.grid.values())
@@ -177,12 +201,12 @@ class Family:
             )
 
     def suggest(self, trial: Any) -> tuple[Any, ...]:
-        if self.name == "digits":
+        if self.name in RECORDED:
             return tuple(trial.suggest_categorical(k, v) for k, v in self.grid.items())
         return (trial.suggest_float("learning_rate", 1e-4, 1.0, log=True), trial.suggest_float("reg", 0.0, 1.0))
 
     def curve(self, config: tuple[Any, ...]) -> list[float]:
-        if self.name == "digits":
+        if self.name in RECORDED:
             return self.table[config]
         lr, reg = config
         u = (math.log10(lr) + 4.0) / 4.0
@@ -389,7 +413,13 @@ def summarise(runs: list[dict[str, Any]]) -> tuple[str, list[tuple[str, bool]]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--record", action="store_true", help=f"record the digits curves into {DATA} and exit")
+    parser.add_argument(
+        "--record",
+        nargs="?",
+        const="digits",
+        choices=sorted(RECORDED),
+        help="record a real family's curves (default digits) into benchmarks/data/ and exit",
+    )
     parser.add_argument("--families", default=",".join(REPORT_FAMILIES), help=f"subset of {','.join(FAMILIES)}")
     parser.add_argument("--pruners", default=",".join(PRUNERS), help=f"subset of {','.join(PRUNERS)}")
     parser.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1 (default 10)")
@@ -405,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit status 1 when a target is missed")
     args = parser.parse_args(argv)
     if args.record:
-        record()
+        record(args.record)
         return 0
     if args.from_:
         with open(args.from_) as f:
