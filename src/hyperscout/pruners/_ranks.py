@@ -95,12 +95,18 @@ class FinalModel:
         Only for a model of the final step, and never for a curve at least as good at ``step`` as every fit
         curve: there the model would extrapolate, and stopping it could keep new evidence from ever arriving.
         """
-        if not self.final:
-            return False
-        y_s = features(curve, self.step, direction)[0]
-        if not y_s > self.leader:
+        if not self.final or self.leads(curve, direction):
             return False
         return bool(self.predict(curve, direction) + margin * self.low > self.best)
+
+    def leads(self, curve: Mapping[int, float], direction: str) -> bool:
+        """Whether ``curve`` is at least as good at ``step`` as every fit curve: the model would extrapolate.
+
+        A pruner keeps such a trial whatever its prediction: fitted on curves that all did worse at ``step``,
+        the model has not seen where such a curve goes, and stopping it would keep that evidence from arriving.
+        """
+        y_s = features(curve, self.step, direction)[0]
+        return bool(y_s <= self.leader)
 
     def predict(self, curve: Mapping[int, float], direction: str) -> float:
         """The predicted final score of ``curve`` (``inf`` for a curve whose score is ``inf``; nan if none)."""
