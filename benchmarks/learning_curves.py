@@ -8,6 +8,9 @@ This benchmark measures what that costs. A *family* maps a configuration to a 27
   ``optimizer x learning_rate x batch_size x width x alpha`` below, and stored in
   ``benchmarks/data/curves-digits.json.gz``.
   The search space is categorical over each parameter's grid, so every trial is a recorded configuration.
+* ``tabular``: real curves of the same grid on a generated tabular problem (``make_classification``: 3000 samples,
+  20 features, 4 classes, some label noise; ``--record tabular``), stored in ``benchmarks/data/curves-tabular.json.gz``.
+  A second real family, for the tuning split only, so that choices are checked on real curves other than digits.
 * ``crossing``, ``mild``, ``no-crossing``: parametric curves ``y(t) = y0 + (A - y0) * phi(t)`` with
   ``phi(t) = (1 - exp(-t / tau)) / (1 - exp(-27 / tau))``, so ``y(27) = A`` exactly. The final value ``A`` falls
   with the distance of ``(log learning rate, regularisation)`` from an optimum; the time constant ``tau`` (1 to 30
@@ -34,14 +37,16 @@ under Optuna's sampler, the plain rows under hyperscout's.
 
 Split: the defaults of the pruners' rank check were chosen on the ``mild`` family with seeds 100-104, fixed before
 any tuning; later variants were compared on ``--tune`` (``mild``, ``crossing:1`` and ``no-crossing:1``, seeds
-100-109). The report uses the other families and seeds 0-9; ``--holdout`` runs ``crossing:2`` and
-``no-crossing:2``, which no setting was chosen on.
+100-109; ``tabular`` from 2026-12-08 on). The report uses the other families and seeds 0-9; ``--holdout`` runs
+``crossing:2`` and ``no-crossing:2``, which no setting was chosen on.
 
 Run it on demand (not part of the test suite; needs scikit-learn, and Optuna for its pruners)::
 
     python benchmarks/learning_curves.py --record        # record the digits curves (~3 min on one core)
+    python benchmarks/learning_curves.py --record tabular  # the tabular ones (~4 min)
     python benchmarks/learning_curves.py                 # every family and pruner, 10 seeds (~20 min on 2 cores)
-    python benchmarks/learning_curves.py --tune          # tuning split: mild, crossing:1, no-crossing:1, seeds 100-109
+    python benchmarks/learning_curves.py --tune          # tuning split: tabular, mild, crossing:1, no-crossing:1,
+                                                         # seeds 100-109
     python benchmarks/learning_curves.py --holdout       # never tuned on: crossing:2, no-crossing:2, seeds 0-9
     python benchmarks/learning_curves.py --families crossing --pruners nop,hyperband --seeds 3
     python benchmarks/learning_curves.py --from results.json   # print the table of saved results
