@@ -97,9 +97,6 @@ class PercentilePruner(BasePruner):
         others = [s for s in others if not math.isnan(s)]
         if len(others) < self.n_min_trials:
             return False
-        if model is not None:
-            if model.leads(trial.intermediate_values, direction):
-                return False
-            if model.cannot_win(trial.intermediate_values, direction, _ranks.STEP_MARGIN):
-                return True
+        if model is not None and model.cannot_win(trial.intermediate_values, direction, _ranks.STEP_MARGIN):
+            return True
         return score(trial.intermediate_values) > _curves.percentile(others, self.percentile)

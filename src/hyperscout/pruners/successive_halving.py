@@ -222,8 +222,6 @@ class SuccessiveHalvingPruner(BasePruner):
                 if reached is not None:
                     scores.append(_curves.score_at(t.intermediate_values, reached, direction))
         else:  # every trial judged by its predicted final score from its features at the rung
-            if model.leads(trial.intermediate_values, direction):
-                return True
             if model.cannot_win(trial.intermediate_values, direction, _ranks.RUNG_MARGIN):
                 return False
             mine = model.predict(trial.intermediate_values, direction)
