@@ -8,6 +8,9 @@ This benchmark measures what that costs. A *family* maps a configuration to a 27
   ``optimizer x learning_rate x batch_size x width x alpha`` below, and stored in
   ``benchmarks/data/curves-digits.json.gz``.
   The search space is categorical over each parameter's grid, so every trial is a recorded configuration.
+* ``tabular``: real curves of the same grid on a generated tabular problem (``make_classification``: 3000 samples,
+  20 features, 4 classes, some label noise; ``--record tabular``), stored in ``benchmarks/data/curves-tabular.json.gz``.
+  A second real family, for the tuning split only, so that choices are checked on real curves other than digits.
 * ``crossing``, ``mild``, ``no-crossing``: parametric curves ``y(t) = y0 + (A - y0) * phi(t)`` with
   ``phi(t) = (1 - exp(-t / tau)) / (1 - exp(-27 / tau))``, so ``y(27) = A`` exactly. The final value ``A`` falls
   with the distance of ``(log learning rate, regularisation)`` from an optimum; the time constant ``tau`` (1 to 30
@@ -34,14 +37,16 @@ under Optuna's sampler, the plain rows under hyperscout's.
 
 Split: the defaults of the pruners' rank check were chosen on the ``mild`` family with seeds 100-104, fixed before
 any tuning; later variants were compared on ``--tune`` (``mild``, ``crossing:1`` and ``no-crossing:1``, seeds
-100-109). The report uses the other families and seeds 0-9; ``--holdout`` runs ``crossing:2`` and
-``no-crossing:2``, which no setting was chosen on.
+100-109; ``tabular`` from 2026-12-08 on). The report uses the other families and seeds 0-9; ``--holdout`` runs
+``crossing:2`` and ``no-crossing:2``, which no setting was chosen on.
 
 Run it on demand (not part of the test suite; needs scikit-learn, and Optuna for its pruners)::
 
     python benchmarks/learning_curves.py --record        # record the digits curves (~3 min on one core)
+    python benchmarks/learning_curves.py --record tabular  # the tabular ones (~4 min)
     python benchmarks/learning_curves.py                 # every family and pruner, 10 seeds (~20 min on 2 cores)
-    python benchmarks/learning_curves.py --tune          # tuning split: mild, crossing:1, no-crossing:1, seeds 100-109
+    python benchmarks/learning_curves.py --tune          # tuning split: tabular, mild, crossing:1, no-crossing:1,
+                                                         # seeds 100-109
     python benchmarks/learning_curves.py --holdout       # never tuned on: crossing:2, no-crossing:2, seeds 0-9
     python benchmarks/learning_curves.py --families crossing --pruners nop,hyperband --seeds 3
     python benchmarks/learning_curves.py --from results.json   # print the table of saved results
@@ -69,6 +74,13 @@ from typing import Any
 import numpy as np
 
 DATA = Path(__file__).resolve().parent / "data" / "curves-digits.json.gz"
+#: The recorded (real) families and where their curves are stored.
+RECORDED = {"digits": DATA, "tabular": DATA.with_name("curves-tabular.json.gz")}
+ABOUT = {
+    "digits": "load_digits",
+    "tabular": "make_classification(n_samples=3000, n_features=20, n_informative=10, n_redundant=4, n_classes=4, "
+    "n_clusters_per_class=2, class_sep=0.8, flip_y=0.03, random_state=0), standardised",
+}
 EPOCHS = 27
 Y0 = 0.1  # chance level of ten classes
 
@@ -81,26 +93,43 @@ DIGITS_GRID: dict[str, list[Any]] = {
     "alpha": [1e-5, 1e-3, 1e-1],
 }
 
-FAMILIES = ("digits", "crossing", "mild", "no-crossing")
+FAMILIES = ("digits", "tabular", "crossing", "mild", "no-crossing")
 REPORT_FAMILIES = ("digits", "crossing", "no-crossing")
 CROSSING = {"crossing": 1.0, "mild": 0.5, "no-crossing": -1.0}
-TUNE_FAMILIES = ("mild", "crossing:1", "no-crossing:1")
+TUNE_FAMILIES = ("tabular", "mild", "crossing:1", "no-crossing:1")
 HOLDOUT_FAMILIES = ("crossing:2", "no-crossing:2")
 
 # -- recording the real curves -----------------------------------------------------------------------------------------
 
 
-def record(path: Path = DATA) -> None:
+def _dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The inputs (scaled) and labels a recorded family trains on."""
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        X, y = load_digits(return_X_y=True)
+        return X / 16.0, y
+    # A generated tabular problem, for a second real family to tune on: four classes, ten informative features of
+    # twenty, some label noise, so that the MLPs overfit and plateau at different levels.
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples=3000, n_features=20, n_informative=10, n_redundant=4, n_classes=4, n_clusters_per_class=2,
+        class_sep=0.8, flip_y=0.03, random_state=0,
+    )  # fmt: skip
+    return (X - X.mean(axis=0)) / X.std(axis=0), y
+
+
+def record(name: str = "digits") -> None:
     """Train an MLP per configuration of ``DIGITS_GRID`` for ``EPOCHS`` epochs; store the validation accuracies."""
     import warnings
 
-    from sklearn.datasets import load_digits
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import train_test_split
     from sklearn.neural_network import MLPClassifier
 
-    X, y = load_digits(return_X_y=True)
-    X = X / 16.0
+    path = RECORDED[name]
+    X, y = _dataset(name)
     X_tr, X_va, y_tr, y_va = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
     classes = np.unique(y)
     names = list(DIGITS_GRID)
@@ -128,7 +157,7 @@ def record(path: Path = DATA) -> None:
         curves.append(curve)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
-        "about": "validation accuracy per epoch of MLPClassifier.partial_fit on load_digits (70/30 split, "
+        "about": f"validation accuracy per epoch of MLPClassifier.partial_fit on {ABOUT[name]} (70/30 split, "
         "random_state=0), one curve per combination of grid, in itertools.product order",
         "grid": DIGITS_GRID,
         "epochs": EPOCHS,
@@ -147,8 +176,8 @@ class Family:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        if name == "digits":
-            with gzip.open(DATA, "rt") as f:
+        if name in RECORDED:
+            with gzip.open(RECORDED[name], "rt") as f:
                 data = json.load(f)
             self.grid = data["grid"]
             combos = itertools.product(*self.grid.values())
@@ -177,12 +206,12 @@ class Family:
             )
 
     def suggest(self, trial: Any) -> tuple[Any, ...]:
-        if self.name == "digits":
+        if self.name in RECORDED:
             return tuple(trial.suggest_categorical(k, v) for k, v in self.grid.items())
         return (trial.suggest_float("learning_rate", 1e-4, 1.0, log=True), trial.suggest_float("reg", 0.0, 1.0))
 
     def curve(self, config: tuple[Any, ...]) -> list[float]:
-        if self.name == "digits":
+        if self.name in RECORDED:
             return self.table[config]
         lr, reg = config
         u = (math.log10(lr) + 4.0) / 4.0
@@ -389,7 +418,13 @@ def summarise(runs: list[dict[str, Any]]) -> tuple[str, list[tuple[str, bool]]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--record", action="store_true", help=f"record the digits curves into {DATA} and exit")
+    parser.add_argument(
+        "--record",
+        nargs="?",
+        const="digits",
+        choices=sorted(RECORDED),
+        help="record a real family's curves (default digits) into benchmarks/data/ and exit",
+    )
     parser.add_argument("--families", default=",".join(REPORT_FAMILIES), help=f"subset of {','.join(FAMILIES)}")
     parser.add_argument("--pruners", default=",".join(PRUNERS), help=f"subset of {','.join(PRUNERS)}")
     parser.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1 (default 10)")
@@ -405,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit status 1 when a target is missed")
     args = parser.parse_args(argv)
     if args.record:
-        record()
+        record(args.record)
         return 0
     if args.from_:
         with open(args.from_) as f:

@@ -206,17 +206,18 @@ def test_will_pause_tells_the_objective_to_save_before_stopping():
 
     def objective(trial: hs.Trial) -> float:
         trial.suggest_float("x", 0, 1)
-        trial.report(float(trial.number), 1)  # each trial worse than the last, whatever the sampler proposes
-        stop = trial.should_prune()
-        seen.append((stop, trial.will_pause()))
-        if stop:
-            raise hs.TrialPruned()
+        for step in (1, 2):  # judged at rung 1; step 2 is the last (no pruner judges there)
+            trial.report(float(trial.number), step)  # each trial worse than the last, whatever the sampler proposes
+            stop = trial.should_prune()
+            seen.append((stop, trial.will_pause()))
+            if stop:
+                raise hs.TrialPruned()
         return 0.0
 
     hs.create_study(seed=0, pruner=_asha()).optimize(objective, n_trials=3, show_progress_bar=False)
     assert seen[0] == (True, True)
     seen.clear()
-    stopping = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
+    stopping = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2, rank_check=False)
     hs.create_study(seed=0, pruner=stopping).optimize(objective, n_trials=4, show_progress_bar=False)
     assert all(not pause for _, pause in seen) and any(stop for stop, _ in seen)
 

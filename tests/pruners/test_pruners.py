@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pytest
@@ -26,9 +27,19 @@ def _running(number: int, curve: dict[int, float]) -> FrozenTrial:
     return _t(number, curve, TrialState.RUNNING)
 
 
+#: The last step of the complete trials of ``_flat``: a trial judged before it has not yet cost a full run (no pruner
+#: judges a trial at or after the last step of the complete trials).
+END = 10
+
+
+def classic(**kwargs: int) -> P.MedianPruner:
+    """The median rule as written, ranking by score so far (``rank_check=False``)."""
+    return P.MedianPruner(rank_check=False, **kwargs)
+
+
 def _flat(values: list[float], step: int = 1, start: int = 0) -> list[FrozenTrial]:
-    """Complete trials numbered from ``start``, each reporting one value at ``step``."""
-    return [_t(start + i, {step: v}) for i, v in enumerate(values)]
+    """Complete trials numbered from ``start``, each reporting one value at ``step`` and the same at ``END``."""
+    return [_t(start + i, {step: v, END: v}) for i, v in enumerate(values)]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -114,7 +125,7 @@ def test_judged_step_warmup_and_intervals_with_missing_steps():
 
 def test_median_prunes_worse_than_median_and_keeps_ties_and_better():
     others = _flat([0.2, 0.4, 0.6])
-    pruner = P.MedianPruner(n_startup_trials=3)
+    pruner = P.MedianPruner(n_startup_trials=3, rank_check=False)
     assert pruner.prune(_running(3, {1: 0.41}), others, "minimize")
     assert not pruner.prune(_running(3, {1: 0.4}), others, "minimize")  # a tie is kept
     assert not pruner.prune(_running(3, {1: 0.1}), others, "minimize")
@@ -122,7 +133,7 @@ def test_median_prunes_worse_than_median_and_keeps_ties_and_better():
 
 def test_median_maximize_mirrors_minimize():
     others = _flat([0.2, 0.4, 0.6])
-    pruner = P.MedianPruner(n_startup_trials=3)
+    pruner = P.MedianPruner(n_startup_trials=3, rank_check=False)
     assert pruner.prune(_running(3, {1: 0.39}), others, "maximize")
     assert not pruner.prune(_running(3, {1: 0.4}), others, "maximize")
     assert not pruner.prune(_running(3, {1: 0.9}), others, "maximize")
@@ -130,17 +141,18 @@ def test_median_maximize_mirrors_minimize():
 
 def test_percentile_threshold_is_interpolated():
     others = _flat([1.0, 2.0, 3.0, 4.0, 5.0])
-    pruner = P.PercentilePruner(25.0, n_startup_trials=0)
+    pct = functools.partial(P.PercentilePruner, n_startup_trials=0, rank_check=False)
+    pruner = pct(25.0)
     assert not pruner.prune(_running(5, {1: 2.0}), others, "minimize")
     assert pruner.prune(_running(5, {1: 2.01}), others, "minimize")
     # Maximising, 25 keeps the best quarter: the threshold is the 75th percentile of the values.
     assert not pruner.prune(_running(5, {1: 4.0}), others, "maximize")
     assert pruner.prune(_running(5, {1: 3.99}), others, "maximize")
     # 100 prunes only a trial worse than every other; 0 keeps only one at least as good as the best.
-    assert P.PercentilePruner(100.0, n_startup_trials=0).prune(_running(5, {1: 5.01}), others, "minimize")
-    assert not P.PercentilePruner(100.0, n_startup_trials=0).prune(_running(5, {1: 5.0}), others, "minimize")
-    assert not P.PercentilePruner(0.0, n_startup_trials=0).prune(_running(5, {1: 1.0}), others, "minimize")
-    assert P.PercentilePruner(0.0, n_startup_trials=0).prune(_running(5, {1: 1.01}), others, "minimize")
+    assert pct(100.0).prune(_running(5, {1: 5.01}), others, "minimize")
+    assert not pct(100.0).prune(_running(5, {1: 5.0}), others, "minimize")
+    assert not pct(0.0).prune(_running(5, {1: 1.0}), others, "minimize")
+    assert pct(0.0).prune(_running(5, {1: 1.01}), others, "minimize")
 
 
 def test_percentile_judges_the_best_value_so_far():
@@ -166,15 +178,15 @@ def test_percentile_missing_steps_use_the_best_before_the_step():
 
 
 def test_percentile_own_missing_steps_compare_at_the_reported_step():
-    others = [_t(i, {s: v + 1.0 / s for s in range(1, 6)}) for i, v in enumerate([0.0, 0.1, 0.2])]
-    pruner = P.MedianPruner(n_startup_trials=0)
+    others = [_t(i, {s: v + 1.0 / s for s in range(1, END + 1)}) for i, v in enumerate([0.0, 0.1, 0.2])]
+    pruner = P.MedianPruner(n_startup_trials=0, rank_check=False)
     # Reported only at step 5: compared with the others' best up to step 5 (1.2 is the median).
     assert pruner.prune(_running(3, {5: 0.35}), others, "minimize")
     assert not pruner.prune(_running(3, {5: 0.3}), others, "minimize")
 
 
 def test_percentile_nan_is_worse_than_anything():
-    pruner = P.MedianPruner(n_startup_trials=0)
+    pruner = P.MedianPruner(n_startup_trials=0, rank_check=False)
     others = _flat([0.1, NAN, NAN])
     # Others' NaNs rank last, so the median is NaN-as-worst: a finite value is never pruned.
     assert not pruner.prune(_running(3, {1: 1e9}), others, "minimize")
@@ -189,8 +201,8 @@ def test_percentile_nan_is_worse_than_anything():
 
 
 def test_percentile_startup_counts_finished_trials_and_pruned_curves_are_evidence():
-    pruner = P.MedianPruner(n_startup_trials=3)
-    others = [_t(0, {1: 0.1}), _t(1, {1: 0.2}, TrialState.PRUNED), _t(2, {1: 0.3}, TrialState.RUNNING)]
+    pruner = P.MedianPruner(n_startup_trials=3, rank_check=False)
+    others = [_t(0, {1: 0.1, END: 0.1}), _t(1, {1: 0.2}, TrialState.PRUNED), _t(2, {1: 0.3}, TrialState.RUNNING)]
     me = _running(3, {1: 0.25})
     assert not pruner.prune(me, others, "minimize")  # two finished trials only
     others.append(_t(4, {1: 5.0}, TrialState.PRUNED))
@@ -199,15 +211,15 @@ def test_percentile_startup_counts_finished_trials_and_pruned_curves_are_evidenc
     assert pruner.prune(_running(3, {1: 0.26}), others, "minimize")
     # A pruned trial's curve makes the median worse than the complete trials alone would.
     complete_only = [t for t in others if t.state is TrialState.COMPLETE]
-    assert not P.MedianPruner(n_startup_trials=0).prune(_running(3, {1: 0.1}), complete_only, "minimize")
-    assert P.MedianPruner(n_startup_trials=0).prune(_running(3, {1: 0.2}), complete_only, "minimize")
+    assert not classic(n_startup_trials=0).prune(_running(3, {1: 0.1}), complete_only, "minimize")
+    assert classic(n_startup_trials=0).prune(_running(3, {1: 0.2}), complete_only, "minimize")
 
 
 def test_percentile_ignores_failed_and_waiting_trials():
-    others = [_t(0, {1: 0.1}), _t(1, {1: 0.0}, TrialState.FAIL), _t(2, {1: 0.0}, TrialState.FAIL)]
-    assert not P.MedianPruner(n_startup_trials=0).prune(_running(3, {1: 0.1}), others, "minimize")
-    assert P.MedianPruner(n_startup_trials=0).prune(_running(3, {1: 0.2}), others, "minimize")
-    assert not P.MedianPruner(n_startup_trials=1).prune(_running(3, {1: 0.2}), [others[1]], "minimize")
+    others = [_t(0, {1: 0.1, END: 0.1}), _t(1, {1: 0.0}, TrialState.FAIL), _t(2, {1: 0.0}, TrialState.FAIL)]
+    assert not classic(n_startup_trials=0).prune(_running(3, {1: 0.1}), others, "minimize")
+    assert classic(n_startup_trials=0).prune(_running(3, {1: 0.2}), others, "minimize")
+    assert not classic(n_startup_trials=1).prune(_running(3, {1: 0.2}), [others[1]], "minimize")
 
 
 def test_percentile_warmup_interval_and_min_trials():
@@ -313,7 +325,7 @@ def test_patient_nan_is_no_improvement_and_a_number_after_nans_is():
 
 def test_patient_defers_to_the_wrapped_pruner_once_stagnated():
     others = _flat([0.1, 0.2, 0.3], step=2)
-    median = P.MedianPruner(n_startup_trials=0)
+    median = P.MedianPruner(n_startup_trials=0, rank_check=False)
     pruner = P.PatientPruner(median, patience=1)
     improving = _running(3, {0: 2.0, 1: 1.5, 2: 1.0})
     stuck = _running(3, {0: 2.0, 1: 0.9, 2: 1.0})
@@ -344,7 +356,7 @@ def test_asha_rungs():
 
 
 def test_asha_keeps_the_top_fraction_at_a_rung():
-    asha = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
+    asha = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2, rank_check=False)
     others = _flat([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])  # with the trial, 8 scores: the best 4 go on
     assert not asha.prune(_running(7, {1: 0.35}), others, "minimize")
     assert not asha.prune(_running(7, {1: 0.4}), others, "minimize")  # tie with the 4th best promotes
@@ -354,7 +366,7 @@ def test_asha_keeps_the_top_fraction_at_a_rung():
 
 
 def test_asha_first_trials_at_a_rung_go_on_only_while_best():
-    asha = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=4)
+    asha = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=4, rank_check=False)
     others = _flat([0.5, 0.3])  # 3 scores with the trial, fewer than eta: keep the best only
     assert not asha.prune(_running(2, {1: 0.3}), others, "minimize")
     assert asha.prune(_running(2, {1: 0.31}), others, "minimize")
@@ -380,9 +392,9 @@ def test_asha_rung_score_is_the_best_so_far():
 
 
 def test_asha_reports_that_jump_over_rungs_are_judged_at_each():
-    asha = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
+    asha = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2, rank_check=False)
     # At rung 1 the trial (0.5) is 2nd of 3 (kept: n//2 = 1 → must be best... it is not) → pruned.
-    others = [_t(0, {1: 0.4, 2: 0.9, 4: 0.9}), _t(1, {4: 0.9})]
+    others = [_t(0, {1: 0.4, 2: 0.9, 4: 0.9, 8: 0.9}), _t(1, {4: 0.9, 8: 0.9})]
     assert asha.prune(_running(2, {4: 0.5}), others, "minimize")
     # Without trial 0 the trial is best at every rung it jumped over.
     assert not asha.prune(_running(2, {4: 0.5}), others[1:], "minimize")
@@ -406,13 +418,13 @@ def test_asha_nan_is_worst_and_pruned_curves_count():
 
 def test_asha_min_early_stopping_rate_and_max_resource():
     others = _flat([0.0, 0.0, 0.0], step=4)
-    late = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2, min_early_stopping_rate=2)
+    late = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2, min_early_stopping_rate=2, rank_check=False)
     assert not late.prune(_running(9, {2: 1.0}), _flat([0.0, 0.0, 0.0], step=2), "minimize")  # rung 2 skipped
     assert late.prune(_running(9, {4: 1.0}), others, "minimize")
-    others = [_t(i, {1: 1.0, 2: 1.0, 4: 0.0}) for i in range(3)]
+    others = [_t(i, {1: 1.0, 2: 1.0, 4: 0.0, 8: 0.0}) for i in range(3)]
     me = _running(9, {1: 1.0, 2: 1.0, 3: 1.0, 4: 1.0})
-    assert P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2).prune(me, others, "minimize")
-    capped = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2, max_resource=4)
+    assert P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2, rank_check=False).prune(me, others, "minimize")
+    capped = P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2, max_resource=4, rank_check=False)
     assert not capped.prune(me, others, "minimize")  # rung 4 is the full run: never judged
 
 
@@ -520,3 +532,24 @@ def test_hyperband_validates_its_options():
         P.HyperbandPruner(max_resource="later")
     with pytest.raises(ValueError, match="reduction_factor"):
         P.HyperbandPruner(reduction_factor=1)
+
+
+# ---------------------------------------------------------------------------------------------------
+# the last step
+
+
+@pytest.mark.parametrize("rank_check", [False, True])
+def test_no_trial_is_stopped_at_the_last_step_of_the_complete_trials(rank_check):
+    """A trial there has cost a full run: stopping it would only throw its result away."""
+    others = [_t(i, {s: v for s in range(1, END + 1)}) for i, v in enumerate([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])]
+    worst = {s: 9.0 for s in range(1, END + 1)}
+    until = lambda k: {s: v for s, v in worst.items() if s <= k}  # noqa: E731
+    median = P.MedianPruner(n_startup_trials=0, rank_check=rank_check)
+    asha = P.SuccessiveHalvingPruner(min_resource=2, reduction_factor=5, rank_check=rank_check)  # rungs 2, 10, 50
+    for pruner in (median, asha):
+        assert pruner.prune(_running(9, until(2)), others, "minimize")
+        assert not pruner.prune(_running(9, worst), others, "minimize")  # step 10 is where the others ended
+    # Past the end of every complete trial as well; before any trial completed, nothing says where the end is.
+    assert not median.prune(_running(9, {**worst, 11: 9.0}), others, "minimize")
+    running = [_t(i, t.intermediate_values, TrialState.RUNNING) for i, t in enumerate(others)]
+    assert P.MedianPruner(n_startup_trials=0, rank_check=False).prune(_running(9, worst), running, "minimize")

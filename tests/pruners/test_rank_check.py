@@ -192,3 +192,33 @@ def test_cannot_win_needs_a_model_of_the_final_step():
     assert not model.cannot_win(_running(preserving, 0.05, 3).intermediate_values, "maximize", 0.0)
     _, model = _ranks.judging_model(done + short, 3, EPOCHS, "maximize")
     assert model is not None and model.final
+
+
+@pytest.mark.parametrize("name", ["median", "asha"])
+def test_a_trial_already_better_than_every_final_score_is_not_predicted_to_end_worse(name):
+    # The first curves to finish are all poor ones of the crossing kind (the slowest ends best), so the model learns
+    # "ranks reverse". A much better configuration, already better at step 3 than any of them ended, was predicted to
+    # end last: ranking by that prediction stopped it, and every such trial after it, so no good curve ever reached
+    # the end. A score is the best value so far and can only improve: the prediction is clipped at it.
+    poor = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3]
+    done = [_complete(n, crossing, q) for n, q in enumerate(poor)]
+
+    def good(q: float, epoch: int) -> float:
+        return 0.85 + 0.1 * (1 - math.exp(-epoch / 3))
+
+    _, model = _ranks.judging_model(done, 3, EPOCHS, "maximize")
+    # Scores are lower-is-better: a negative weight says a better score at step 3 predicts a worse final one.
+    assert model is not None and model.coef[1] < 0
+    me = _running(good, 1.0, 3)
+    now = -good(1.0, 3)
+    assert now < min(-crossing(q, EPOCHS) for q in poor)  # better now than any finished curve ended
+    z = ((now - model.mean[0]) / model.scale[0], (now - (-good(1.0, 1)) - model.mean[1]) / model.scale[1])
+    assert model.coef[0] + model.coef[1] * z[0] + model.coef[2] * z[1] > now  # the fit alone: worse than now
+    assert model.predict(me.intermediate_values, "maximize") == now  # clipped
+    pruner = {
+        "median": P.MedianPruner(n_startup_trials=0),
+        "asha": P.SuccessiveHalvingPruner(min_resource=3, reduction_factor=2, max_resource=EPOCHS),
+    }[name]
+    assert not pruner.prune(me, done, "maximize")
+    # A trial behind the finished curves is still judged by its prediction.
+    assert pruner.prune(_running(crossing, 0.07, 3), done, "maximize")

@@ -49,22 +49,25 @@ def test_rank_puts_complete_trials_first_then_pruned_by_progress():
     assert [t.number for t in _rank(trials, ["maximize"], 10)] == [0, 2, 1, 6, 3]
 
 
-def test_rank_of_a_pruned_study_compares_trials_at_the_highest_common_step():
-    """BOHB-style: with pruning, trials are compared where enough of them got, not by state."""
+def test_a_trial_stopped_where_it_looked_good_never_ranks_above_a_complete_one():
+    """The pruner stopped trial 1 at step 2, where it led: it judged that the trial would end worse.
+
+    Ranked by its value at step 2 (an earlier, BOHB-style rule), it entered the good group ahead of the
+    complete trials, and the sampler proposed the stopped configuration again and again.
+    """
     curve = {0: {1: 0.9, 2: 0.8, 4: 0.5}, 1: {1: 0.5, 2: 0.3}, 2: {1: 0.4}, 3: {1: 0.6, 2: 0.7, 4: 0.1}}
     trials = [
-        _t(0, {"x": 0.0}, 0.5, steps=curve[0]),  # complete, but worse than 1 at step 2
-        _t(1, {"x": 1.0}, None, TrialState.PRUNED, steps=curve[1]),
-        _t(2, {"x": 2.0}, None, TrialState.PRUNED, steps=curve[2]),  # stopped before step 2
+        _t(0, {"x": 0.0}, 0.5, steps=curve[0]),
+        _t(1, {"x": 1.0}, None, TrialState.PRUNED, steps=curve[1]),  # ahead of both complete trials at step 2
+        _t(2, {"x": 2.0}, None, TrialState.PRUNED, steps=curve[2]),  # stopped earlier
         _t(3, {"x": 3.0}, 0.1, steps=curve[3]),
     ]
-    # three trials reached step 2: compared there (0.3 < 0.7 < 0.8), then the one that stopped earlier
-    assert [t.number for t in _rank(trials, ["minimize"], 3)] == [1, 3, 0, 2]
-    # two reached step 4: compared there
-    assert [t.number for t in _rank(trials, ["minimize"], 2)] == [3, 0, 1, 2]
+    for n_min in (2, 3, 5):
+        assert [t.number for t in _rank(trials, ["minimize"], n_min)] == [3, 0, 1, 2]
     assert [t.number for t in _rank(trials, ["maximize"], 3)] == [0, 3, 1, 2]
-    # too few reporting trials for the threshold: complete trials first, as without pruning
-    assert [t.number for t in _rank(trials, ["minimize"], 5)] == [3, 0, 1, 2]
+    # The complete trials keep their losses (for the improvement weights); the pruned ones have none.
+    ranked, losses, n_feasible = _ranked(trials, ["minimize"], 3)
+    assert losses is not None and losses.tolist() == [0.1, 0.5, math.inf, math.inf] and n_feasible == 4
 
 
 def test_infeasible_trials_rank_after_feasible_ones_by_violation():

@@ -93,6 +93,15 @@ def n_finished(trials: Iterable[FrozenTrial], exclude: int) -> int:
     return sum(1 for t in trials if t.number != exclude and t.state in FINISHED_STATES)
 
 
+def final_step(trials: Iterable[FrozenTrial]) -> int | None:
+    """The last step of a full run as far as the records show: the furthest last step of a complete trial.
+
+    None while no trial has completed (nothing says where a run ends).
+    """
+    ends = [t.last_step for t in trials if t.state is TrialState.COMPLETE and t.last_step is not None]
+    return max(ends, default=None)
+
+
 def judged_step(curve: Mapping[int, float], n_warmup_steps: int, interval_steps: int) -> int | None:
     """The step a pruner judges now, or None when it should not judge at this report.
 

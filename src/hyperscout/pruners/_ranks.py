@@ -15,11 +15,12 @@ Notation (scores are on the "lower is better" scale of ``_curves``):
 =========  ===========================================================================
 
 The model is ridge regression ``y_T ~ b0 + b . z`` on standardised features ``z`` over ``F``, with
-penalty ``lambda = 1e-3 * n``. Its trustworthiness is ``rho``: Spearman's rank correlation between each
-fit trial's leave-one-out prediction and its real ``y_T`` (for ridge, the leave-one-out residual is
-``e_i / (1 - H_ii)`` with ``H`` the hat matrix, so no refit is needed). Everything is a function of
-the trial records alone: no random numbers, no clock, and trials sorted by number, so every process
-that sees the same records decides the same way.
+penalty ``lambda = 1e-3 * n``; a prediction is clipped at the trial's ``y_s`` (a best-so-far score can only
+improve), and so are the leave-one-out predictions. Its trustworthiness is ``rho``: Spearman's rank
+correlation between each fit trial's leave-one-out prediction and its real ``y_T`` (for ridge, the
+leave-one-out residual is ``e_i / (1 - H_ii)`` with ``H`` the hat matrix, so no refit is needed). Everything
+is a function of the trial records alone: no random numbers, no clock, and trials sorted by number, so every
+process that sees the same records decides the same way.
 
 *Cannot win.* For a model of ``T`` itself, with ``r_i = y_T,i - loo_i`` the leave-one-out residuals,
 ``y*`` the best ``y_T`` of the fit set and ``c`` a margin (``STEP_MARGIN`` or ``RUNG_MARGIN``), a trial
@@ -95,12 +96,14 @@ class FinalModel:
         Only for a model of the final step, and never for a curve at least as good at ``step`` as every fit
         curve: there the model would extrapolate, and stopping it could keep new evidence from ever arriving.
         """
-        if not self.final:
-            return False
-        y_s = features(curve, self.step, direction)[0]
-        if not y_s > self.leader:
+        if not self.final or self.leads(curve, direction):
             return False
         return bool(self.predict(curve, direction) + margin * self.low > self.best)
+
+    def leads(self, curve: Mapping[int, float], direction: str) -> bool:
+        """Whether ``curve`` is at least as good at ``step`` as every fit curve: the model would extrapolate."""
+        y_s = features(curve, self.step, direction)[0]
+        return bool(y_s <= self.leader)
 
     def predict(self, curve: Mapping[int, float], direction: str) -> float:
         """The predicted final score of ``curve`` (``inf`` for a curve whose score is ``inf``; nan if none)."""
@@ -108,7 +111,9 @@ class FinalModel:
         if math.isnan(y_s) or math.isinf(y_s):
             return y_s
         z = ((y_s - self.mean[0]) / self.scale[0], (slope - self.mean[1]) / self.scale[1])
-        return self.coef[0] + self.coef[1] * z[0] + self.coef[2] * z[1]
+        # A score is the best value so far, so the final score is at least as good as the score now: a model
+        # fitted on worse curves would otherwise predict a trial already better than all of them to end worse.
+        return min(y_s, self.coef[0] + self.coef[1] * z[0] + self.coef[2] * z[1])
 
 
 def _spearman(a: np.ndarray, b: np.ndarray) -> float:
@@ -146,7 +151,7 @@ def fit_final_model(trials: Sequence[FrozenTrial], step: int, final_step: int, d
     # Leave-one-out predictions of ridge with an unpenalised intercept: y_i - e_i / (1 - H_ii).
     hat = np.einsum("ij,jk,ik->i", Z, np.linalg.inv(gram), Z) + 1.0 / n
     residual = y - (y_mean + Z @ beta)
-    loo = y - residual / np.maximum(1.0 - hat, 1e-12)
+    loo = np.minimum(y - residual / np.maximum(1.0 - hat, 1e-12), X[:, 0])  # clipped as ``predict`` is
     return FinalModel(
         step=step,
         mean=(float(mean[0]), float(mean[1])),

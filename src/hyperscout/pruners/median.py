@@ -3,11 +3,13 @@
 Example:
     >>> import hyperscout as hs
     >>> from hyperscout.trial import FrozenTrial, TrialState
-    >>> others = [FrozenTrial(n, TrialState.COMPLETE, {}, {}, (v,), {3: v}) for n, v in enumerate([0.2, 0.4, 0.6])]
+    >>> def done(n, v):  # a complete trial at v after 3 steps, ending at v after 9
+    ...     return FrozenTrial(n, TrialState.COMPLETE, {}, {}, (v,), {3: v, 9: v})
+    >>> others = [done(n, v) for n, v in enumerate([0.2, 0.4, 0.6])]
     >>> me = FrozenTrial(3, TrialState.RUNNING, {}, {}, intermediate_values={3: 0.5})
-    >>> hs.pruners.MedianPruner(n_startup_trials=3).prune(me, others, "minimize")
+    >>> hs.pruners.MedianPruner(n_startup_trials=3, rank_check=False).prune(me, others, "minimize")
     True
-    >>> hs.pruners.MedianPruner(n_startup_trials=3).prune(me, others, "maximize")
+    >>> hs.pruners.MedianPruner(n_startup_trials=3, rank_check=False).prune(me, others, "maximize")
     False
 """
 

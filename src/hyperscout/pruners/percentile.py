@@ -5,10 +5,13 @@ Example:
     >>> from hyperscout.trial import FrozenTrial, TrialState
     >>> def done(n, curve):
     ...     return FrozenTrial(n, TrialState.COMPLETE, {}, {}, values=(curve[max(curve)],), intermediate_values=curve)
-    >>> others = [done(0, {1: 0.5}), done(1, {1: 0.6}), done(2, {1: 0.7})]
+    >>> others = [done(0, {1: 0.5, 5: 0.4}), done(1, {1: 0.6, 5: 0.5}), done(2, {1: 0.7, 5: 0.6})]
     >>> me = FrozenTrial(3, TrialState.RUNNING, {}, {}, intermediate_values={1: 0.9})
-    >>> hs.pruners.PercentilePruner(25.0, n_startup_trials=3).prune(me, others, "minimize")
+    >>> hs.pruners.PercentilePruner(25.0, n_startup_trials=3, rank_check=False).prune(me, others, "minimize")
     True
+    >>> last = FrozenTrial(3, TrialState.RUNNING, {}, {}, intermediate_values={1: 0.9, 5: 0.9})  # at the last step
+    >>> hs.pruners.PercentilePruner(25.0, n_startup_trials=3, rank_check=False).prune(last, others, "minimize")
+    False
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import functools
 import math
 from collections.abc import Sequence
 
-from ..trial import FrozenTrial, TrialState
+from ..trial import FrozenTrial
 from . import _curves, _ranks
 from ._base import BasePruner
 
@@ -74,10 +77,12 @@ class PercentilePruner(BasePruner):
         step = _curves.judged_step(trial.intermediate_values, self.n_warmup_steps, self.interval_steps)
         if step is None or _curves.n_finished(trials, trial.number) < self.n_startup_trials:
             return False
+        final = _curves.final_step(trials)
+        if final is not None and step >= final:
+            return False  # the trial has cost a full run: stopping it now would only throw its result away
         score = functools.partial(_curves.score_at, step=step, direction=direction)
         model = None
         if self.rank_check:
-            final = max((t.last_step or 0 for t in trials if t.state is TrialState.COMPLETE), default=None)
             judge, model = _ranks.judging_model(trials, step, final, direction)
             if not judge:
                 return False

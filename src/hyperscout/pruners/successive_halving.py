@@ -7,8 +7,9 @@ A trial's resource is its report step (e.g. epochs completed).
 Example:
     >>> import hyperscout as hs
     >>> from hyperscout.trial import FrozenTrial, TrialState
-    >>> others = [FrozenTrial(n, TrialState.COMPLETE, {}, {}, (v,), {1: v}) for n, v in enumerate([0.1, 0.2, 0.3])]
-    >>> pruner = hs.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
+    >>> done = lambda n, v: FrozenTrial(n, TrialState.COMPLETE, {}, {}, (v,), {1: v, 4: v})  # ends at step 4
+    >>> others = [done(n, v) for n, v in enumerate([0.1, 0.2, 0.3])]
+    >>> pruner = hs.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2, rank_check=False)
     >>> pruner.prune(FrozenTrial(3, TrialState.RUNNING, {}, {}, intermediate_values={1: 0.15}), others, "minimize")
     False
     >>> pruner.prune(FrozenTrial(3, TrialState.RUNNING, {}, {}, intermediate_values={1: 0.25}), others, "minimize")
@@ -130,8 +131,11 @@ class SuccessiveHalvingPruner(BasePruner):
         step = max(curve)
         previous = max((s for s in curve if s < step), default=-1)
         others = _curves.evidence(trials, trial.number)
+        # Without max_resource, a rung at or after the last step of the complete trials would judge a trial that
+        # has already cost a full run: it is not judged (with max_resource, no rung reaches it).
+        end = _curves.final_step(trials) if self.max_resource is None else None
         for rung in self.rungs(min_resource):
-            if rung > step:
+            if rung > step or (end is not None and rung >= end):
                 break
             if rung > previous:
                 judge, model = self._judging(rung, trials if fit_trials is None else fit_trials, direction)

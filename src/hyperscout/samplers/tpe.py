@@ -38,7 +38,7 @@ class TPESampler(BaseSampler):
 
     * The first ``n_startup_trials`` trials follow a Latin hypercube design (quasi-random).
     * Then the finished trials are ranked (complete trials by value; pruned trials after them, the
-      further they got the better) and the best ``gamma(n)`` form the good group. With one
+      further they got the better, as Optuna ranks them) and the best ``gamma(n)`` form the good group. With one
       objective, a good trial weighs in proportion to its improvement on the best of the others,
       and one that ties with it counts as bad (``hyperscout._tpe.split_weights``).
     * With several objectives (MOTPE, Ozaki et al. 2022), the good group is whole Pareto fronts,
@@ -224,11 +224,12 @@ class TPESampler(BaseSampler):
 def _rank(trials: Sequence[FrozenTrial], directions: Sequence[str], n_min: int) -> list[FrozenTrial]:
     """Finished trials from best to worst.
 
-    Without pruned trials: complete trials by value (by Pareto front for several objectives).
-    With pruned trials (one objective), BOHB-style: the trials are compared at the highest step
-    that at least ``n_min`` of them reached, by their last value reported up to that step, so that a
-    study whose trials are mostly stopped early still learns where the good ones are; trials that
-    stopped before that step follow, the further they got the better.
+    Complete trials by value (by Pareto front for several objectives), then pruned trials, the further
+    they got the better (ties by the value at their last step). A pruned trial never ranks above a
+    complete one: the pruner stopped it because it judged it would end worse, and ranking it by its value
+    where it stopped (as an earlier, BOHB-style rule did) let a trial stopped for its predicted final value
+    into the good group, so the sampler proposed the stopped configuration again and again.
+    ``n_min`` is unused; it stays for the callers.
     """
     return _ranked(trials, directions, n_min)[0]
 
@@ -260,10 +261,6 @@ def _ranked_by_value(
     sign = float(signs[0])
     complete = [t for t in trials if t.state is TrialState.COMPLETE and t.values is not None]
     pruned = [t for t in trials if t.state is TrialState.PRUNED and t.intermediate_values]
-    if pruned and len(directions) == 1:
-        at_budget = _rank_at_budget([*complete, *pruned], sign, n_min)
-        if at_budget is not None:
-            return at_budget, None
     losses = np.array([t.values for t in complete], dtype=float).reshape(len(complete), len(signs)) * signs
     if complete:
         if len(directions) == 1:
@@ -273,9 +270,13 @@ def _ranked_by_value(
             order = np.argsort(non_dominated_ranks(losses), kind="stable")
         complete = [complete[i] for i in order]
         losses = losses[order]
-    if pruned or len(directions) != 1:
-        return complete + sorted(pruned, key=lambda t: _progress_key(t, sign)), None
-    return complete, np.where(np.isnan(losses[:, 0]), math.inf, losses[:, 0])  # NaN: worse than anything
+    pruned = sorted(pruned, key=lambda t: _progress_key(t, sign))
+    if len(directions) != 1:
+        return complete + pruned, None
+    # Pruned trials have no final value: worse than any complete one, so they never enter the good group
+    # while complete trials remain outside it, and the improvement weights are those of the complete trials.
+    final = np.where(np.isnan(losses[:, 0]), math.inf, losses[:, 0])  # NaN: worse than anything
+    return complete + pruned, np.concatenate([final, np.full(len(pruned), math.inf)])
 
 
 def _split_several(
@@ -304,28 +305,6 @@ def _loss(v: float, sign: float) -> float:
 def _progress_key(t: FrozenTrial, sign: float) -> tuple[int, float]:
     step = max(t.intermediate_values)
     return -step, _loss(t.intermediate_values[step], sign)
-
-
-def _rank_at_budget(trials: Sequence[FrozenTrial], sign: float, n_min: int) -> list[FrozenTrial] | None:
-    reporting = [t for t in trials if t.intermediate_values]
-    if len(reporting) < n_min:
-        return None
-    reached = sorted((max(t.intermediate_values) for t in reporting), reverse=True)
-    budget = reached[n_min - 1]
-
-    def at(t: FrozenTrial) -> float:
-        # the last report up to the budget; a trial that first reported beyond it, its first report
-        steps = [s for s in t.intermediate_values if s <= budget] or [min(t.intermediate_values)]
-        return t.intermediate_values[max(steps)]
-
-    there = [t for t in reporting if max(t.intermediate_values) >= budget]
-    short = [t for t in reporting if max(t.intermediate_values) < budget]
-    silent = [t for t in trials if not t.intermediate_values]  # complete trials that never reported
-    return (
-        sorted(there, key=lambda t: _loss(at(t), sign))
-        + sorted(silent, key=lambda t: _loss(t.values[0], sign) if t.values else math.inf)
-        + sorted(short, key=lambda t: _progress_key(t, sign))
-    )
 
 
 def _groups(trials: Sequence[Mapping[str, Any]], space: dict[str, Distribution], joint: bool) -> list[list[str]]:
