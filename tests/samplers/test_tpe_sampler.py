@@ -45,8 +45,8 @@ def test_rank_puts_complete_trials_first_then_pruned_by_progress():
         _t(5, {"x": 5.0}, None, TrialState.PRUNED),  # pruned before reporting: no evidence
         _t(6, {"x": 6.0}, None, TrialState.PRUNED, steps={0: math.nan, 1: math.nan}),
     ]
-    assert [t.number for t in _rank(trials, ["minimize"], 10)] == [2, 0, 1, 6, 3]
-    assert [t.number for t in _rank(trials, ["maximize"], 10)] == [0, 2, 1, 6, 3]
+    assert [t.number for t in _rank(trials, ["minimize"])] == [2, 0, 1, 6, 3]
+    assert [t.number for t in _rank(trials, ["maximize"])] == [0, 2, 1, 6, 3]
 
 
 def test_a_trial_stopped_where_it_looked_good_never_ranks_above_a_complete_one():
@@ -62,11 +62,10 @@ def test_a_trial_stopped_where_it_looked_good_never_ranks_above_a_complete_one()
         _t(2, {"x": 2.0}, None, TrialState.PRUNED, steps=curve[2]),  # stopped earlier
         _t(3, {"x": 3.0}, 0.1, steps=curve[3]),
     ]
-    for n_min in (2, 3, 5):
-        assert [t.number for t in _rank(trials, ["minimize"], n_min)] == [3, 0, 1, 2]
-    assert [t.number for t in _rank(trials, ["maximize"], 3)] == [0, 3, 1, 2]
+    assert [t.number for t in _rank(trials, ["minimize"])] == [3, 0, 1, 2]
+    assert [t.number for t in _rank(trials, ["maximize"])] == [0, 3, 1, 2]
     # The complete trials keep their losses (for the improvement weights); the pruned ones have none.
-    ranked, losses, n_feasible = _ranked(trials, ["minimize"], 3)
+    ranked, losses, n_feasible = _ranked(trials, ["minimize"])
     assert losses is not None and losses.tolist() == [0.1, 0.5, math.inf, math.inf] and n_feasible == 4
 
 
@@ -75,7 +74,7 @@ def test_infeasible_trials_rank_after_feasible_ones_by_violation():
         return FrozenTrial(n, TrialState.COMPLETE, {}, {}, (value,), system_attrs={"constraints": constraints})
 
     trials = [t(0, 1.0, [2.0]), t(1, 5.0, [-1.0]), t(2, 0.0, [0.5, 0.2]), t(3, 3.0, [0.0]), t(4, 9.0, None)]
-    ranked, losses, n_feasible = _ranked(trials, ["minimize"], 10)
+    ranked, losses, n_feasible = _ranked(trials, ["minimize"])
     assert [x.number for x in ranked] == [3, 1, 2, 0, 4]  # feasible by value, then by violation, unknown last
     assert losses.tolist() == [3.0, 5.0, 0.0, 1.0, 9.0] and n_feasible == 2
 
@@ -101,7 +100,7 @@ def test_constrained_tpe_heads_for_the_feasible_region():
 
 def test_rank_of_several_objectives_follows_pareto_fronts():
     trials = [_t(0, {}, (1.0, 5.0)), _t(1, {}, (2.0, 6.0)), _t(2, {}, (5.0, 1.0)), _t(3, {}, (6.0, 6.0))]
-    assert [t.number for t in _rank(trials, ["minimize", "minimize"], 10)][2:] == [1, 3]
+    assert [t.number for t in _rank(trials, ["minimize", "minimize"])][2:] == [1, 3]
     assert list(non_dominated_ranks(np.array([[1.0, 5.0], [2.0, 6.0], [5.0, 1.0], [6.0, 6.0]]))) == [0, 1, 0, 2]
 
 
@@ -111,7 +110,7 @@ def test_split_of_several_objectives_keeps_non_dominated_trials_ahead():
     front = non_dominated_ranks(np.array([t.values for t in trials])) == 0
     n_front = int(front.sum())
     for n_good in (n_front - 1, n_front, n_front + 3):
-        ranked, w = _split_several(_rank(trials, ["minimize", "minimize"], 10), ["minimize"] * 2, n_good)
+        ranked, w = _split_several(_rank(trials, ["minimize", "minimize"]), ["minimize"] * 2, n_good)
         first = {t.number for t in ranked[:n_front]}
         assert first == set(np.flatnonzero(front).tolist())  # all non-dominated trials ahead of dominated ones
         assert w.tolist() == [1.0] * n_good + [0.0] * (40 - n_good)

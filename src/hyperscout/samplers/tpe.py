@@ -135,7 +135,7 @@ class TPESampler(BaseSampler):
     def sample_relative(self, context: SamplerContext, search_space: dict[str, Distribution]) -> dict[str, Any]:
         if not search_space:
             return {}
-        ranked, losses, n_feasible = _ranked(context.trials, context.directions, self.n_startup_trials)
+        ranked, losses, n_feasible = _ranked(context.trials, context.directions)
         if len(ranked) < self.n_startup_trials:
             return latin_hypercube_start(context, search_space, self.n_startup_trials)
         from .. import _tpe  # scipy.special: loaded on first use, so `import hyperscout` stays light
@@ -221,7 +221,7 @@ class TPESampler(BaseSampler):
         return distribution.from_unit(context.uniform(name))
 
 
-def _rank(trials: Sequence[FrozenTrial], directions: Sequence[str], n_min: int) -> list[FrozenTrial]:
+def _rank(trials: Sequence[FrozenTrial], directions: Sequence[str]) -> list[FrozenTrial]:
     """Finished trials from best to worst.
 
     Complete trials by value (by Pareto front for several objectives), then pruned trials, the further
@@ -229,13 +229,12 @@ def _rank(trials: Sequence[FrozenTrial], directions: Sequence[str], n_min: int) 
     complete one: the pruner stopped it because it judged it would end worse, and ranking it by its value
     where it stopped (as an earlier, BOHB-style rule did) let a trial stopped for its predicted final value
     into the good group, so the sampler proposed the stopped configuration again and again.
-    ``n_min`` is unused; it stays for the callers.
     """
-    return _ranked(trials, directions, n_min)[0]
+    return _ranked(trials, directions)[0]
 
 
 def _ranked(
-    trials: Sequence[FrozenTrial], directions: Sequence[str], n_min: int
+    trials: Sequence[FrozenTrial], directions: Sequence[str]
 ) -> tuple[list[FrozenTrial], np.ndarray | None, int]:
     """``_rank``; when the trials are ranked by one objective's final value, their losses (n,) (NaN → inf);
     and how many of them, first in the ranking, are feasible (all of them in an unconstrained study).
@@ -243,7 +242,7 @@ def _ranked(
     In a constrained study the ranking without constraints is re-sorted, stably, feasible trials first
     and the infeasible ones after them by total violation.
     """
-    ranked, losses = _ranked_by_value(trials, directions, n_min)
+    ranked, losses = _ranked_by_value(trials, directions)
     if not is_constrained(ranked):
         return ranked, losses, len(ranked)
     v = np.array([constraint_violation(t) for t in ranked])
@@ -254,7 +253,7 @@ def _ranked(
 
 
 def _ranked_by_value(
-    trials: Sequence[FrozenTrial], directions: Sequence[str], n_min: int
+    trials: Sequence[FrozenTrial], directions: Sequence[str]
 ) -> tuple[list[FrozenTrial], np.ndarray | None]:
     """``_rank`` without constraints, and the losses of ``_ranked``."""
     signs = np.array([-1.0 if d == "maximize" else 1.0 for d in directions])
