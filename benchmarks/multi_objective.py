@@ -116,6 +116,18 @@ def _breast_cancer() -> tuple[Any, Any, list[Any]]:
     return x, y, list(StratifiedKFold(3, shuffle=True, random_state=0).split(x, y))
 
 
+def _error_and_size(build: Callable[[], Any], size: Callable[[Any], int]) -> tuple[float, float]:
+    """The two objectives of the real tasks: a model's mean CV error on breast cancer (the fixed folds of
+    ``_breast_cancer``) and log10 of its mean size (``size`` of each fold's fitted model, in nodes)."""
+    x, y, folds = _breast_cancer()
+    errors, nodes = [], []
+    for train, test in folds:
+        model = build().fit(x[train], y[train])
+        errors.append(1.0 - model.score(x[test], y[test]))
+        nodes.append(size(model))
+    return float(np.mean(errors)), math.log10(float(np.mean(nodes)))
+
+
 def _tree_size(trial: Any) -> tuple[float, ...]:
     from sklearn.tree import DecisionTreeClassifier
 
@@ -125,13 +137,7 @@ def _tree_size(trial: Any) -> tuple[float, ...]:
         "ccp_alpha": trial.suggest_float("ccp_alpha", 1e-5, 0.1, log=True),
         "max_features": trial.suggest_float("max_features", 0.1, 1.0),
     }
-    x, y, folds = _breast_cancer()
-    errors, nodes = [], []
-    for train, test in folds:
-        model = DecisionTreeClassifier(random_state=0, **params).fit(x[train], y[train])
-        errors.append(1.0 - model.score(x[test], y[test]))
-        nodes.append(model.tree_.node_count)
-    return float(np.mean(errors)), math.log10(float(np.mean(nodes)))
+    return _error_and_size(lambda: DecisionTreeClassifier(random_state=0, **params), lambda m: m.tree_.node_count)
 
 
 def _forest_size(trial: Any) -> tuple[float, ...]:
@@ -143,13 +149,10 @@ def _forest_size(trial: Any) -> tuple[float, ...]:
         "min_samples_leaf": trial.suggest_int("min_samples_leaf", 1, 32, log=True),
         "max_features": trial.suggest_float("max_features", 0.05, 1.0),
     }
-    x, y, folds = _breast_cancer()
-    errors, nodes = [], []
-    for train, test in folds:
-        model = RandomForestClassifier(random_state=0, n_jobs=1, **params).fit(x[train], y[train])
-        errors.append(1.0 - model.score(x[test], y[test]))
-        nodes.append(sum(t.tree_.node_count for t in model.estimators_))
-    return float(np.mean(errors)), math.log10(float(np.mean(nodes)))
+    return _error_and_size(
+        lambda: RandomForestClassifier(random_state=0, n_jobs=1, **params),
+        lambda m: sum(t.tree_.node_count for t in m.estimators_),
+    )
 
 
 #: name -> (objective, number of objectives, reference point, constraints function or None)
