@@ -91,6 +91,43 @@ def test_a_result_that_arrives_after_a_wrong_reap_is_recorded() -> None:
     assert reaper.frozen(trial.number).values == (x,)
 
 
+def _wrongly_reaped(*, retry: int) -> tuple[Lifecycle, Lifecycle, int, float]:
+    """A worker whose trial (started with ``retry`` retries left) a reaper took for dead: worker, reaper, number, x."""
+    storage = InMemoryStorage()
+    info = storage.create_study("s", ("minimize",), 0)
+    worker = Lifecycle(StudyView(storage, info), RandomSampler(seed=0), None, 0, worker=_dead_worker())
+    reaper = Lifecycle(StudyView(storage, info), RandomSampler(seed=0), None, 0)
+    trial = worker.start(heartbeat=1.0, tags=lambda: [("retry", retry, None)])
+    x = trial.suggest("x", Float(0.0, 1.0))
+    assert reaper.reap() == [trial.number]
+    return worker, reaper, trial.number, x
+
+
+def test_a_late_result_cancels_the_retry_the_wrong_reap_queued() -> None:
+    worker, reaper, number, x = _wrongly_reaped(retry=1)
+    retry = number + 1
+    assert reaper.frozen(retry).state is TrialState.WAITING
+    assert reaper.frozen(retry).system_attrs["retry_of"] == number
+    done = worker.finish(number, TrialState.COMPLETE, (x,), None)
+    assert (done.state, done.values) == (TrialState.COMPLETE, (x,))
+    reaper.sync()
+    cancelled = reaper.frozen(retry)
+    assert cancelled.state is TrialState.FAIL and "finished after all" in (cancelled.error or "")
+    # Nothing is left to run: the next trial started is a new one, not the moot retry.
+    assert reaper.start().number == retry + 1
+
+
+def test_a_retry_already_started_runs_on_after_a_late_result() -> None:
+    worker, reaper, number, x = _wrongly_reaped(retry=1)
+    started = reaper.start()
+    assert started.number == number + 1
+    done = worker.finish(number, TrialState.COMPLETE, (x,), None)
+    assert done.state is TrialState.COMPLETE
+    reaper.sync()
+    assert reaper.frozen(started.number).state is TrialState.RUNNING
+    assert reaper.finish(started.number, TrialState.COMPLETE, (x,), None).state is TrialState.COMPLETE
+
+
 def test_a_trial_finished_by_tell_keeps_that_outcome() -> None:
     life = _lifecycle()
     trial = life.start(heartbeat=1.0)

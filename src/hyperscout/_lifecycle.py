@@ -632,18 +632,33 @@ class Lifecycle:
         The reaper took this worker for dead and wrote FAIL; the worker's own outcome is the truth,
         so it is appended as a ``late`` finish, which every reader applies over the reaper's
         (``StudyView``). The ``result/<n>`` claim lets one late outcome in, ever. A retry the
-        reaper queued still runs (it may have started already); it is one more trial with the same
-        parameters. Only a trial finished by a reaper is overwritten: one that a user's ``tell``
-        or another worker finished keeps that outcome.
+        reaper queued is moot now: while it still waits it is finished as FAIL in the same append
+        (its ``start`` claim, so no worker can start it in between), and no evaluation is spent on
+        it; one that a worker started already runs on, one more trial with the same parameters.
+        Only a trial finished by a reaper is overwritten: one that a user's ``tell`` or another
+        worker finished keeps that outcome.
         """
-        rec = self.view.record(number)
-        if rec.reaped and rec.worker == self.worker:
+        for _ in range(100):
+            rec = self.view.record(number)
+            if not (rec.reaped and rec.worker == self.worker):
+                break
+            late = {**data, "late": True, "reaped_as": rec.error}
+            events = [*extra, Event("finish", number, late, claim=f"result/{number}")]
+            queued = sorted(self.view.waiting)
+            retry = next((m for m in queued if self.view.record(m).system.get("retry_of") == number), None)
+            if retry is not None:
+                why = f"not run: trial {number}, which it would have retried, finished after all"
+                cancel = {"state": TrialState.FAIL.value, "values": None, "error": why, "t": data["t"]}
+                events.append(Event("finish", retry, cancel, claim=f"start/{retry}"))
             try:
-                late = {**data, "late": True, "reaped_as": rec.error}
-                self._write(number, [*extra, Event("finish", number, late, claim=f"result/{number}")])
-                return True
-            except ClaimTaken:
+                self._write(number, events)
+            except ClaimTaken:  # another late outcome got in, or a worker started the retry: look again
                 self.sync()
+                continue
+            if retry is not None:
+                self.log_outcome(self.view.frozen(retry))
+            return True
+        rec = self.view.record(number)
         warnings.warn(
             f"trial {number} had already been finished by another worker ({rec.state.value}: {rec.error}); "
             "this result was not recorded",
