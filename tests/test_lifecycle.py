@@ -113,6 +113,7 @@ def test_a_late_result_cancels_the_retry_the_wrong_reap_queued() -> None:
     reaper.sync()
     cancelled = reaper.frozen(retry)
     assert cancelled.state is TrialState.FAIL and "finished after all" in (cancelled.error or "")
+    assert cancelled.system_attrs["not_run"] is True
     # Nothing is left to run: the next trial started is a new one, not the moot retry.
     assert reaper.start().number == retry + 1
 

@@ -551,6 +551,32 @@ def test_run_tracker_counts_slots_and_retries():
     assert late.slots == {0: 0, 1: 1, 2: 2, 3: 3} and late.requeued == {2} and late.spent == 3
 
 
+def test_a_retry_cancelled_by_a_late_result_gives_the_late_trial_its_place_in_the_budget():
+    study = hs.create_study()
+    tracker = RunTracker(study._lifecycle, "r")
+    study._lifecycle.start(heartbeat=None, tags=lambda: [("run", ["r", 0], "run/r/0")])
+    retry = {"number": 1, "state": "waiting", "t": 0.0, "system_attrs": {"retry_of": 0}}
+    finish = {"state": "fail", "values": None, "error": "reaped", "t": 0.0, "reaped": True}
+    study._lifecycle.view.append(
+        [Event("finish", 0, finish, claim="finish/0"), Event("create", 1, retry, claim="trial/1")]
+    )
+    tracker.update()
+    assert tracker.requeued == {0} and tracker.spent == 0
+    # Trial 0's worker was alive: its result arrives and the retry, never started, is not run.
+    cancel = {"state": "fail", "values": None, "error": "not run", "t": 0.0}
+    study._lifecycle.view.append(
+        [
+            Event("attr", 1, {"key": "not_run", "value": True, "system": True}),
+            Event("finish", 1, cancel, claim="start/1"),
+        ]
+    )
+    tracker.update()
+    assert tracker.requeued == set() and tracker.spent == 1
+    fresh = RunTracker(study._lifecycle, "r")  # a tracker that first sees it cancelled counts the same
+    fresh.update()
+    assert fresh.requeued == set() and fresh.spent == 1
+
+
 def test_the_storage_server_serves_a_memory_storage_to_other_processes():
     server = StorageServer(InMemoryStorage())
     try:

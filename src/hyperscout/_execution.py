@@ -361,7 +361,11 @@ class RunTracker:
         rec = self._view.record(i)
         retry_of = rec.system.get("retry_of")
         if retry_of is not None:
-            self._retried.add(int(retry_of))
+            # A retry cancelled by its trial's late result (``not_run``) takes no place in the budget.
+            if rec.system.get("not_run"):
+                self._retried.discard(int(retry_of))
+            else:
+                self._retried.add(int(retry_of))
         if rec.state is TrialState.WAITING:
             self._waiting.add(i)
             return

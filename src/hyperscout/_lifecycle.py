@@ -649,7 +649,11 @@ class Lifecycle:
             if retry is not None:
                 why = f"not run: trial {number}, which it would have retried, finished after all"
                 cancel = {"state": TrialState.FAIL.value, "values": None, "error": why, "t": data["t"]}
-                events.append(Event("finish", retry, cancel, claim=f"start/{retry}"))
+                # ``not_run`` tells a run's budget (``RunTracker``) that the late trial counts again.
+                events += [
+                    Event("attr", retry, {"key": "not_run", "value": True, "system": True}),
+                    Event("finish", retry, cancel, claim=f"start/{retry}"),
+                ]
             try:
                 self._write(number, events)
             except ClaimTaken:  # another late outcome got in, or a worker started the retry: look again
