@@ -51,6 +51,7 @@ Run it on demand (not part of the test suite; needs scikit-learn, and Optuna for
     python benchmarks/learning_curves.py --families crossing --pruners nop,hyperband --seeds 3
     python benchmarks/learning_curves.py --from results.json   # print the table of saved results
     python benchmarks/learning_curves.py --check         # exit status 1 when a target of the README is missed
+    python benchmarks/learning_curves.py --from results.json --split  # and where the points lost went
 """
 
 from __future__ import annotations
@@ -314,6 +315,7 @@ def run_one(family: str, pruner: str, seed: int, trials: int) -> dict[str, Any]:
     """One study; its epochs used and best final value of a complete trial."""
     fam = Family(family)
     progress: dict[int, int] = {}  # trial number -> epochs reported (a resumed trial continues from there)
+    tried: dict[int, float] = {}  # trial number -> the final value of its configuration, stopped or not
 
     if pruner.startswith("optuna-"):
         import optuna
@@ -334,6 +336,7 @@ def run_one(family: str, pruner: str, seed: int, trials: int) -> dict[str, Any]:
 
     def objective(trial: Any) -> float:
         curve = fam.curve(fam.suggest(trial))
+        tried[trial.number] = curve[-1]
         for epoch in range(progress.get(trial.number, 0) + 1, EPOCHS + 1):
             trial.report(curve[epoch - 1], epoch)
             progress[trial.number] = epoch
@@ -352,6 +355,9 @@ def run_one(family: str, pruner: str, seed: int, trials: int) -> dict[str, Any]:
         "epochs": sum(progress.values()),
         "best": max(finals) if finals else None,
         "n_complete": len(finals),
+        # The best final value of any configuration the study tried, had it run to the end: the loss splits into
+        # the part the sampler never proposed (reference best - this) and the part the pruner stopped (this - best).
+        "tried_best": max(tried.values()) if tried else None,
     }
 
 
@@ -416,6 +422,39 @@ def summarise(runs: list[dict[str, Any]]) -> tuple[str, list[tuple[str, bool]]]:
     return "\n".join(lines), targets
 
 
+def split_losses(runs: list[dict[str, Any]]) -> str:
+    """Per family and pruner, where the points lost went (medians over seeds; runs saved before 2026-12-08b lack it).
+
+    *Never tried*: the reference study's best minus the best final value of every configuration the pruned study
+    tried (had each run to the end): configurations the sampler did not propose, because what it saw of the stopped
+    trials changed its path. *Stopped*: that minus the pruned study's best: a better configuration was tried and
+    stopped. Their sum is the loss.
+    """
+    by = {(r["family"], r["pruner"], r["seed"]): r for r in runs}
+    out = [
+        "| family | pruner | points lost (median) | never tried (median) | stopped (median) | seeds where a better "
+        "configuration was stopped |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f, p in dict.fromkeys((r["family"], r["pruner"]) for r in runs):
+        ref = reference(p)
+        seeds = sorted(s for (ff, pp, s) in by if ff == f and pp == p and (f, ref, s) in by)
+        if p == ref or not seeds or any(by[(f, p, s)].get("tried_best") is None for s in seeds):
+            continue
+        best = [by[(f, ref, s)]["best"] for s in seeds]
+        tried = [by[(f, p, s)]["tried_best"] for s in seeds]
+        got = [by[(f, p, s)]["best"] for s in seeds]
+        lost = [100 * (b - g) for b, g in zip(best, got, strict=True)]
+        never = [100 * (b - t) for b, t in zip(best, tried, strict=True)]
+        stopped = [100 * (t - g) for t, g in zip(tried, got, strict=True)]
+        n_stop = sum(x > 1e-9 for x in stopped)
+        out.append(
+            f"| {f} | `{p}` | {np.median(lost):+.3f} | {np.median(never):+.3f} | {np.median(stopped):+.3f} | "
+            f"{n_stop} of {len(seeds)} |"
+        )
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument(
@@ -438,6 +477,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="learning_curves_results.json", help="raw results (JSON)")
     parser.add_argument("--from", dest="from_", metavar="JSON", help="print the table of saved results; run nothing")
     parser.add_argument("--check", action="store_true", help="exit status 1 when a target is missed")
+    parser.add_argument(
+        "--split", action="store_true", help="also print where the points lost went (never tried / stopped)"
+    )
     args = parser.parse_args(argv)
     if args.record:
         record(args.record)
@@ -473,6 +515,9 @@ def main(argv: list[str] | None = None) -> int:
             json.dump(data, f, indent=0)
     report, targets = summarise(data["runs"])
     print(report)
+    if args.split:
+        print()
+        print(split_losses(data["runs"]))
     return 1 if args.check and not all(ok for _, ok in targets) else 0
 
 

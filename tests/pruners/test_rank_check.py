@@ -222,3 +222,25 @@ def test_a_trial_already_better_than_every_final_score_is_not_predicted_to_end_w
     assert not pruner.prune(me, done, "maximize")
     # A trial behind the finished curves is still judged by its prediction.
     assert pruner.prune(_running(crossing, 0.07, 3), done, "maximize")
+
+
+def test_stopping_rung_pruners_fit_their_model_from_one_curve_fewer_than_the_median_rule():
+    # Five complete curves of the crossing kind: the median rule still postpones (no model yet); stopping successive
+    # halving (and Hyperband, whose brackets are successive halving) judges by a model of the final step, which keeps
+    # the slow winner and stops a fast learner that leads at the rung.
+    done = [_complete(n, crossing, q) for n, q in enumerate([0.3, 0.7, 0.1, 0.5, 0.9])]
+    assert _ranks.judging_model(done, 3, EPOCHS, "maximize") == (False, None)
+    judge, model = _ranks.judging_model(done, 3, EPOCHS, "maximize", min_curves=_ranks.RUNG_MIN_CURVES)
+    assert judge and model is not None and model.final and model.n == _ranks.RUNG_MIN_CURVES
+    fast, slow = _running(crossing, 0.2, 3), _running(crossing, 1.0, 3)
+    assert fast.intermediate_values[3] > slow.intermediate_values[3]
+    assert not P.MedianPruner().prune(fast, done, "maximize")
+    asha = P.SuccessiveHalvingPruner(min_resource=3, reduction_factor=3, max_resource=EPOCHS)
+    assert not asha.prune(slow, done, "maximize")
+    assert asha.prune(fast, done, "maximize")
+    # With rank_check=False the fast learner, best at the rung by score, goes on.
+    asha = P.SuccessiveHalvingPruner(min_resource=3, reduction_factor=3, max_resource=EPOCHS, rank_check=False)
+    assert not asha.prune(fast, done, "maximize")
+    # A pausing pruner has no model from five curves: it ranks by score, and the fast learner goes on.
+    asha = P.SuccessiveHalvingPruner(min_resource=3, reduction_factor=3, max_resource=EPOCHS, pause=True)
+    assert not asha.prune(fast, done, "maximize")

@@ -53,6 +53,11 @@ from . import _curves
 
 #: Curves that must have reached the final step before a rank check can trust a model.
 MIN_CURVES = 6
+#: The same for the stopping pruners that judge a trial at a few rungs (successive halving, Hyperband): until there
+#: is a model they postpone, so every trial before it runs to the end; a trial is judged at most a few times, so a
+#: model from one curve fewer has fewer chances to stop a winner than under the median rule, which judges at every
+#: step. Pausing ones keep ``MIN_CURVES``.
+RUNG_MIN_CURVES = 5
 #: The leave-one-out rank correlation a model needs before pruning by its predictions.
 MIN_RANK_CORRELATION = 0.5
 #: "Cannot win" margins, in multiples of the model's largest leave-one-out under-prediction: for a pruner that
@@ -126,8 +131,10 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> float:
     return float(((ra - ra.mean()) * (rb - rb.mean())).mean() / (sa * sb))
 
 
-def fit_final_model(trials: Sequence[FrozenTrial], step: int, final_step: int, direction: str) -> FinalModel | None:
-    """The model of ``y_T`` (``T = final_step``) from the features at ``step``; None with under ``MIN_CURVES``."""
+def fit_final_model(
+    trials: Sequence[FrozenTrial], step: int, final_step: int, direction: str, min_curves: int = MIN_CURVES
+) -> FinalModel | None:
+    """The model of ``y_T`` (``T = final_step``) from the features at ``step``; None with under ``min_curves``."""
     rows, target = [], []
     for t in sorted(trials, key=lambda t: t.number):
         curve = t.intermediate_values
@@ -139,7 +146,7 @@ def fit_final_model(trials: Sequence[FrozenTrial], step: int, final_step: int, d
             rows.append(x)
             target.append(y_T)
     n = len(rows)
-    if n < MIN_CURVES:
+    if n < min_curves:
         return None
     X, y = np.asarray(rows), np.asarray(target)
     mean, scale = X.mean(axis=0), X.std(axis=0)
@@ -166,17 +173,23 @@ def fit_final_model(trials: Sequence[FrozenTrial], step: int, final_step: int, d
 
 
 def judging_model(
-    trials: Sequence[FrozenTrial], step: int, final_step: int | None, direction: str, *, unknown: bool = False
+    trials: Sequence[FrozenTrial],
+    step: int,
+    final_step: int | None,
+    direction: str,
+    *,
+    unknown: bool = False,
+    min_curves: int = MIN_CURVES,
 ) -> tuple[bool, FinalModel | None]:
     """Whether a pruner may judge at ``step`` and, if so, the model to judge by (None: by scores so far).
 
     ``(True, None)`` at or after the final step (scores are final scores there). ``(unknown, None)``
-    while the final step is unknown or fewer than ``MIN_CURVES`` trials reached a step after ``step``
+    while the final step is unknown or fewer than ``min_curves`` trials reached a step after ``step``
     (there is no evidence either way: a stopping pruner postpones, a pausing one, whose decisions are
     revised later, judges by scores so far). ``(False, None)`` when the model's ``rho`` is below
     ``MIN_RANK_CORRELATION`` (the decision is postponed to a later step). Otherwise ``(True, model)``.
-    The model predicts the score at ``min(final_step, S)``, ``S`` the furthest step that ``MIN_CURVES``
-    trials reached.
+    The model predicts the score at ``min(final_step, S)``, ``S`` the furthest step that ``min_curves``
+    trials reached (``MIN_CURVES``, or ``RUNG_MIN_CURVES`` for a stopping pruner that judges at rungs).
     """
     if final_step is None:
         return unknown, None
@@ -186,8 +199,8 @@ def judging_model(
         (max(t.intermediate_values) for t in trials if t.state in _curves.EVIDENCE_STATES and t.intermediate_values),
         reverse=True,
     )
-    target = min(final_step, reached[MIN_CURVES - 1]) if len(reached) >= MIN_CURVES else step
-    model = fit_final_model(trials, step, target, direction) if target > step else None
+    target = min(final_step, reached[min_curves - 1]) if len(reached) >= min_curves else step
+    model = fit_final_model(trials, step, target, direction, min_curves) if target > step else None
     if model is None:
         return unknown, None
     if not model.rho >= MIN_RANK_CORRELATION:

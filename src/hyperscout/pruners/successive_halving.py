@@ -201,7 +201,12 @@ class SuccessiveHalvingPruner(BasePruner):
     ) -> tuple[bool, _ranks.FinalModel | None]:
         if not self.rank_check:
             return True, None
-        return _ranks.judging_model(fit_trials, rung, self.final_step(fit_trials), direction, unknown=self.pause)
+        # A pausing pruner keeps MIN_CURVES: it judges by scores until there is a model, so it has nothing to gain
+        # from an earlier one, and fitting from 5 curves cost it epochs on the CNN curves of benchmarks/pruning.py.
+        min_curves = _ranks.MIN_CURVES if self.pause else _ranks.RUNG_MIN_CURVES
+        return _ranks.judging_model(
+            fit_trials, rung, self.final_step(fit_trials), direction, unknown=self.pause, min_curves=min_curves
+        )
 
     def _promoted(
         self,
