@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import re
 import tempfile
@@ -49,7 +48,6 @@ from ._log import get_logger
 from ._multi_objective import check_constraints, violation
 from ._workers import dead_trials, worker_id
 from .pruners import BasePruner
-from .pruners._base import FORECAST
 from .samplers import BaseSampler, SamplerContext
 from .space import Distribution
 from .storages import BaseStorage, ClaimTaken, Event, StudyInfo
@@ -117,7 +115,6 @@ class _Live:
     reported: set[int] = field(default_factory=set)
     resumed_at: int | None = None  # the step a resumed trial had paused at
     pause_step: int | None = None  # the step at which a pausing pruner said to stop
-    forecast: tuple[int, float] | None = None  # (step, predicted final value) a stopping pruner stopped it with
     warned_restart: bool = False
 
 
@@ -446,14 +443,9 @@ class Lifecycle:
         others = [t for t in self.view.trials() if t.number != trial.number]
         if len(self.directions) != 1:
             raise NotImplementedError("pruning is for single-objective studies; this one has several objectives")
-        stop, forecast = self.pruner.decide(me, others, self.directions[0])
-        stop = bool(stop)
+        stop = bool(self.pruner.prune(me, others, self.directions[0]))
         if stop and live is not None and self.pruner.pauses:
             live.pause_step = me.last_step
-        elif (
-            stop and live is not None and me.last_step is not None and forecast is not None and math.isfinite(forecast)
-        ):
-            live.forecast = (me.last_step, float(forecast))
         return stop
 
     def will_pause(self, number: int) -> bool:
@@ -528,7 +520,7 @@ class Lifecycle:
         as Optuna does.
         """
         constraint_events, constraint_error = self._constraints(number, state, values)
-        extra = [*extra, *constraint_events, *self._forecast(number, state)]
+        extra = [*extra, *constraint_events]
         data = {
             "state": state.value,
             "values": list(values) if values is not None else None,
@@ -548,17 +540,6 @@ class Lifecycle:
         if constraint_error is not None:
             raise constraint_error
         return frozen
-
-    def _forecast(self, number: int, state: TrialState) -> list[Event]:
-        """The event recording the final value the pruner predicted for trial ``number``, pruned at the step
-        it was judged at (the pruner's ``decide``); none otherwise."""
-        live = self._live.get(number)
-        if state is not TrialState.PRUNED or live is None or live.forecast is None:
-            return []
-        step, value = live.forecast
-        if step != self.view.frozen(number).last_step:
-            return []
-        return [Event("attr", number, {"key": FORECAST, "value": value, "system": True})]
 
     def _constraints(
         self, number: int, state: TrialState, values: tuple[float, ...] | None

@@ -10,7 +10,6 @@ import pytest
 import hyperscout as hs
 from hyperscout import TrialState
 from hyperscout.pruners import _ranks
-from hyperscout.pruners._base import FORECAST
 from hyperscout.trial import FrozenTrial
 
 P = hs.pruners
@@ -245,53 +244,3 @@ def test_stopping_rung_pruners_fit_their_model_from_one_curve_fewer_than_the_med
     # A pausing pruner has no model from five curves: it ranks by score, and the fast learner goes on.
     asha = P.SuccessiveHalvingPruner(min_resource=3, reduction_factor=3, max_resource=EPOCHS, pause=True)
     assert not asha.prune(fast, done, "maximize")
-
-
-def _tpe_study(curve, storage=None, n_jobs: int = 1, qualities=QUALITIES) -> hs.Study:
-    study = hs.create_study(
-        "s", storage, direction="maximize", seed=0, sampler=hs.samplers.TPESampler(seed=0, n_startup_trials=6),
-        pruner=P.MedianPruner(),
-    )  # fmt: skip
-    for q in qualities[:6]:
-        study.enqueue({"q": q})
-    study.optimize(objective(curve), n_trials=len(qualities), n_jobs=n_jobs, show_progress_bar=False)
-    return study
-
-
-def _record(t: FrozenTrial) -> tuple:
-    return t.params, t.state, t.last_step, t.system_attrs.get(FORECAST)
-
-
-@pytest.mark.parametrize("curve", [crossing, preserving])
-def test_a_trial_stopped_for_its_prediction_carries_a_pessimistic_forecast(curve):
-    """The median rule records the final value it predicted for a trial it stopped by a prediction, at most as good
-    as the trial's true final value would allow by the model's largest error, and never worse than its score then."""
-    trials = _tpe_study(curve).trials
-    stopped = [t for t in trials if t.state is TrialState.PRUNED and FORECAST in t.system_attrs]
-    assert stopped, "the rank check stops trials by prediction on these curves"
-    assert not any(FORECAST in t.system_attrs for t in trials if t.state is not TrialState.PRUNED)
-    for t in stopped:
-        others = [o for o in trials if o.number < t.number]  # serial: every earlier trial had finished
-        me = FrozenTrial(
-            t.number, TrialState.RUNNING, t.params, t.distributions, intermediate_values=t.intermediate_values
-        )
-        stop, forecast = P.MedianPruner().decide(me, others, "maximize")
-        assert stop and forecast == t.system_attrs[FORECAST]
-        assert forecast >= max(t.intermediate_values.values())  # a final score is at least the best so far
-
-
-@pytest.mark.parametrize("curve", [crossing, preserving])
-def test_forecasts_and_decisions_are_the_same_after_a_resume(curve, tmp_path):
-    url = f"sqlite:///{tmp_path / 'resume.db'}"
-    one = _tpe_study(curve).trials
-    _tpe_study(curve, url, qualities=QUALITIES[:9])
-    study = hs.load_study("s", url, sampler=hs.samplers.TPESampler(seed=0, n_startup_trials=6), pruner=P.MedianPruner())
-    study.optimize(objective(curve), n_trials=len(QUALITIES) - 9, show_progress_bar=False)  # a new process resuming
-    assert [_record(t) for t in one] == [_record(t) for t in study.trials]
-
-
-def test_two_workers_record_the_forecasts_their_decisions_used():
-    trials = _tpe_study(crossing, hs.storages.InMemoryStorage(), n_jobs=2).trials
-    stopped = [t for t in trials if t.state is TrialState.PRUNED and FORECAST in t.system_attrs]
-    assert stopped
-    assert all(t.system_attrs[FORECAST] >= max(t.intermediate_values.values()) for t in stopped)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
@@ -13,7 +12,6 @@ from hypothesis import strategies as st
 import hyperscout as hs
 from hyperscout import _tpe
 from hyperscout._multi_objective import hypervolume, non_dominated_ranks
-from hyperscout.pruners._base import FORECAST
 from hyperscout.samplers import SamplerContext, TPESampler
 from hyperscout.samplers.tpe import _groups, _rank, _ranked, _split_several
 from hyperscout.space import Float, Int, OrNone
@@ -69,39 +67,6 @@ def test_a_trial_stopped_where_it_looked_good_never_ranks_above_a_complete_one()
     # The complete trials keep their losses (for the improvement weights); the pruned ones have none.
     ranked, losses, n_feasible = _ranked(trials, ["minimize"])
     assert losses is not None and losses.tolist() == [0.1, 0.5, math.inf, math.inf] and n_feasible == 4
-
-
-def test_a_trial_stopped_for_its_forecast_ranks_among_complete_ones_but_never_first():
-    """A pruner that stops a trial for a predicted final value records it (``FORECAST``): the trial ranks among the
-    complete trials at that value, as it would have had it run on, but never ahead of the best complete trial: a
-    stopped configuration must not lead the search (it would be proposed, and stopped, again and again)."""
-
-    def stopped(n, forecast, steps):
-        t = _t(n, {"x": float(n)}, None, TrialState.PRUNED, steps=steps)
-        return dataclasses.replace(t, system_attrs={FORECAST: forecast})
-
-    trials = [
-        _t(0, {"x": 0.0}, 0.5, steps={1: 0.9, 4: 0.5}),
-        _t(1, {"x": 1.0}, 0.1, steps={1: 0.6, 4: 0.1}),
-        stopped(2, 0.3, {1: 0.7}),  # between the complete trials
-        stopped(3, 0.05, {1: 0.2}),  # better than the best complete trial: ranks just after it
-        _t(4, {"x": 4.0}, None, TrialState.PRUNED, steps={1: 0.8, 2: 0.4}),  # no forecast: after them all
-        stopped(5, math.nan, {1: 0.9}),  # not a usable forecast: by progress
-        _t(6, {"x": 6.0}, 0.9, steps={1: 0.95, 4: 0.9}),
-    ]
-    ranked, losses, _ = _ranked(trials, ["minimize"])
-    assert [t.number for t in ranked] == [1, 3, 2, 0, 6, 4, 5]
-    assert losses is not None and losses.tolist() == [0.1, 0.1, 0.3, 0.5, 0.9, math.inf, math.inf]
-    # Maximising: the forecast is in the objective's units, so the order mirrors.
-    flipped = [dataclasses.replace(t, system_attrs={FORECAST: -t.system_attrs[FORECAST]}) if FORECAST in
-               t.system_attrs else t for t in trials]  # fmt: skip
-    flipped = [dataclasses.replace(t, values=(-t.values[0],)) if t.values else t for t in flipped]
-    assert [t.number for t in _rank(flipped, ["maximize"])] == [1, 3, 2, 0, 6, 4, 5]
-    # With no complete trial there is no best to stay behind: forecasts are not used.
-    assert [t.number for t in _rank(trials[2:6], ["minimize"])] == [4, 3, 2, 5]
-    # The best complete trial keeps a positive improvement weight (the clamped trial ties with it, inside the top).
-    wl, _ = _tpe.split_weights(losses, 3)
-    assert wl[0] > 0 and wl[1] > 0 and wl[0] == wl[1]
 
 
 def test_infeasible_trials_rank_after_feasible_ones_by_violation():

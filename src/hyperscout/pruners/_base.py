@@ -7,10 +7,6 @@ from collections.abc import Sequence
 
 from ..trial import FrozenTrial
 
-#: The system attribute a pruned trial carries when its pruner stopped it for a predicted final value: that
-#: prediction, in the objective's units. Samplers that rank pruned trials (TPE) may rank it by this value.
-FORECAST = "pruner_forecast"
-
 
 class BasePruner(ABC):
     """Subclass this to write a pruner; like samplers, pruners never touch storage.
@@ -33,15 +29,6 @@ class BasePruner(ABC):
     @abstractmethod
     def prune(self, trial: FrozenTrial, trials: Sequence[FrozenTrial], direction: str) -> bool:
         """Whether ``trial`` should stop now (be paused, for a pruner that ``pauses``)."""
-
-    def decide(self, trial: FrozenTrial, trials: Sequence[FrozenTrial], direction: str) -> tuple[bool, float | None]:
-        """``prune``'s answer, and, when it says stop because of a predicted final value, that prediction.
-
-        The prediction is in the objective's units and should be pessimistic (no better than the pruner
-        expects); the study records it on the pruned trial (system attribute ``FORECAST``). Default: no
-        prediction.
-        """
-        return self.prune(trial, trials, direction), None
 
     def promotable(self, trials: Sequence[FrozenTrial], direction: str, *, final: bool = False) -> list[int]:
         """Numbers of the PAUSED trials to resume now, the first to resume first (default: none).

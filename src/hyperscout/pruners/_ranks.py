@@ -65,8 +65,6 @@ MIN_RANK_CORRELATION = 0.5
 #: halving, Hyperband). More judgments of the same trial are more chances to stop a winner, hence the wider one.
 STEP_MARGIN = 2.0
 RUNG_MARGIN = 1.0
-#: How pessimistic the final score recorded on a trial stopped for its prediction is, in multiples of ``high``.
-FORECAST_PESSIMISM = 1.0
 
 
 def features(curve: Mapping[int, float], step: int, direction: str) -> tuple[float, float]:
@@ -92,8 +90,6 @@ class FinalModel:
     final: bool = False
     #: The most negative leave-one-out residual ``y_i - loo_i``: the most a fit trial beat its prediction by.
     low: float = 0.0
-    #: The largest leave-one-out residual: the most a fit trial ended worse than its prediction by (``>= 0``).
-    high: float = 0.0
     #: The best target score of the fit set, and the best score at ``step`` of the fit set.
     best: float = math.inf
     leader: float = math.inf
@@ -108,14 +104,6 @@ class FinalModel:
         if not self.final or self.leads(curve, direction):
             return False
         return bool(self.predict(curve, direction) + margin * self.low > self.best)
-
-    def forecast(self, curve: Mapping[int, float], direction: str) -> float:
-        """A pessimistic final score of ``curve``: its prediction plus the model's largest leave-one-out
-        over-prediction (``high``), never worse than its score at ``step`` (a final score cannot be worse than
-        a best-so-far one). On the lower-is-better scale.
-        """
-        y_s = features(curve, self.step, direction)[0]
-        return min(y_s, self.predict(curve, direction) + FORECAST_PESSIMISM * self.high)
 
     def leads(self, curve: Mapping[int, float], direction: str) -> bool:
         """Whether ``curve`` is at least as good at ``step`` as every fit curve: the model would extrapolate."""
@@ -179,7 +167,6 @@ def fit_final_model(
         rho=_spearman(loo, y),
         n=n,
         low=float(np.min(y - loo)),
-        high=max(0.0, float(np.max(y - loo))),
         best=float(y.min()),
         leader=float(X[:, 0].min()),
     )

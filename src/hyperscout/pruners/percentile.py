@@ -73,22 +73,19 @@ class PercentilePruner(BasePruner):
         self.rank_check = _curves.check_bool("rank_check", rank_check)
 
     def prune(self, trial: FrozenTrial, trials: Sequence[FrozenTrial], direction: str) -> bool:
-        return self.decide(trial, trials, direction)[0]
-
-    def decide(self, trial: FrozenTrial, trials: Sequence[FrozenTrial], direction: str) -> tuple[bool, float | None]:
-        sign = _curves.check_direction(direction)
+        _curves.check_direction(direction)
         step = _curves.judged_step(trial.intermediate_values, self.n_warmup_steps, self.interval_steps)
         if step is None or _curves.n_finished(trials, trial.number) < self.n_startup_trials:
-            return False, None
+            return False
         final = _curves.final_step(trials)
         if final is not None and step >= final:
-            return False, None  # the trial has cost a full run: stopping it now would only throw its result away
+            return False  # the trial has cost a full run: stopping it now would only throw its result away
         score = functools.partial(_curves.score_at, step=step, direction=direction)
         model = None
         if self.rank_check:
             judge, model = _ranks.judging_model(trials, step, final, direction)
             if not judge:
-                return False, None
+                return False
             if model is not None:
                 score = functools.partial(model.predict, direction=direction)
         others = sorted(
@@ -99,11 +96,7 @@ class PercentilePruner(BasePruner):
         # A trial that reported nothing up to ``step`` (only later steps) has no score there.
         others = [s for s in others if not math.isnan(s)]
         if len(others) < self.n_min_trials:
-            return False, None
-        # Stopped for a predicted final score: record a pessimistic one, so that a sampler can rank the trial
-        # near where it would have ended instead of after every complete trial.
-        forecast = None if model is None else sign * model.forecast(trial.intermediate_values, direction)
+            return False
         if model is not None and model.cannot_win(trial.intermediate_values, direction, _ranks.STEP_MARGIN):
-            return True, forecast
-        stop = score(trial.intermediate_values) > _curves.percentile(others, self.percentile)
-        return stop, forecast if stop else None
+            return True
+        return score(trial.intermediate_values) > _curves.percentile(others, self.percentile)

@@ -16,7 +16,6 @@ import numpy as np
 
 from .._checks import check_constraints_func, check_flag, is_number
 from .._multi_objective import non_dominated_ranks, oriented, selection_order
-from ..pruners._base import FORECAST
 from ..space import Distribution
 from ..trial import FrozenTrial, TrialState, constraint_violation, is_constrained
 from ._base import BaseSampler, SamplerContext, latin_hypercube_start, values_of
@@ -276,17 +275,7 @@ def _ranked_by_value(
     # Pruned trials have no final value: worse than any complete one, so they never enter the good group
     # while complete trials remain outside it, and the improvement weights are those of the complete trials.
     final = np.where(np.isnan(losses[:, 0]), math.inf, losses[:, 0])  # NaN: worse than anything
-    # Except a trial stopped for a predicted final value (its pruner's pessimistic forecast): it ranks among the
-    # complete trials at that value, as it would have had it run on, but never ahead of the best complete trial
-    # (ties go to the complete trials): the forecast may be wrong, and a stopped trial must not lead the search.
-    best = float(final.min()) if len(final) else math.inf
-    forecast = [_forecast_loss(t, sign) for t in pruned] if math.isfinite(best) else [math.inf] * len(pruned)
-    ranked = [(v, 0, i, t) for i, (v, t) in enumerate(zip(final, complete, strict=True))]
-    ranked += [(max(f, best), 1, i, t) for i, (f, t) in enumerate(zip(forecast, pruned, strict=True)) if f < math.inf]
-    ranked.sort(key=lambda r: (r[0], r[1], r[2]))
-    rest = [t for f, t in zip(forecast, pruned, strict=True) if f == math.inf]
-    out = [r[3] for r in ranked] + rest
-    return out, np.concatenate([np.array([r[0] for r in ranked], dtype=float), np.full(len(rest), math.inf)])
+    return complete + pruned, np.concatenate([final, np.full(len(pruned), math.inf)])
 
 
 def _split_several(
@@ -306,14 +295,6 @@ def _split_several(
     penalty = np.array([constraint_violation(t) for t in complete]) if is_constrained(complete) else None
     order = selection_order(losses, n_good, penalty)
     return [complete[i] for i in order] + rest, (np.arange(len(ranked)) < n_good).astype(float)
-
-
-def _forecast_loss(t: FrozenTrial, sign: float) -> float:
-    """The loss of the final value ``t``'s pruner predicted when it stopped it; inf when it recorded none."""
-    v = t.system_attrs.get(FORECAST)
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        return math.inf
-    return sign * float(v)
 
 
 def _loss(v: float, sign: float) -> float:
