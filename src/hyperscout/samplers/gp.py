@@ -60,7 +60,8 @@ class GPSampler(BaseSampler):
     * With several objectives (``directions=[...]``), one GP per objective and log expected
       hypervolume improvement, computed exactly from a box decomposition of the region the
       feasible Pareto front leaves (``_gp/pareto.py``), with the hypervolume measured from the
-      worst observed value of each objective plus 10% of its range; each objective is
+      front's worst value in each objective plus half the front's range (no farther than the
+      worst trial plus 10% of the trials' range); each objective is
       standardised (``output_transform`` applies to one objective only). Every other proposal instead
       maximises the expected improvement of one random weighting of the objectives (ParEGO's
       augmented Chebyshev scalarisation, each objective scaled to [0, 1]), which spreads the trials
