@@ -20,7 +20,8 @@ Problems (all minimised; ``PROBLEMS``):
 
 Samplers (``SAMPLERS``): ``hs-nsga2`` (``NSGAIISampler(seed=s)``, population 50), ``hs-tpe`` (``TPESampler(seed=s)``,
 which ``sampler="auto"`` picks for several objectives past 200 trials), ``hs-gp`` (``GPSampler(seed=s)``: log EHVI,
-``sampler="auto"``'s pick for 2-3 objectives up to 200 trials), ``optuna-nsga2``,
+every other proposal a random weighting of the objectives; ``sampler="auto"``'s pick for 2-3 objectives up to 200
+trials), ``optuna-nsga2``,
 ``optuna-tpe`` and ``optuna-gp`` (Optuna's, defaults, same seed; its GPSampler uses log EHVI too), each with the
 problem's ``constraints_func`` where it has one. ``hs-auto`` is ``sampler="auto"`` (not run unless named: with the
 same seed it proposes the trials of ``hs-gp`` or ``hs-tpe``, whichever it hands the study to). The count line

@@ -93,6 +93,14 @@ def test_finite_with_a_slope_far_behind_the_front() -> None:
     assert np.all(d_mean < 0) and np.all(d_std > 0)
 
 
-def test_reference_point_is_beyond_every_observed_point() -> None:
+def test_reference_point_is_beyond_the_front_and_no_farther_than_the_worst_trial() -> None:
     losses = np.random.default_rng(0).normal(size=(20, 3))
-    assert np.all(reference_point(losses) > losses.max(axis=0))
+    ref = reference_point(losses)
+    front = losses[pareto_mask(losses)]
+    # Every point of the front adds volume; a dominated trial far out does not push the point away.
+    assert np.all(ref > front.max(axis=0))
+    span = losses.max(axis=0) - losses.min(axis=0)
+    assert np.all(ref <= losses.max(axis=0) + 0.1 * np.maximum(span, 1.0))
+    far = np.vstack([losses, losses.max(axis=0) + 50.0])  # one trial dominated by all, far out
+    front_hi, front_lo = front.max(axis=0), front.min(axis=0)
+    assert np.all(reference_point(far) <= front_hi + 0.5 * np.maximum(front_hi - front_lo, 1.0) + 1e-12)

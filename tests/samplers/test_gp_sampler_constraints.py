@@ -100,9 +100,11 @@ def test_a_constrained_front_is_feasible_and_reproducible() -> None:
     first, second = run(), run()
     assert [t.params for t in first.trials] == [t.params for t in second.trials]
     assert all(constraint_violation(t) <= 0 for t in first.best_trials)
-    # Each proposal records the hyperparameters of its 4 GPs (2 objectives, 2 constraints) for the next fit.
-    record = first.trials[-1].system_attrs["gp_theta"]
-    assert record["models"] == 4 and len(record["theta"]) == 4 * (2 + 2)
+    # Each proposal records the hyperparameters of its GPs for the next fit: 4 (2 objectives, 2 constraints)
+    # for a hypervolume step, 3 (one random weighting of the objectives, 2 constraints) for the one after it.
+    ehvi, parego = (first.trials[n].system_attrs["gp_theta"] for n in (16, 17))
+    assert ehvi["models"] == 4 and len(ehvi["theta"]) == 4 * (2 + 2)
+    assert parego["models"] == 3 and len(parego["theta"]) == 3 * (2 + 2)
 
 
 def test_a_resumed_constrained_run_proposes_what_an_uninterrupted_one_would(tmp_path) -> None:

@@ -53,18 +53,28 @@ __all__ = ["box_decomposition", "log_ehvi", "log_ehvi_grad", "reference_point"]
 
 
 def reference_point(losses: np.ndarray) -> np.ndarray:
-    """Where the hypervolume is measured from: each objective's worst observed loss, plus 10% of its range.
+    """Where the hypervolume is measured from: each objective's worst loss on the Pareto front of ``losses`` plus
+    half the front's range, but no farther than its worst loss over all rows plus 10% of their range.
 
-    A margin beyond the worst point so that the extreme points of the front add volume too; the
-    range is taken as at least 1 (the losses are standardised) so a single point still gets one.
+    A margin beyond the front so that its extreme points add volume too; the range is taken as at
+    least 1 (the losses are standardised) so a single point still gets one. Not farther: measured
+    from the worst of every trial, a front's end gets a box as tall as the distance from it to the
+    worst trial, so the expected hypervolume improvement keeps paying for a small doubt that the end
+    could move; half the front's range still credits new segments beyond it (a disconnected front).
 
     Example:
         >>> reference_point(np.array([[0.0, 1.0], [2.0, 0.0]])).tolist()
         [2.2, 1.1]
+        >>> reference_point(np.array([[0.0, 1.0], [1.0, 0.0], [5.0, 5.0]])).tolist()  # (5, 5) is dominated
+        [1.5, 1.5]
     """
+    from .._multi_objective import non_dominated_ranks
+
     losses = np.asarray(losses, dtype=float)
     hi, lo = losses.max(axis=0), losses.min(axis=0)
-    return hi + 0.1 * np.maximum(hi - lo, 1.0)
+    front = losses[non_dominated_ranks(losses) == 0]
+    front_hi, front_lo = front.max(axis=0), front.min(axis=0)
+    return np.minimum(front_hi + 0.5 * np.maximum(front_hi - front_lo, 1.0), hi + 0.1 * np.maximum(hi - lo, 1.0))
 
 
 def _pareto_2d(P: np.ndarray) -> np.ndarray:

@@ -60,9 +60,14 @@ class GPSampler(BaseSampler):
     * With several objectives (``directions=[...]``), one GP per objective and log expected
       hypervolume improvement, computed exactly from a box decomposition of the region the
       feasible Pareto front leaves (``_gp/pareto.py``), with the hypervolume measured from the
-      worst observed value of each objective plus 10% of its range. Meant for 2-3 objectives:
-      the boxes grow quickly beyond. ``acquisition``, ``trust_region`` and stopped trials apply to
-      one objective only.
+      front's worst value in each objective plus half the front's range (no farther than the
+      worst trial plus 10% of the trials' range); each objective is
+      standardised (``output_transform`` applies to one objective only). Every other proposal instead
+      maximises the expected improvement of one random weighting of the objectives (ParEGO's
+      augmented Chebyshev scalarisation, each objective scaled to [0, 1]), which spreads the trials
+      along the front where the hypervolume alone keeps returning to one of its ends. Meant for 2-3
+      objectives: the boxes grow quickly beyond. ``trust_region`` and stopped trials apply to one
+      objective only; ``acquisition`` to one objective and to the weighted steps.
 
     Example:
         >>> import hyperscout as hs
@@ -235,14 +240,24 @@ class GPSampler(BaseSampler):
         from .._gp.transforms import power, standardize
         from .._multi_objective import non_dominated_ranks
 
-        transform = power if self.output_transform == "power" else standardize
+        n_obj = objectives.shape[1]
+        # Several objectives are only standardised: the power transform bends an objective that piles up at
+        # its best value (f1 = 0 at one end of a front) into a cliff, which the GP fits with a doubt there
+        # that the hypervolume improvement pays for (docs/samplers-measurements.md).
+        transform = power if self.output_transform == "power" and n_obj == 1 else standardize
         enc = SpaceEncoding(search_space)
         kinds = np.where(enc.is_cat, CATEGORICAL, NUMERIC)
         X = self._encoded(enc, search_space, fitted)
-        n_obj = objectives.shape[1]
         signs = np.array([1.0 if d == "maximize" else -1.0 for d in context.directions])
         Y = np.column_stack([transform(signs[j] * objectives[:, j]) for j in range(n_obj)])  # larger is better
         feasible = np.array([constraint_violation(t) <= 0 for t in fitted])
+        if n_obj > 1 and feasible.any() and context.number % 2 == 1:
+            # Every other proposal targets one random trade-off instead (ParEGO, Knowles 2006): EHVI alone
+            # keeps returning to an end of the front, where a small doubt that an objective could pass its
+            # best value buys a slab of hypervolume as tall as the front (docs/samplers-measurements.md);
+            # a random weighting spreads the proposals along the front.
+            Y = transform(-_chebyshev(-signs * objectives, context.rng("gp-parego")))[:, None]
+            n_obj = 1
         C, with_c = _constraint_values(fitted)
 
         # One fit per model, each warm-started from what the latest proposal recorded (see _propose).
@@ -390,6 +405,22 @@ def _recorded_models(trials: Sequence[FrozenTrial], names: list[str], count: int
     if not recorded:
         return [None] * count
     return list(np.split(np.asarray(max(recorded)[1], dtype=float), count))
+
+
+def _chebyshev(losses: np.ndarray, rng: np.random.Generator, rho: float = 0.05) -> np.ndarray:
+    """Each row's augmented Chebyshev scalarisation under random weights (ParEGO's), to be minimised, (n,).
+
+    Each objective is scaled to [0, 1] over the rows; the weights are uniform on the simplex.
+
+    Example:
+        >>> losses = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]])
+        >>> bool(_chebyshev(losses, np.random.default_rng(0))[2] < 0.6)
+        True
+    """
+    lo, hi = losses.min(axis=0), losses.max(axis=0)
+    unit = (losses - lo) / np.where(hi > lo, hi - lo, 1.0)
+    w = rng.dirichlet(np.ones(losses.shape[1]))
+    return np.max(w * unit, axis=1) + rho * (unit @ w)
 
 
 def _complete_finite(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
