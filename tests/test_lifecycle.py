@@ -129,6 +129,28 @@ def test_a_retry_already_started_runs_on_after_a_late_result() -> None:
     assert reaper.finish(started.number, TrialState.COMPLETE, (x,), None).state is TrialState.COMPLETE
 
 
+def test_a_worker_this_process_stopped_fails_its_trial_with_the_reason_and_no_retry() -> None:
+    storage = InMemoryStorage()
+    info = storage.create_study("s", ("minimize",), 0)
+    stopped, other = _dead_worker(), _dead_worker()
+    for worker in (stopped, other):  # each dies before recording its trial; each trial may be retried once
+        life = Lifecycle(StudyView(storage, info), RandomSampler(seed=0), None, 0, worker=worker)
+        life.start(heartbeat=1.0, tags=lambda: [("retry", 1, None)])
+    runner = Lifecycle(StudyView(storage, info), RandomSampler(seed=0), None, 0)
+    pid = Identity.parse(stopped)
+    assert pid is not None
+    assert runner.reap(ended={pid.pid: "KeyboardInterrupt"}) == [0, 1]
+    mine, theirs = runner.frozen(0), runner.frozen(1)
+    assert (mine.state, mine.error) == (TrialState.FAIL, "KeyboardInterrupt")
+    assert theirs.state is TrialState.FAIL and (theirs.error or "").startswith("reaped: its worker")
+    # Only the trial of the worker that died on its own is queued again.
+    assert [t.system_attrs.get("retry_of") for t in (runner.frozen(n) for n in range(len(runner.view)))] == [
+        None,
+        None,
+        1,
+    ]
+
+
 def test_a_trial_finished_by_tell_keeps_that_outcome() -> None:
     life = _lifecycle()
     trial = life.start(heartbeat=1.0)

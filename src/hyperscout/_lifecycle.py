@@ -46,7 +46,7 @@ from typing import Any, ClassVar
 
 from ._log import get_logger
 from ._multi_objective import check_constraints, violation
-from ._workers import dead_trials, worker_id
+from ._workers import dead_trials, local_pid, worker_id
 from .pruners import BasePruner
 from .samplers import BaseSampler, SamplerContext
 from .space import Distribution
@@ -754,13 +754,17 @@ class Lifecycle:
             return Trial(self, number, params=rec.params, distributions=rec.dists)
         raise RuntimeError("could not resume a paused trial: other workers kept taking them (1000 attempts)")
 
-    def reap(self) -> list[int]:
+    def reap(self, ended: Mapping[int, str] | None = None) -> list[int]:
         """Mark FAIL the RUNNING trials whose worker is dead; returns their numbers.
 
         A trial started with ``retry_failed`` left is enqueued again with the same parameters in
         the same append (``retry_of`` names the dead one), so the retry is neither lost nor doubled
         when several workers notice at once. A trial holding a sampler's claim (a grid point) is
         left to that sampler's own retry policy.
+
+        ``ended`` maps the pids of worker processes of this host that this process stopped itself
+        (Ctrl-C, a signal) to the reason: their trials fail with that reason and are not retried,
+        as each worker records when it has the time to (a loaded machine may not give it that).
         """
         self.sync()
         reaped = []
@@ -770,10 +774,12 @@ class Lifecycle:
                 rec = self.view.record(number)
                 if rec.state.is_finished:
                     break
-                error = f"reaped: {reason}"
+                pid = local_pid(rec.worker or "") if ended else None
+                stopped = ended.get(pid) if ended and pid is not None else None
+                error = stopped or f"reaped: {reason}"
                 events = []
                 attempt = int(rec.system.get("attempt", 0))
-                if attempt < int(rec.system.get("retry", 0)) and not rec.system.get("grid"):
+                if stopped is None and attempt < int(rec.system.get("retry", 0)) and not rec.system.get("grid"):
                     m = len(self.view)
                     fixed = {**rec.system.get("proposed", {}), **rec.system.get("fixed_params", {}), **rec.params}
                     system = {"fixed_params": fixed, "retry_of": number, "attempt": attempt + 1}

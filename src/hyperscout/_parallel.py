@@ -294,7 +294,10 @@ def _run_processes(payload: bytes, k: int, monitor: _Monitor) -> None:
         monitor.stop()
         # SIGTERM/SIGHUP is passed on as it came, so the workers' trials record it as their reason.
         _shutdown(procs, e.signum if isinstance(e, Terminated) else signal.SIGINT)
-        monitor.lifecycle.reap()
+        # A worker that had no time to record its trial (a loaded machine, a second signal during the
+        # write) leaves it RUNNING: it fails with the reason the worker would have written, not "died".
+        reason = str(e) if isinstance(e, Terminated) else "KeyboardInterrupt"
+        monitor.lifecycle.reap(ended={w.proc.pid: reason for w in procs if w.proc.pid is not None})
         raise
 
 

@@ -144,6 +144,21 @@ def worker_id() -> str:
     return str(_self())
 
 
+def local_pid(worker: str) -> int | None:
+    """The pid of ``worker`` when it names a process of this host, pid namespace and boot; None otherwise.
+
+    Example:
+        >>> local_pid(worker_id()) == os.getpid()
+        True
+        >>> local_pid("elsewhere/42/977/4026531836/6746a745f520/9f3c") is None
+        True
+    """
+    other, me = Identity.parse(worker), _self()
+    if other is None or (other.host, other.namespace, other.boot) != (me.host, me.namespace, me.boot):
+        return None
+    return other.pid
+
+
 def worker_alive(worker: str) -> bool | None:
     """True/False when this process can know whether ``worker`` lives; None when only heartbeats can tell.
 
