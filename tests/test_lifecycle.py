@@ -71,36 +71,30 @@ def _dead_worker() -> str:
     return str(Identity(me.host, p.pid, me.start, me.namespace, me.boot, "gone"))
 
 
-def test_a_result_that_arrives_after_a_wrong_reap_is_recorded() -> None:
-    storage = InMemoryStorage()
-    info = storage.create_study("s", ("minimize",), 0)
-    # The worker looks dead to the reaper (as one in another container once did), yet it runs on.
-    worker = Lifecycle(StudyView(storage, info), RandomSampler(seed=0), None, 0, worker=_dead_worker())
-    reaper = Lifecycle(StudyView(storage, info), RandomSampler(seed=0), None, 0)
-    trial = worker.start(heartbeat=1.0)
-    x = trial.suggest("x", Float(0.0, 1.0))
-    assert reaper.reap() == [trial.number]
-    assert reaper.frozen(trial.number).state is TrialState.FAIL
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        done = worker.finish(trial.number, TrialState.COMPLETE, (x,), None)
-    assert (done.state, done.values, done.error, done.params) == (TrialState.COMPLETE, (x,), None, {"x": x})
-    seen = StudyView(storage, info)
-    seen.sync()
-    assert seen.frozen(trial.number).state is TrialState.COMPLETE
-    assert reaper.frozen(trial.number).values == (x,)
-
-
 def _wrongly_reaped(*, retry: int) -> tuple[Lifecycle, Lifecycle, int, float]:
     """A worker whose trial (started with ``retry`` retries left) a reaper took for dead: worker, reaper, number, x."""
     storage = InMemoryStorage()
     info = storage.create_study("s", ("minimize",), 0)
+    # The worker looks dead to the reaper (as one in another container once did), yet it runs on.
     worker = Lifecycle(StudyView(storage, info), RandomSampler(seed=0), None, 0, worker=_dead_worker())
     reaper = Lifecycle(StudyView(storage, info), RandomSampler(seed=0), None, 0)
     trial = worker.start(heartbeat=1.0, tags=lambda: [("retry", retry, None)])
     x = trial.suggest("x", Float(0.0, 1.0))
     assert reaper.reap() == [trial.number]
     return worker, reaper, trial.number, x
+
+
+def test_a_result_that_arrives_after_a_wrong_reap_is_recorded() -> None:
+    worker, reaper, number, x = _wrongly_reaped(retry=0)
+    assert reaper.frozen(number).state is TrialState.FAIL
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        done = worker.finish(number, TrialState.COMPLETE, (x,), None)
+    assert (done.state, done.values, done.error, done.params) == (TrialState.COMPLETE, (x,), None, {"x": x})
+    seen = StudyView(worker.storage, worker.view.info)
+    seen.sync()
+    assert seen.frozen(number).state is TrialState.COMPLETE
+    assert reaper.frozen(number).values == (x,)
 
 
 def test_a_late_result_cancels_the_retry_the_wrong_reap_queued() -> None:
